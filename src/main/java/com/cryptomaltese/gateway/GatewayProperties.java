@@ -1,0 +1,63 @@
+package com.cryptomaltese.gateway;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Every {@code gateway.*} setting, grouped by concern. Each value has an environment-variable
+ * override (see application.yml and the README's configuration table).
+ */
+@ConfigurationProperties("gateway")
+public record GatewayProperties(
+        @DefaultValue("./data") Path dataDir,
+        @DefaultValue Security security,
+        @DefaultValue Chat chat,
+        @DefaultValue Limits limits,
+        @DefaultValue Status status) {
+
+    /** Keys arrive comma-separated from the environment; blanks are ignored. */
+    public record Security(@DefaultValue List<String> apiKeys, @DefaultValue List<String> adminKeys) {
+    }
+
+    /**
+     * @param maxMessageChars longest accepted chat message; longer ones answer 400
+     * @param deadline        time one generation may take before the caller gets 504
+     * @param systemPrompt    prepended as a system message when set; none by default
+     */
+    public record Chat(@DefaultValue("32768") int maxMessageChars,
+                       @DefaultValue("60s") Duration deadline,
+                       String systemPrompt) {
+    }
+
+    /** @param maxBodySize request bodies above this answer 413 before they are read */
+    public record Limits(@DefaultValue("256KB") DataSize maxBodySize) {
+    }
+
+    /**
+     * Thresholds of {@code GET /admin/system-status}: the status is {@code warning} when disk or
+     * memory use reaches the warning percentage, {@code critical} at the critical one.
+     */
+    public record Status(@DefaultValue("80") int warningPercent, @DefaultValue("95") int criticalPercent) {
+    }
+
+    public Path modelsDir() {
+        return dataDir.resolve("models");
+    }
+
+    public Path logsDir() {
+        return dataDir.resolve("logs");
+    }
+
+    public Path tempDir() {
+        return dataDir.resolve("tmp");
+    }
+
+    public Path cacheDir() {
+        return dataDir.resolve("cache");
+    }
+}

@@ -1,0 +1,59 @@
+package com.cryptomaltese.gateway.admin;
+
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** The answer of {@code GET /admin/system-status}. All sizes in bytes. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.ALWAYS)
+@Schema(description = "Disk, memory, model and maintenance state")
+public record SystemStatus(
+        @Schema(description = "healthy; warning when disk or memory use reaches gateway.status.warning-percent "
+                + "(80); critical at gateway.status.critical-percent (95)",
+                allowableValues = {"healthy", "warning", "critical"}) String status,
+        @Schema(description = "Why the status is not healthy") List<String> warnings,
+        Instant timestamp,
+        long uptimeSeconds,
+        Disk disk,
+        Memory memory,
+        Model model,
+        @Schema(nullable = true) LastCleanup lastCleanup) {
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "The filesystem holding the data directory")
+    public record Disk(String path, long totalBytes, long usedBytes, long freeBytes, double usedPercent,
+                       @Schema(description = "Bytes under the data directory: models, logs, database, temp") long dataDirBytes) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Memory(Jvm jvm, Host system) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Jvm(long heapUsedBytes, long heapCommittedBytes, long heapMaxBytes, double heapUsedPercent,
+                      long nonHeapUsedBytes) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "Host (or container) memory; available counts reclaimable page cache as free")
+    public record Host(long totalBytes, long availableBytes, double usedPercent) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Model(boolean loaded, @Schema(nullable = true) String modelId, @Schema(nullable = true) String engine,
+                        @Schema(nullable = true) Instant loadedAt,
+                        @Schema(description = "Memory the loaded model holds") long memoryBytes) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record LastCleanup(@Schema(allowableValues = {"cleanup", "purge-logs"}) String kind,
+                              List<String> operations, long filesRemoved, long spaceFreed, String triggeredBy,
+                              Instant completedAt) {
+    }
+}

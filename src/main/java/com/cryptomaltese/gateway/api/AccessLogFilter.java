@@ -1,0 +1,56 @@
+package com.cryptomaltese.gateway.api;
+
+import java.io.IOException;
+
+import com.cryptomaltese.gateway.security.Caller;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * One line per request into {@code access.log}: client, method, path, status, latency and the
+ * caller's key fingerprint. Never bodies, query strings or keys: chat text stays out of the logs.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class AccessLogFilter extends OncePerRequestFilter {
+
+    private static final Logger access = LoggerFactory.getLogger("access");
+
+    private static final String START = AccessLogFilter.class.getName() + ".start";
+
+    /** REST calls complete in an async dispatch (Camel answers with a future): log that one. */
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getAttribute(START) == null) {
+            request.setAttribute(START, System.nanoTime());
+        }
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            if (!request.isAsyncStarted()) {
+                log(request, response, (Long) request.getAttribute(START));
+            }
+        }
+    }
+
+    private static void log(HttpServletRequest request, HttpServletResponse response, long start) {
+        Object caller = request.getAttribute(Caller.ATTRIBUTE);
+        access.info("{} {} {} {} {}ms {}", request.getRemoteAddr(), request.getMethod(), request.getRequestURI(),
+                response.getStatus(), (System.nanoTime() - start) / 1_000_000,
+                caller instanceof Caller c ? c.fingerprint() : "-");
+    }
+}

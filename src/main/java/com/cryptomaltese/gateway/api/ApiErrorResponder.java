@@ -1,0 +1,53 @@
+package com.cryptomaltese.gateway.api;
+
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns whatever a REST route threw into the API's error shape. Called from the shared
+ * {@code onException} in {@code routes/errors.yaml}; known failures keep their status and message,
+ * anything else is logged with its stack and answered 500 without internals.
+ */
+@Component
+public class ApiErrorResponder {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiErrorResponder.class);
+
+    private final ApiReply reply;
+    private final AuditLog audit;
+
+    ApiErrorResponder(ApiReply reply, AuditLog audit) {
+        this.reply = reply;
+        this.audit = audit;
+    }
+
+    public void respond(Exchange exchange) {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        ApiException api = find(caught);
+        if (api == null) {
+            log.error("Unexpected failure in route {}", exchange.getFromRouteId(), caught);
+            api = new ApiException(500, "internal error; the gateway log has the details", List.of(), null);
+        }
+        if (exchange.getProperty(AuditLog.TARGET) != null) {
+            audit.failed(exchange, api.status());
+        }
+        reply.write(exchange.getMessage(), api.status(), ErrorBody.of(api.getMessage(), api.details()));
+        if (api.retryAfter() != null) {
+            exchange.getMessage().setHeader("Retry-After", Math.max(1, api.retryAfter().toSeconds()));
+        }
+    }
+
+    /** Camel wraps failures of type conversion and bean binding; the cause chain holds ours. */
+    private static ApiException find(Throwable t) {
+        for (Throwable cause = t; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ApiException api) {
+                return api;
+            }
+        }
+        return null;
+    }
+}

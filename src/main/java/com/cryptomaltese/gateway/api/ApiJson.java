@@ -1,0 +1,147 @@
+package com.cryptomaltese.gateway.api;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.springframework.stereotype.Component;
+
+/**
+ * The API's JSON codec. Reading is strict on purpose: unknown fields, explicit nulls, wrong types
+ * ("0.5" for a number, 1 for a boolean, 2.5 for an integer), duplicate keys and trailing content
+ * are all refused with the path of the offending field, so a typo never silently falls back to a
+ * default.
+ */
+@Component
+public class ApiJson {
+
+    private final ObjectMapper mapper;
+
+    public ApiJson() {
+        JsonMapper strict = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .addModule(new JavaTimeModule())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .build();
+        // Numbers and booleans are not text: refuse 123 where a string is expected.
+        strict.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        this.mapper = strict;
+    }
+
+    /** Parses a request body into {@code type}, or throws a 400 naming the field at fault. */
+    public <T> T read(byte[] body, Class<T> type) {
+        if (body == null || body.length == 0 || new String(body).isBlank()) {
+            throw ApiException.badRequest("body", "is required: send a JSON object");
+        }
+        try {
+            JsonNode tree = mapper.readTree(body);
+            if (!tree.isObject()) {
+                throw ApiException.badRequest("body", "must be a JSON object");
+            }
+            rejectNulls(tree, "");
+            return mapper.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw translate(e);
+        } catch (IOException e) {
+            throw ApiException.badRequest("body", "could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * An explicit null is refused rather than read as "not given": records cannot tell the two
+     * apart, and a caller who sends {@code "temperature": null} expects something to happen.
+     */
+    private static void rejectNulls(JsonNode node, String path) {
+        if (node.isNull()) {
+            throw ApiException.badRequest(path, "must not be null (leave the field out instead)");
+        }
+        if (node.isObject()) {
+            node.fields().forEachRemaining(f -> rejectNulls(f.getValue(), path.isEmpty() ? f.getKey() : path + "." + f.getKey()));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                rejectNulls(node.get(i), path + "[" + i + "]");
+            }
+        }
+    }
+
+    public byte[] write(Object value) {
+        try {
+            return mapper.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("response not serialisable: " + value.getClass().getName(), e);
+        }
+    }
+
+    private static ApiException translate(JsonProcessingException e) {
+        if (e instanceof JsonParseException parse) {
+            return ApiException.badRequest("body", "is not valid JSON (line " + parse.getLocation().getLineNr()
+                    + ", column " + parse.getLocation().getColumnNr() + ")");
+        }
+        if (e instanceof JsonMappingException mapping) {
+            String field = path(mapping);
+            if (mapping instanceof UnrecognizedPropertyException unknown) {
+                List<String> known = new ArrayList<>();
+                unknown.getKnownPropertyIds().forEach(id -> known.add(String.valueOf(id)));
+                known.sort(null);
+                return ApiException.badRequest(field, "is not a known field (known: " + String.join(", ", known) + ")");
+            }
+            if (mapping instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+                return ApiException.badRequest(field.isEmpty() ? "body" : field, "must be " + describe(mismatch.getTargetType()));
+            }
+            return ApiException.badRequest(field.isEmpty() ? "body" : field, "is malformed");
+        }
+        return ApiException.badRequest("body", "is not valid JSON");
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == Boolean.class || type == boolean.class) {
+            return "a boolean (true or false)";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "a JSON object";
+    }
+}

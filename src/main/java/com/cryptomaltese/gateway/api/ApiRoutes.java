@@ -1,0 +1,245 @@
+package com.cryptomaltese.gateway.api;
+
+import com.cryptomaltese.gateway.admin.CleanupRequest;
+import com.cryptomaltese.gateway.admin.CleanupResult;
+import com.cryptomaltese.gateway.admin.PurgeLogsRequest;
+import com.cryptomaltese.gateway.admin.PurgeLogsResult;
+import com.cryptomaltese.gateway.admin.SystemStatus;
+import com.cryptomaltese.gateway.chat.ChatRequest;
+import com.cryptomaltese.gateway.chat.ChatResponse;
+import com.cryptomaltese.gateway.model.ModelId;
+import com.cryptomaltese.gateway.params.GenerationSettings;
+import com.cryptomaltese.gateway.params.ParameterResponses;
+import com.cryptomaltese.gateway.security.Caller;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.rest.RestBindingMode;
+import org.apache.camel.model.rest.RestDefinition;
+import org.apache.camel.model.rest.RestParamType;
+import org.springframework.stereotype.Component;
+
+/**
+ * The REST API, {@code /api/v1}: each operation has an id and goes to {@code direct:<id>}, a
+ * route that decodes the request, calls the owning bean and writes the JSON reply. Binding is off
+ * on purpose: {@link ApiJson} reads bodies strictly and names the field at fault, which Camel's
+ * JSON binding cannot. Failures go to the shared handler in {@code routes/errors.yaml}.
+ */
+@Component
+class ApiRoutes extends RouteBuilder {
+
+    static final String ERRORS = "api-errors";
+    private static final String JSON = "application/json";
+    private static final String MODEL_ID = "modelId";
+    private static final String CALLER = "${header." + Caller.HEADER + "}";
+
+    private final ApiJson json;
+
+    ApiRoutes(ApiJson json) {
+        this.json = json;
+    }
+
+    @Override
+    public void configure() {
+        restConfiguration()
+                .component("platform-http")
+                .contextPath("/api/v1")
+                .bindingMode(RestBindingMode.off)
+                .apiContextPath("/openapi.json")
+                .apiProperty("api.title", "Maltese AI gateway")
+                .apiProperty("api.version", "1")
+                .apiProperty("api.description", "Chat with a language model running in-process; manage models, "
+                        + "generation parameters, disk and logs. Model ids contain a slash: send them URL-encoded "
+                        + "in paths (HuggingFaceTB%2FSmolLM2-135M-Instruct). Keys go in X-API-Key or "
+                        + "Authorization: Bearer; admin operations need an admin key.");
+        rest().securityDefinitions()
+                .apiKey("api_key", "An API key (GATEWAY_API_KEYS) or admin key (GATEWAY_ADMIN_KEYS)")
+                .withHeader("X-API-Key").end()
+                .bearerToken("bearer", "The same keys as a bearer token").end();
+
+        chat();
+        models();
+        parameters();
+        admin();
+    }
+
+    private void chat() {
+        user(rest("/chat").description("Chat with the loaded model")
+                .post().id("postChat").description("Send a message to the loaded model and get its reply. "
+                        + "Parameters merge as defaults <- the model's stored parameters <- this request's parameters.")
+                .type(ChatRequest.class).outType(ChatResponse.class)
+                .responseMessage("400", "Invalid request: the message names the field")
+                .responseMessage("409", "model_id names a model that is not loaded")
+                .responseMessage("503", "No model is loaded, or one is loading (Retry-After)")
+                .responseMessage("504", "The generation deadline (60 s) passed"))
+                .to("direct:postChat");
+        // The REST channel's adapter: JSON in, the shared chat route, JSON out.
+        route("postChat").process(e -> body(e, json.read(bytes(e), ChatRequest.class)))
+                .to("direct:chat")
+                .bean("apiReply", "ok");
+
+        rest("/health").description("Liveness")
+                .get().id("health").description("Liveness and the loaded model; needs no key").outType(ModelViews.Health.class)
+                .to("direct:health");
+        route("health").bean("modelOperations", "health").bean("apiReply", "ok");
+    }
+
+    private void models() {
+        RestDefinition models = rest("/models").description("Models on disk and in memory");
+        user(models.get().id("listModels").description("The models on disk, with status, format, size and parameters")
+                .outType(ModelViews.ModelList.class))
+                .to("direct:listModels");
+        route("listModels").bean("modelOperations", "list").bean("apiReply", "ok");
+
+        user(modelIdParam(models.post("/{model_id}/load").id("loadModel")
+                .description("Load a model into memory; the model in memory before is unloaded first")
+                .outType(ModelViews.ModelLoaded.class))
+                .responseMessage("404", "The model is not on disk")
+                .responseMessage("409", "Another load is running, or the model cannot be loaded (the reason is given)")
+                .responseMessage("503", "No engine can run the model's format"))
+                .to("direct:loadModel");
+        withModelId(audited(route("loadModel"))).bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
+                .to("direct:auditedReply");
+
+        user(modelIdParam(models.post("/{model_id}/unload").id("unloadModel").description("Free the model's memory")
+                .outType(ModelViews.ModelUnloaded.class))
+                .responseMessage("409", "The model is not loaded"))
+                .to("direct:unloadModel");
+        withModelId(audited(route("unloadModel"))).bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
+                .to("direct:auditedReply");
+
+        user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub")
+                .type(ModelViews.DownloadRequest.class)
+                .responseMessage("503", "Downloads are not available yet"))
+                .to("direct:downloadModel");
+        route("downloadModel").bean("modelOperations", "download").bean("apiReply", "ok");
+
+        from("direct:auditedReply").routeId("auditedReply")
+                .bean("auditLog", "succeeded")
+                .bean("apiReply", "ok");
+    }
+
+    private void parameters() {
+        RestDefinition params = rest("/models").description("Models on disk and in memory");
+        user(modelIdParam(params.get("/{model_id}/parameters").id("getParameters")
+                .description("The model's effective generation parameters")
+                .outType(ParameterResponses.ModelParameters.class))
+                .responseMessage("404", "The model is not on disk"))
+                .to("direct:getParameters");
+        knownModel(route("getParameters"))
+                .bean("parameterService", "get(${exchangeProperty." + MODEL_ID + "})")
+                .bean("apiReply", "ok");
+
+        user(modelIdParam(params.put("/{model_id}/parameters").id("updateParameters")
+                .description("Change some of the model's parameters; fields left out keep their value. "
+                        + "max_length counts new tokens (transformers' max_new_tokens).")
+                .type(GenerationSettings.class).outType(ParameterResponses.ParametersUpdated.class))
+                .responseMessage("400", "Unknown parameter, wrong type or out of range: the message names the field")
+                .responseMessage("404", "The model is not on disk"))
+                .to("direct:updateParameters");
+        knownModel(audited(route("updateParameters")))
+                .process(e -> body(e, json.read(bytes(e), GenerationSettings.class)))
+                .bean("parameterService", "update(${exchangeProperty." + MODEL_ID + "}, ${body}, " + CALLER + ")")
+                .to("direct:auditedReply");
+
+        user(modelIdParam(params.post("/{model_id}/parameters/reset").id("resetParameters")
+                .description("Every parameter back to the specification's default")
+                .outType(ParameterResponses.ParametersReset.class))
+                .responseMessage("404", "The model is not on disk"))
+                .to("direct:resetParameters");
+        knownModel(audited(route("resetParameters")))
+                .bean("parameterService", "reset(${exchangeProperty." + MODEL_ID + "}, " + CALLER + ")")
+                .to("direct:auditedReply");
+
+        user(modelIdParam(params.get("/{model_id}/parameters/history").id("getParameterHistory")
+                .description("Who changed which parameter when, newest first")
+                .outType(ParameterResponses.ParameterHistory.class))
+                .responseMessage("404", "The model is not on disk"))
+                .to("direct:getParameterHistory");
+        knownModel(route("getParameterHistory"))
+                .bean("parameterService", "history(${exchangeProperty." + MODEL_ID + "})")
+                .bean("apiReply", "ok");
+    }
+
+    private void admin() {
+        RestDefinition admin = rest("/admin").description("Disk, logs and system state (admin key)");
+        admin(admin.post("/cleanup").id("cleanup")
+                .description("Delete files inside the data directory; refused (409) while a generation runs unless force")
+                .type(CleanupRequest.class).outType(CleanupResult.class)
+                .responseMessage("409", "A generation is running and force is not set"))
+                .to("direct:cleanup");
+        audited(route("cleanup"))
+                .process(e -> body(e, json.read(bytes(e), CleanupRequest.class)))
+                .bean("cleanupService", "cleanup(${body}, " + CALLER + ")")
+                .to("direct:auditedReply");
+
+        admin(admin.post("/purge-logs").id("purgeLogs")
+                .description("Delete rolled log files; an empty body uses the configured defaults. "
+                        + "The files being written are never deleted.")
+                .type(PurgeLogsRequest.class).outType(PurgeLogsResult.class))
+                .to("direct:purgeLogs");
+        audited(route("purgeLogs"))
+                .process(e -> body(e, bytes(e).length == 0 ? PurgeLogsRequest.DEFAULTS
+                        : json.read(bytes(e), PurgeLogsRequest.class)))
+                .bean("logPurger", "purge(${body}, " + CALLER + ")")
+                .to("direct:auditedReply");
+
+        admin(admin.get("/system-status").id("systemStatus")
+                .description("Disk, memory, the loaded model and the last cleanup, rated healthy/warning/critical")
+                .outType(SystemStatus.class))
+                .to("direct:systemStatus");
+        route("systemStatus").bean("systemStatusService", "status").bean("apiReply", "ok");
+    }
+
+    // ---- small DSL helpers: one place for what every operation shares ----
+
+    private RouteDefinition route(String operationId) {
+        return from("direct:" + operationId).routeId(operationId).routeConfigurationId(ERRORS);
+    }
+
+    /** Reads {@code {model_id}} (URL-encoded org%2Fname) into a validated {@link ModelId}. */
+    private static RouteDefinition withModelId(RouteDefinition route) {
+        return route.process(e -> {
+            ModelId id = ModelId.fromPath(e.getMessage().getHeader("model_id", String.class));
+            e.setProperty(MODEL_ID, id);
+            if (e.getProperty(AuditLog.TARGET) != null) {
+                e.setProperty(AuditLog.TARGET, id.toString());
+            }
+        });
+    }
+
+    private RouteDefinition knownModel(RouteDefinition route) {
+        return withModelId(route).bean("modelOperations", "requireKnown(${exchangeProperty." + MODEL_ID + "})");
+    }
+
+    /** Marks the route for the audit log; {@link #withModelId} then names the model as the target. */
+    private RouteDefinition audited(RouteDefinition route) {
+        return route.setProperty(AuditLog.TARGET, constant("-"));
+    }
+
+    private static RestDefinition modelIdParam(RestDefinition op) {
+        return op.param().name("model_id").type(RestParamType.path).required(true)
+                .description("Hub model id, URL-encoded: HuggingFaceTB%2FSmolLM2-135M-Instruct").endParam();
+    }
+
+    /** An operation for API keys (admin keys are accepted too). */
+    private static RestDefinition user(RestDefinition op) {
+        return op.consumes(JSON).produces(JSON)
+                .security("api_key").security("bearer")
+                .responseMessage("401", "Missing or unknown key");
+    }
+
+    /** An operation for admin keys only. */
+    private static RestDefinition admin(RestDefinition op) {
+        return user(op).responseMessage("403", "The key is not an admin key");
+    }
+
+    private static byte[] bytes(Exchange exchange) {
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        return body == null ? new byte[0] : body;
+    }
+
+    private static void body(Exchange exchange, Object value) {
+        exchange.getMessage().setBody(value);
+    }
+}

@@ -1,0 +1,35 @@
+package com.cryptomaltese.gateway.api;
+
+import com.cryptomaltese.gateway.security.Caller;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * One line in {@code audit.log} per admin operation, model load/unload and parameter change: who
+ * (key fingerprint), which operation, on what, and the outcome. Called by the REST routes after the
+ * operation, and by the shared error handler when it failed.
+ */
+@Component
+class AuditLog {
+
+    /** Exchange property marking a route as audited; its value names what it acted on. */
+    static final String TARGET = "gateway.audit.target";
+
+    private static final Logger audit = LoggerFactory.getLogger("audit");
+
+    void succeeded(Exchange exchange) {
+        write(exchange, "ok");
+    }
+
+    void failed(Exchange exchange, int status) {
+        write(exchange, "failed " + status);
+    }
+
+    private static void write(Exchange exchange, String outcome) {
+        String caller = exchange.getMessage().getHeader(Caller.HEADER, "-", String.class);
+        Object target = exchange.getProperty(TARGET);
+        audit.info("{} {} {} {}", caller, exchange.getFromRouteId(), target == null ? "-" : target, outcome);
+    }
+}

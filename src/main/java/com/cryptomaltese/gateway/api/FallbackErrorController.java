@@ -1,0 +1,39 @@
+package com.cryptomaltese.gateway.api;
+
+import java.util.List;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.web.servlet.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Errors raised before a request reaches a route (unknown path, wrong method, wrong content type)
+ * in the API's own error shape instead of the servlet container's.
+ */
+@RestController
+class FallbackErrorController implements ErrorController {
+
+    @RequestMapping("/error")
+    ResponseEntity<ErrorBody> error(HttpServletRequest request) {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        HttpStatus status = code instanceof Integer c && HttpStatus.resolve(c) != null
+                ? HttpStatus.valueOf(c) : HttpStatus.INTERNAL_SERVER_ERROR;
+        Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+        String message = switch (status) {
+            case NOT_FOUND -> "no such endpoint: " + uri;
+            case METHOD_NOT_ALLOWED -> "method not allowed on " + uri;
+            case UNSUPPORTED_MEDIA_TYPE -> "unsupported Content-Type: send application/json";
+            case NOT_ACCEPTABLE -> "this endpoint answers application/json only";
+            case BAD_REQUEST -> "bad request";
+            default -> status.getReasonPhrase().toLowerCase();
+        };
+        List<FieldProblem> details = status == HttpStatus.UNSUPPORTED_MEDIA_TYPE
+                ? List.of(new FieldProblem("Content-Type", "must be application/json")) : List.of();
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(ErrorBody.of(message, details));
+    }
+}

@@ -1,0 +1,86 @@
+package com.cryptomaltese.gateway.chat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.cryptomaltese.gateway.GatewayProperties;
+import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.model.ModelId;
+import com.cryptomaltese.gateway.model.ModelService;
+import com.cryptomaltese.gateway.params.GenerationSettings;
+import com.cryptomaltese.gateway.params.ParameterService;
+import org.springframework.stereotype.Component;
+
+/**
+ * The one place every channel's message is answered ({@code direct:chat} in routes/chat.yaml):
+ * validates the request, assembles the prompt messages, merges the parameters and runs the loaded
+ * model under the generation deadline.
+ */
+@Component
+public class ChatProcessor {
+
+    private final ModelService models;
+    private final ParameterService parameters;
+    private final GatewayProperties.Chat settings;
+    private final Clock clock = Clock.systemUTC();
+
+    ChatProcessor(ModelService models, ParameterService parameters, GatewayProperties properties) {
+        this.models = models;
+        this.parameters = parameters;
+        this.settings = properties.chat();
+    }
+
+    public ChatResponse chat(ChatRequest request) {
+        String message = validMessage(request.message());
+        ModelId expected = request.modelId() == null ? null : ModelId.parse(request.modelId(), "model_id");
+        GenerationSettings requested = request.parameters() == null ? GenerationSettings.NONE : request.parameters();
+        ParameterService.validate(requested, "parameters.");
+
+        Instant start = clock.instant();
+        return models.withModel(loaded -> {
+            if (expected != null && !expected.equals(loaded.id())) {
+                throw ApiException.conflict("model " + expected + " is not loaded (loaded: " + loaded.id() + ")");
+            }
+            GenerationSettings used = parameters.forChat(loaded.id(), requested);
+            Instant deadline = start.plus(settings.deadline());
+            GenerationResult result = loaded.model().generate(prompt(message), used.toGenerationParams(), deadline);
+            if (result.finishReason() == GenerationResult.FinishReason.DEADLINE) {
+                throw new ApiException(504, "generation deadline of " + settings.deadline().toSeconds()
+                        + " s passed", List.of(), null);
+            }
+            Instant end = clock.instant();
+            return new ChatResponse(result.text(), loaded.id().toString(), used,
+                    result.finishReason().name().toLowerCase(Locale.ROOT),
+                    new ChatResponse.Usage(result.promptTokens(), result.completionTokens()),
+                    Duration.between(start, end).toNanos() / 1e9, end);
+        });
+    }
+
+    private String validMessage(String message) {
+        if (message == null) {
+            throw ApiException.badRequest("message", "is required");
+        }
+        if (message.isBlank()) {
+            throw ApiException.badRequest("message", "must not be empty");
+        }
+        if (message.length() > settings.maxMessageChars()) {
+            throw ApiException.badRequest("message", "is longer than " + settings.maxMessageChars() + " characters");
+        }
+        return message;
+    }
+
+    private List<ChatMessage> prompt(String message) {
+        List<ChatMessage> messages = new ArrayList<>(2);
+        if (settings.systemPrompt() != null && !settings.systemPrompt().isBlank()) {
+            messages.add(ChatMessage.system(settings.systemPrompt()));
+        }
+        messages.add(ChatMessage.user(message));
+        return messages;
+    }
+}

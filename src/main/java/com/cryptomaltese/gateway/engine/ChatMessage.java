@@ -1,0 +1,13 @@
+package com.cryptomaltese.gateway.engine;
+
+/** One turn of a conversation, as chat templates know it: role {@code system}, {@code user} or {@code assistant}. */
+public record ChatMessage(String role, String content) {
+
+    public static ChatMessage system(String content) {
+        return new ChatMessage("system", content);
+    }
+
+    public static ChatMessage user(String content) {
+        return new ChatMessage("user", content);
+    }
+}

@@ -1,0 +1,24 @@
+package com.cryptomaltese.gateway.engine;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A model in memory, ready to answer. The gateway knows models only through this interface:
+ * messages in (the model applies its own chat template), text out.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    /**
+     * Generates a reply. Implementations stop at end-of-sequence, at {@code params.maxLength()} new
+     * tokens, or when {@code deadline} passes, and say which in the result.
+     */
+    GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline);
+
+    /** Bytes this model holds in memory (weights and caches), for the system status. */
+    long memoryBytes();
+
+    /** Frees the model's memory. */
+    @Override
+    void close();
+}

@@ -1,0 +1,30 @@
+package com.cryptomaltese.gateway.model;
+
+import java.util.Collection;
+import java.util.Locale;
+
+/** The weight formats of the specification, recognised from the files of a model folder. */
+public enum ModelFormat {
+    SAFETENSORS, GGUF, ONNX, PYTORCH, UNKNOWN;
+
+    /** Preference order matters: a repo with safetensors and a .bin fallback is a safetensors model. */
+    static ModelFormat detect(Collection<String> fileNames) {
+        if (fileNames.stream().anyMatch(f -> f.endsWith(".safetensors"))) {
+            return SAFETENSORS;
+        }
+        if (fileNames.stream().anyMatch(f -> f.endsWith(".gguf"))) {
+            return GGUF;
+        }
+        if (fileNames.stream().anyMatch(f -> f.endsWith(".onnx"))) {
+            return ONNX;
+        }
+        if (fileNames.stream().anyMatch(f -> f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth"))) {
+            return PYTORCH;
+        }
+        return UNKNOWN;
+    }
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,140 @@
+package com.cryptomaltese.gateway.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import com.cryptomaltese.gateway.GatewayProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * What is on disk under {@code GATEWAY_DATA_DIR/models}, read in the Hugging Face cache layout
+ * ({@code models--org--name/refs/main} naming a commit, files under {@code snapshots/<commit>/},
+ * usually symlinks into {@code blobs/}). A cache filled by {@code huggingface-cli download
+ * --cache-dir $GATEWAY_DATA_DIR/models} is read as it is.
+ */
+@Component
+public class ModelRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+    private static final ObjectMapper CONFIG_READER = new ObjectMapper();
+
+    private final Path modelsDir;
+
+    ModelRegistry(GatewayProperties properties) {
+        this.modelsDir = properties.modelsDir();
+    }
+
+    public Path modelsDir() {
+        return modelsDir;
+    }
+
+    public List<LocalModel> list() {
+        if (!Files.isDirectory(modelsDir)) {
+            return List.of();
+        }
+        List<LocalModel> models = new ArrayList<>();
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(modelsDir, "models--*")) {
+            for (Path folder : folders) {
+                ModelId id = ModelId.fromCacheFolderName(folder.getFileName().toString());
+                if (id != null) {
+                    read(id, folder).ifPresent(models::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + modelsDir, e);
+        }
+        models.sort(Comparator.comparing(m -> m.id().toString()));
+        return models;
+    }
+
+    public Optional<LocalModel> find(ModelId id) {
+        Path folder = id.cacheFolderIn(modelsDir);
+        return Files.isDirectory(folder) ? read(id, folder) : Optional.empty();
+    }
+
+    private Optional<LocalModel> read(ModelId id, Path folder) {
+        try {
+            Optional<String> commit = commitOf(folder);
+            if (commit.isEmpty()) {
+                return Optional.empty();
+            }
+            Path snapshot = folder.resolve("snapshots").resolve(commit.get());
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(snapshot)) {
+                files = walk.filter(Files::isRegularFile).toList();
+            }
+            if (files.isEmpty()) {
+                return Optional.empty();
+            }
+            long size = 0;
+            for (Path file : files) {
+                size += Files.size(file);
+            }
+            List<String> names = files.stream().map(f -> snapshot.relativize(f).toString()).toList();
+            return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), ModelFormat.detect(names), size,
+                    describe(snapshot)));
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("Skipping unreadable model folder {}: {}", folder.getFileName(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** {@code refs/main} when present; otherwise the only snapshot, if there is exactly one. */
+    private static Optional<String> commitOf(Path folder) throws IOException {
+        Path ref = folder.resolve("refs").resolve("main");
+        if (Files.isRegularFile(ref)) {
+            String commit = Files.readString(ref, StandardCharsets.UTF_8).trim();
+            // A commit names a folder: accept hex/word characters only, never a path.
+            if (commit.matches("[A-Za-z0-9._-]{1,64}") && !commit.contains("..")
+                    && Files.isDirectory(folder.resolve("snapshots").resolve(commit))) {
+                return Optional.of(commit);
+            }
+            return Optional.empty();
+        }
+        Path snapshots = folder.resolve("snapshots");
+        if (!Files.isDirectory(snapshots)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> list = Files.list(snapshots)) {
+            List<Path> all = list.filter(Files::isDirectory).toList();
+            return all.size() == 1 ? Optional.of(all.get(0).getFileName().toString()) : Optional.empty();
+        }
+    }
+
+    /** A one-line description from {@code config.json}: model type and architecture. */
+    private static String describe(Path snapshot) {
+        Path config = snapshot.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            return null;
+        }
+        try {
+            JsonNode json = CONFIG_READER.readTree(config.toFile());
+            String type = json.path("model_type").asText("");
+            String architecture = json.path("architectures").path(0).asText("");
+            int layers = json.path("num_hidden_layers").asInt(json.path("n_layer").asInt(0));
+            StringBuilder text = new StringBuilder(type.isEmpty() ? "model" : type + " model");
+            if (!architecture.isEmpty()) {
+                text.append(" (").append(architecture).append(')');
+            }
+            if (layers > 0) {
+                text.append(", ").append(layers).append(" layers");
+            }
+            return text.toString();
+        } catch (IOException e) {
+            return "config.json unreadable: " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package com.cryptomaltese.gateway.model;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+/**
+ * Keeps exactly one model in memory. Generations share the model under a read lock; load and
+ * unload take the write lock, so a model is never closed under a running generation, and a chat
+ * that arrives while a model is loading is told to retry rather than queued behind the load.
+ */
+@Service
+public class ModelService {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelService.class);
+    private static final Duration RETRY_WHILE_LOADING = Duration.ofSeconds(5);
+
+    /** The model in memory. */
+    public record Loaded(ModelId id, LanguageModel model, String engine, Instant loadedAt) {
+    }
+
+    private final ModelRegistry registry;
+    private final List<InferenceEngine> engines;
+    private final ReentrantReadWriteLock memory = new ReentrantReadWriteLock(true);
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private final AtomicInteger generating = new AtomicInteger();
+    private final Map<ModelId, String> loadErrors = new ConcurrentHashMap<>();
+    private volatile Loaded current;
+    private volatile ModelId loading;
+
+    ModelService(ModelRegistry registry, List<InferenceEngine> engines) {
+        this.registry = registry;
+        this.engines = List.copyOf(engines);
+    }
+
+    public Loaded load(ModelId id) {
+        if (!lifecycle.tryLock()) {
+            throw ApiException.conflict("model " + loading + " is being loaded; try again when it is done");
+        }
+        try {
+            Loaded before = current;
+            if (before != null && before.id().equals(id)) {
+                return before;
+            }
+            LocalModel local = registry.find(id)
+                    .orElseThrow(() -> ApiException.notFound("model " + id + " is not on disk"));
+            InferenceEngine engine = engines.stream().filter(e -> e.supports(local.snapshot())).findFirst()
+                    .orElseThrow(() -> ApiException.unavailable("no engine can run model " + id + " ("
+                            + local.format().wireName() + ") yet", null));
+            loading = id;
+            memory.writeLock().lock();
+            try {
+                closeCurrent();
+                Instant start = Instant.now();
+                LanguageModel model = engine.load(local.snapshot());
+                current = new Loaded(id, model, engine.name(), Instant.now());
+                loadErrors.remove(id);
+                log.info("Loaded model {} on {} in {} ms", id, engine.name(),
+                        Duration.between(start, current.loadedAt()).toMillis());
+                return current;
+            } catch (Exception e) {
+                loadErrors.put(id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                log.warn("Loading model {} failed: {}", id, loadErrors.get(id));
+                throw ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));
+            } finally {
+                loading = null;
+                memory.writeLock().unlock();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    public ModelId unload(ModelId id) {
+        lifecycle.lock();
+        try {
+            Loaded now = current;
+            if (now == null || !now.id().equals(id)) {
+                throw ApiException.conflict("model " + id + " is not loaded"
+                        + (now == null ? " (no model is loaded)" : " (loaded: " + now.id() + ")"));
+            }
+            memory.writeLock().lock();
+            try {
+                closeCurrent();
+            } finally {
+                memory.writeLock().unlock();
+            }
+            log.info("Unloaded model {}", id);
+            return id;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} with the loaded model, which stays in memory until {@code work} returns.
+     * Answers 503 when no model is loaded, or one is loading (with {@code Retry-After}).
+     */
+    public <T> T withModel(Function<Loaded, T> work) {
+        if (loading != null || !memory.readLock().tryLock()) {
+            throw ApiException.unavailable("model " + loading + " is loading; retry shortly", RETRY_WHILE_LOADING);
+        }
+        try {
+            Loaded model = current;
+            if (model == null) {
+                throw ApiException.unavailable(
+                        "no model is loaded: load one with POST /api/v1/models/{model_id}/load", null);
+            }
+            generating.incrementAndGet();
+            try {
+                return work.apply(model);
+            } finally {
+                generating.decrementAndGet();
+            }
+        } finally {
+            memory.readLock().unlock();
+        }
+    }
+
+    public Optional<Loaded> current() {
+        return Optional.ofNullable(current);
+    }
+
+    public Optional<ModelId> loadingId() {
+        return Optional.ofNullable(loading);
+    }
+
+    /** Whether any generation is running now. */
+    public boolean busy() {
+        return generating.get() > 0;
+    }
+
+    public String statusOf(ModelId id) {
+        Loaded now = current;
+        if (now != null && now.id().equals(id)) {
+            return "loaded";
+        }
+        if (id.equals(loading)) {
+            return "loading";
+        }
+        return loadErrors.containsKey(id) ? "error" : "available";
+    }
+
+    public Optional<String> errorOf(ModelId id) {
+        return Optional.ofNullable(loadErrors.get(id));
+    }
+
+    private void closeCurrent() {
+        Loaded old = current;
+        current = null;
+        if (old != null) {
+            old.model().close();
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        memory.writeLock().lock();
+        try {
+            closeCurrent();
+        } finally {
+            memory.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package com.cryptomaltese.gateway.params;
+
+import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/**
+ * Generation parameters as they travel on the wire: every field optional, so the same shape
+ * carries a complete set (defaults, {@code parameters_used}) and a partial one (a PUT, a chat's
+ * per-request overrides). Bounds live in {@link Parameter}.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@Schema(description = "Generation parameters (Hugging Face generate() semantics); every field optional")
+public record GenerationSettings(
+        @Schema(description = "Softmax temperature, 0-2; 0 means greedy", minimum = "0", maximum = "2", example = "0.7")
+        Double temperature,
+        @Schema(description = "Keep the k most likely tokens, 1-100", minimum = "1", maximum = "100", example = "50")
+        Integer topK,
+        @Schema(description = "Nucleus sampling mass, 0-1", minimum = "0", maximum = "1", example = "0.9")
+        Double topP,
+        @Schema(description = "Maximum number of NEW tokens to generate (transformers' max_new_tokens), 1-2048",
+                minimum = "1", maximum = "2048", example = "512")
+        Integer maxLength,
+        @Schema(description = "Penalty for repeated tokens, above 0 up to 2; 1 means none",
+                minimum = "0", exclusiveMinimum = true, maximum = "2", example = "1.1")
+        Double repetitionPenalty,
+        @Schema(description = "Sample (true) or decode greedily / by beam search (false)", example = "true")
+        Boolean doSample,
+        @Schema(description = "Beam count for beam search, 1-10", minimum = "1", maximum = "10", example = "1")
+        Integer numBeams,
+        @Schema(description = "Beam-search length penalty exponent, 0-2", minimum = "0", maximum = "2", example = "1.0")
+        Double lengthPenalty,
+        @Schema(description = "Stop beam search when num_beams candidates are finished", example = "false")
+        Boolean earlyStopping) {
+
+    public static final GenerationSettings NONE = new GenerationSettings(null, null, null, null, null, null, null, null, null);
+
+    /** This set with every field that {@code over} carries replaced by {@code over}'s value. */
+    public GenerationSettings overlay(GenerationSettings over) {
+        if (over == null) {
+            return this;
+        }
+        return new GenerationSettings(
+                over.temperature != null ? over.temperature : temperature,
+                over.topK != null ? over.topK : topK,
+                over.topP != null ? over.topP : topP,
+                over.maxLength != null ? over.maxLength : maxLength,
+                over.repetitionPenalty != null ? over.repetitionPenalty : repetitionPenalty,
+                over.doSample != null ? over.doSample : doSample,
+                over.numBeams != null ? over.numBeams : numBeams,
+                over.lengthPenalty != null ? over.lengthPenalty : lengthPenalty,
+                over.earlyStopping != null ? over.earlyStopping : earlyStopping);
+    }
+
+    @JsonIgnore
+    public boolean isEmpty() {
+        return this.equals(NONE);
+    }
+
+    /** The engine's view; only valid on a complete set. */
+    public GenerationParams toGenerationParams() {
+        return new GenerationParams(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams,
+                lengthPenalty, earlyStopping);
+    }
+}

@@ -1,0 +1,62 @@
+package com.cryptomaltese.gateway.params;
+
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** Wire shapes of the parameter operations. */
+public final class ParameterResponses {
+
+    private ParameterResponses() {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Schema(description = "A model's effective generation parameters")
+    public record ModelParameters(
+            String modelId,
+            GenerationSettings parameters,
+            @Schema(description = "When the parameters last changed (ISO-8601 UTC); null if never", nullable = true)
+            Instant lastUpdated) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "Result of a parameter update")
+    public record ParametersUpdated(
+            @Schema(example = "success") String status,
+            String modelId,
+            @Schema(description = "The fields this request changed, with their new values")
+            GenerationSettings updatedParameters,
+            @Schema(description = "All effective parameters after the update")
+            GenerationSettings parameters,
+            Instant lastUpdated) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "Result of a parameter reset: every parameter back to its default")
+    public record ParametersReset(
+            @Schema(example = "success") String status,
+            String modelId,
+            GenerationSettings parameters,
+            @Schema(nullable = true) Instant lastUpdated) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "Changes to a model's parameters, newest first")
+    public record ParameterHistory(String modelId, List<ParameterChange> changes) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record ParameterChange(
+            Instant changedAt,
+            @Schema(description = "Fingerprint of the key that made the change (never the key)") String changedBy,
+            String parameter,
+            @Schema(description = "Value before; null when it was the default", nullable = true) Object oldValue,
+            @Schema(description = "Value after; null when reset to the default", nullable = true) Object newValue) {
+    }
+}
