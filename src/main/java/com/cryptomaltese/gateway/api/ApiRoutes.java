@@ -46,6 +46,9 @@ class ApiRoutes extends RouteBuilder {
                 .contextPath("/api/v1")
                 .bindingMode(RestBindingMode.off)
                 .apiContextPath("/openapi.json")
+                // The document's server URL follows the request's Host (and X-Forwarded-* behind nginx),
+                // so Swagger UI's "Try it out" calls the gateway it was loaded from.
+                .useXForwardHeaders(true)
                 .apiProperty("api.title", "Maltese AI gateway")
                 .apiProperty("api.version", "1")
                 .apiProperty("api.description", "Chat with a language model running in-process; manage models, "
@@ -55,7 +58,7 @@ class ApiRoutes extends RouteBuilder {
         rest().securityDefinitions()
                 .apiKey("api_key", "An API key (GATEWAY_API_KEYS) or admin key (GATEWAY_ADMIN_KEYS)")
                 .withHeader("X-API-Key").end()
-                .bearerToken("bearer", "The same keys as a bearer token").end();
+                .bearerToken("bearer", "The same keys, sent as Authorization: Bearer <key>", "API key").end();
 
         chat();
         models();
@@ -179,8 +182,10 @@ class ApiRoutes extends RouteBuilder {
                 .type(PurgeLogsRequest.class).outType(PurgeLogsResult.class))
                 .to("direct:purgeLogs");
         audited(route("purgeLogs"))
-                .process(e -> body(e, bytes(e).length == 0 ? PurgeLogsRequest.DEFAULTS
-                        : json.read(bytes(e), PurgeLogsRequest.class)))
+                .process(e -> {
+                    byte[] body = bytes(e);
+                    body(e, body.length == 0 ? PurgeLogsRequest.DEFAULTS : json.read(body, PurgeLogsRequest.class));
+                })
                 .bean("logPurger", "purge(${body}, " + CALLER + ")")
                 .to("direct:auditedReply");
 
@@ -234,6 +239,7 @@ class ApiRoutes extends RouteBuilder {
         return user(op).responseMessage("403", "The key is not an admin key");
     }
 
+    /** The request body; it is a stream, so read it once. */
     private static byte[] bytes(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
         return body == null ? new byte[0] : body;

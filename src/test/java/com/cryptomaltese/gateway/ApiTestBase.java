@@ -1,0 +1,48 @@
+package com.cryptomaltese.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The gateway on a random port with a data directory of its own under target/test-data, an API key
+ * and an admin key. Classes extending this share one application context. The data directory is
+ * set as an inlined property, not a dynamic one, because logging reads it before dynamic
+ * properties exist.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "gateway.data-dir=" + ApiTestBase.DATA_DIR_NAME,
+        "gateway.security.api-keys=" + TestApi.USER_KEY,
+        "gateway.security.admin-keys=" + TestApi.ADMIN_KEY})
+public abstract class ApiTestBase {
+
+    static final String DATA_DIR_NAME = "target/test-data/api";
+
+    /** Emptied when the class loads, before the context (and its database) starts. */
+    protected static final Path DATA_DIR = TestData.freshDataDir(DATA_DIR_NAME);
+
+    @LocalServerPort
+    protected int port;
+
+    protected TestApi api;
+
+    @BeforeEach
+    void client() {
+        api = new TestApi(port);
+    }
+
+    protected static Path modelsDir() {
+        try {
+            return Files.createDirectories(DATA_DIR.resolve("models"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

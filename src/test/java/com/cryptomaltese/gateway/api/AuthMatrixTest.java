@@ -1,0 +1,157 @@
+package com.cryptomaltese.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.cryptomaltese.gateway.ApiTestBase;
+import com.cryptomaltese.gateway.TestApi;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.cryptomaltese.gateway.TestData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every endpoint with no key, an unknown key, a user key and an admin key, in both header forms. */
+class AuthMatrixTest extends ApiTestBase {
+
+    enum Access { PUBLIC, USER, ADMIN }
+
+    /** An endpoint and the status it answers an authorised caller in this test's state. */
+    record Endpoint(String method, String path, String body, Access access, int authorisedStatus) {
+        @Override
+        public String toString() {
+            return method + " " + path;
+        }
+    }
+
+    private static final String MODEL = "/api/v1/models/auth-org%2Fauth-model";
+
+    static List<Endpoint> endpoints() {
+        return List.of(
+                new Endpoint("GET", "/api/v1/health", null, Access.PUBLIC, 200),
+                new Endpoint("GET", "/api/v1/openapi.json", null, Access.PUBLIC, 200),
+                new Endpoint("POST", "/api/v1/chat", "{\"message\":\"hello\"}", Access.USER, 503),
+                new Endpoint("GET", "/api/v1/models", null, Access.USER, 200),
+                new Endpoint("POST", MODEL + "/load", null, Access.USER, 503),
+                new Endpoint("POST", MODEL + "/unload", null, Access.USER, 409),
+                new Endpoint("POST", "/api/v1/models/download", "{\"model_name\":\"a/b\"}", Access.USER, 503),
+                new Endpoint("GET", MODEL + "/parameters", null, Access.USER, 200),
+                new Endpoint("PUT", MODEL + "/parameters", "{\"top_k\":40}", Access.USER, 200),
+                new Endpoint("POST", MODEL + "/parameters/reset", null, Access.USER, 200),
+                new Endpoint("GET", MODEL + "/parameters/history", null, Access.USER, 200),
+                new Endpoint("POST", "/api/v1/admin/cleanup", "{\"operations\":[\"clean_temp\"]}", Access.ADMIN, 200),
+                new Endpoint("POST", "/api/v1/admin/purge-logs", "{}", Access.ADMIN, 200),
+                new Endpoint("GET", "/api/v1/admin/system-status", null, Access.ADMIN, 200));
+    }
+
+    @BeforeAll
+    static void modelOnDisk() {
+        TestData.hubModel(modelsDir(), "auth-org", "auth-model", "c0ffee", "model.safetensors", 64);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("endpoints")
+    void withoutKey(Endpoint endpoint) {
+        Reply reply = call(endpoint, null, false);
+        if (endpoint.access() == Access.PUBLIC) {
+            assertThat(reply.status()).isEqualTo(200);
+        } else {
+            assertError(reply, 401, "missing API key");
+            assertThat(reply.header("WWW-Authenticate")).isEqualTo("Bearer");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("endpoints")
+    void withUnknownKey(Endpoint endpoint) {
+        Reply reply = call(endpoint, "not-a-key", false);
+        if (endpoint.access() == Access.PUBLIC) {
+            assertThat(reply.status()).isEqualTo(200);
+        } else {
+            assertError(reply, 401, "unknown API key");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("endpoints")
+    void withUserKey(Endpoint endpoint) {
+        for (boolean bearer : new boolean[] {false, true}) {
+            Reply reply = call(endpoint, TestApi.USER_KEY, bearer);
+            if (endpoint.access() == Access.ADMIN) {
+                assertError(reply, 403, "needs an admin key");
+            } else {
+                assertThat(reply.status()).as(endpoint + " bearer=" + bearer + ": " + reply.body())
+                        .isEqualTo(endpoint.authorisedStatus());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("endpoints")
+    void withAdminKey(Endpoint endpoint) {
+        for (boolean bearer : new boolean[] {false, true}) {
+            Reply reply = call(endpoint, TestApi.ADMIN_KEY, bearer);
+            assertThat(reply.status()).as(endpoint + " bearer=" + bearer + ": " + reply.body())
+                    .isEqualTo(endpoint.authorisedStatus());
+            assertThat(reply.header("Content-Type")).startsWith("application/json");
+        }
+    }
+
+    @Test
+    void encodedPathSegmentsCannotDodgeTheAdminCheck() {
+        Reply reply = api.get("/api/v1/%61dmin/system-status", TestApi.USER_KEY);
+        assertError(reply, 403, "needs an admin key");
+        assertError(api.get("/api/v1/models/../admin/system-status", TestApi.USER_KEY), 400, "dot segments");
+    }
+
+    @Test
+    void keysNeverReachResponsesOrLogs() throws IOException {
+        for (Endpoint endpoint : endpoints()) {
+            for (String key : new String[] {TestApi.USER_KEY, TestApi.ADMIN_KEY}) {
+                Reply reply = call(endpoint, key, false);
+                assertThat(reply.body()).doesNotContain(key);
+                reply.raw().headers().map().values()
+                        .forEach(values -> assertThat(String.join(",", values)).doesNotContain(key));
+            }
+        }
+        List<Path> logs;
+        try (Stream<Path> files = Files.walk(TestData.ROOT)) {
+            logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+        }
+        String accessLines = "";
+        for (Path log : logs) {
+            String text = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(text).as(log.toString()).doesNotContain(TestApi.USER_KEY).doesNotContain(TestApi.ADMIN_KEY);
+            if (log.getFileName().toString().equals("access.log")) {
+                accessLines += text;
+            }
+        }
+        // The access log did record these requests, by key fingerprint.
+        assertThat(accessLines).contains("GET /api/v1/admin/system-status 200").contains("key:");
+    }
+
+    private Reply call(Endpoint endpoint, String key, boolean bearer) {
+        HttpRequest.Builder request = api.request(endpoint.path(), null);
+        if (key != null) {
+            request.header(bearer ? "Authorization" : "X-API-Key", bearer ? "Bearer " + key : key);
+        }
+        HttpRequest.BodyPublisher body = endpoint.body() == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(endpoint.body());
+        request.header("Content-Type", "application/json").method(endpoint.method(), body);
+        return api.send(request);
+    }
+
+    static void assertError(Reply reply, int status, String messagePart) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+        assertThat(reply.json().path("status").asText()).isEqualTo("error");
+        assertThat(reply.json().path("message").asText()).contains(messagePart);
+    }
+}
