@@ -55,6 +55,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
         }
         Optional<String> presented = presentedKey(request);
         Optional<Caller> caller = presented.flatMap(keys::identify);
+        caller.ifPresent(c -> request.setAttribute(Caller.ATTRIBUTE, c));
         if (path.access() != ApiPath.Access.PUBLIC) {
             if (presented.isEmpty()) {
                 refuse(response, 401, keys.anyConfigured()
@@ -71,7 +72,6 @@ class ApiKeyFilter extends OncePerRequestFilter {
                 return;
             }
         }
-        caller.ifPresent(c -> request.setAttribute(Caller.ATTRIBUTE, c));
         chain.doFilter(new KeylessRequest(request, caller.map(Caller::fingerprint).orElse("anonymous")), response);
     }
 
