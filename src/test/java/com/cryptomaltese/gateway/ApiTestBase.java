@@ -1,5 +1,7 @@
 package com.cryptomaltese.gateway;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +38,14 @@ public abstract class ApiTestBase {
     @BeforeEach
     void client() {
         api = new TestApi(port);
+    }
+
+    /** The API's error shape with this status and a message containing {@code messagePart}. */
+    protected static void assertError(TestApi.Reply reply, int status, String messagePart) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+        assertThat(reply.header("Content-Type")).startsWith("application/json");
+        assertThat(reply.json().path("status").asText()).isEqualTo("error");
+        assertThat(reply.json().path("message").asText()).contains(messagePart);
     }
 
     protected static Path modelsDir() {

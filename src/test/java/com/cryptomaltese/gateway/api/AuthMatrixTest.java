@@ -149,10 +149,4 @@ class AuthMatrixTest extends ApiTestBase {
         request.header("Content-Type", "application/json").method(endpoint.method(), body);
         return api.send(request);
     }
-
-    static void assertError(Reply reply, int status, String messagePart) {
-        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
-        assertThat(reply.json().path("status").asText()).isEqualTo("error");
-        assertThat(reply.json().path("message").asText()).contains(messagePart);
-    }
 }

@@ -1,0 +1,94 @@
+package com.cryptomaltese.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.cryptomaltese.gateway.ApiTestBase;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+/** Swagger UI at /docs and the OpenAPI document it reads, both without a key. */
+class DocsTest extends ApiTestBase {
+
+    private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
+            "unloadModel", "downloadModel", "getParameters", "updateParameters", "resetParameters",
+            "getParameterHistory", "cleanup", "purgeLogs", "systemStatus");
+
+    @Test
+    void docsServesSwaggerUiReadingOurDocument() {
+        Reply redirect = api.get("/docs", null);
+        assertThat(redirect.status()).isEqualTo(302);
+        assertThat(redirect.header("Location")).endsWith("/docs/index.html");
+        Reply page = api.get("/docs/index.html", null);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("swagger-ui-bundle.js", "swagger-initializer.js");
+        assertThat(api.get("/webjars/swagger-ui/swagger-ui-bundle.js", null).status()).isEqualTo(200);
+        assertThat(api.get("/webjars/swagger-ui/swagger-ui.css", null).status()).isEqualTo(200);
+        assertThat(api.get("/docs/swagger-initializer.js", null).body()).contains("url: \"/api/v1/openapi.json\"");
+    }
+
+    @Test
+    void theDocumentDescribesEveryOperationWithIdsAndSecurity() {
+        JsonNode doc = openApi();
+        assertThat(doc.get("openapi").asText()).startsWith("3.");
+        assertThat(doc.at("/servers/0/url").asText()).isEqualTo("/api/v1");
+        List<String> ids = new ArrayList<>();
+        doc.get("paths").forEach(path -> path.forEach(operation -> {
+            String id = operation.get("operationId").asText();
+            ids.add(id);
+            if (!id.equals("health")) {
+                assertThat(operation.get("security").toString()).as(id).contains("api_key", "bearer");
+                assertThat(operation.at("/responses/401").isMissingNode()).as(id).isFalse();
+            }
+        }));
+        assertThat(ids).containsExactlyInAnyOrderElementsOf(OPERATIONS);
+        assertThat(doc.at("/paths/~1models~1{model_id}~1parameters/put/requestBody").isMissingNode()).isFalse();
+        assertThat(doc.at("/paths/~1admin~1cleanup/post/responses/403").isMissingNode()).isFalse();
+
+        JsonNode schemes = doc.at("/components/securitySchemes");
+        assertThat(schemes.at("/api_key/type").asText()).isEqualTo("apiKey");
+        assertThat(schemes.at("/api_key/in").asText()).isEqualTo("header");
+        assertThat(schemes.at("/api_key/name").asText()).isEqualTo("X-API-Key");
+        assertThat(schemes.at("/bearer/scheme").asText()).isEqualTo("bearer");
+    }
+
+    @Test
+    void schemasUseTheSpecificationsFieldNames() {
+        JsonNode schemas = openApi().at("/components/schemas");
+        assertProperties(schemas, "ChatRequest", "message", "model_id", "parameters");
+        assertProperties(schemas, "ChatResponse", "response", "model_id", "parameters_used", "processing_time",
+                "timestamp", "finish_reason", "usage");
+        assertProperties(schemas, "GenerationSettings", "temperature", "top_k", "top_p", "max_length",
+                "repetition_penalty", "do_sample", "num_beams", "length_penalty", "early_stopping");
+        assertProperties(schemas, "ModelSummary", "id", "name", "status", "description", "format", "size", "source",
+                "parameters");
+        assertProperties(schemas, "ModelLoaded", "status", "message", "model_id", "loaded_at");
+        assertProperties(schemas, "DownloadRequest", "model_name", "model_format", "auth_token");
+        assertProperties(schemas, "ParametersUpdated", "updated_parameters", "last_updated");
+        assertProperties(schemas, "CleanupRequest", "operations", "force");
+        assertProperties(schemas, "CleanupResult", "operations_completed", "space_freed");
+        assertProperties(schemas, "PurgeLogsRequest", "older_than_days", "keep_latest_files", "log_levels");
+        assertProperties(schemas, "PurgeLogsResult", "files_removed", "space_freed");
+        assertProperties(schemas, "SystemStatus", "status", "disk", "memory", "model", "last_cleanup");
+        assertThat(schemas.at("/GenerationSettings/properties/max_length/description").asText())
+                .contains("max_new_tokens");
+        assertThat(schemas.at("/GenerationSettings/properties/temperature/maximum").asDouble()).isEqualTo(2.0);
+    }
+
+    private JsonNode openApi() {
+        Reply reply = api.get("/api/v1/openapi.json", null);
+        assertThat(reply.status()).isEqualTo(200);
+        return reply.json();
+    }
+
+    private static void assertProperties(JsonNode schemas, String schema, String... fields) {
+        JsonNode properties = schemas.at("/" + schema + "/properties");
+        assertThat(properties.isMissingNode()).as(schema + " in " + schemas.fieldNames()).isFalse();
+        List<String> names = new ArrayList<>();
+        properties.fieldNames().forEachRemaining(names::add);
+        assertThat(names).as(schema).contains(fields);
+    }
+}

@@ -1,0 +1,119 @@
+package com.cryptomaltese.gateway.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.cryptomaltese.gateway.ApiTestBase;
+import com.cryptomaltese.gateway.TestApi;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.cryptomaltese.gateway.TestData;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The model endpoints against folders in the Hugging Face cache layout, before any engine exists. */
+class ModelsApiTest extends ApiTestBase {
+
+    private static final String CONFIG_BYTES = """
+            {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "num_hidden_layers": 2}""";
+
+    @BeforeAll
+    static void modelsOnDisk() throws IOException {
+        Path models = modelsDir();
+        TestData.hubModel(models, "list-org", "safe-model", "a1b2c3", "model.safetensors", 1000);
+        TestData.hubModel(models, "list-org", "gguf-model", "d4e5f6", "model-Q8_0.gguf", 300);
+        // A folder whose refs/main names a snapshot that is not there is not a usable model.
+        Path broken = TestData.hubModel(models, "list-org", "broken-model", "0000", "model.safetensors", 10);
+        Files.writeString(broken.resolve("refs/main"), "ffff");
+        // Not models at all.
+        Files.createDirectories(models.resolve("datasets--list-org--data/snapshots/x"));
+        Files.writeString(models.resolve("version.txt"), "1");
+    }
+
+    @Test
+    void listsModelsOnDiskWithEveryField() {
+        Reply reply = api.get("/api/v1/models", TestApi.USER_KEY);
+        assertThat(reply.status()).isEqualTo(200);
+        JsonNode body = reply.json();
+        assertThat(body.get("loaded_model").isNull()).isTrue();
+        JsonNode safe = model(body, "list-org/safe-model");
+        assertThat(safe.get("name").asText()).isEqualTo("safe-model");
+        assertThat(safe.get("status").asText()).isEqualTo("available");
+        assertThat(safe.get("description").asText()).isEqualTo("llama model (LlamaForCausalLM), 2 layers");
+        assertThat(safe.get("format").asText()).isEqualTo("safetensors");
+        // Size counts the blobs the snapshot's symlinks point to: config.json plus the weights.
+        assertThat(safe.get("size").isIntegralNumber()).isTrue();
+        assertThat(safe.get("size").asLong()).isEqualTo(CONFIG_BYTES.length() + 1000);
+        assertThat(safe.get("source").asText()).isEqualTo("huggingface");
+        assertThat(safe.get("revision").asText()).isEqualTo("a1b2c3");
+        assertThat(safe.get("parameters").get("temperature").asDouble()).isEqualTo(0.7);
+        assertThat(safe.get("parameters").size()).isEqualTo(9);
+        assertThat(safe.has("loaded_at")).isFalse();
+
+        assertThat(model(body, "list-org/gguf-model").get("format").asText()).isEqualTo("gguf");
+        assertThat(body.get("models").findValuesAsText("id"))
+                .doesNotContain("list-org/broken-model", "list-org/data");
+    }
+
+    @Test
+    void loadNeedsAnEngineForTheFormat() {
+        assertError(api.post("/api/v1/models/list-org%2Fsafe-model/load", TestApi.USER_KEY, null), 503,
+                "no engine can run model list-org/safe-model (safetensors) yet");
+        assertThat(model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/safe-model")
+                .get("status").asText()).isEqualTo("available");
+    }
+
+    @Test
+    void loadOfAModelNotOnDiskIs404() {
+        assertError(api.post("/api/v1/models/list-org%2Fmissing/load", TestApi.USER_KEY, null), 404,
+                "model list-org/missing is not on disk");
+        assertError(api.post("/api/v1/models/list-org%2Fbroken-model/load", TestApi.USER_KEY, null), 404,
+                "not on disk");
+    }
+
+    @Test
+    void invalidIdsAre400AndNameTheField() {
+        for (String id : new String[] {"..", "a%2F..%2Fb", "a%2Fb%2Fc", "%2Fetc%2Fpasswd", "a%20b", "org%252Fname"}) {
+            Reply reply = api.post("/api/v1/models/" + id + "/load", TestApi.USER_KEY, null);
+            assertThat(reply.status()).as(id + ": " + reply.body()).isIn(400, 404);
+            assertThat(reply.json().get("status").asText()).isEqualTo("error");
+            if (reply.status() == 400) {
+                assertThat(reply.json().at("/details/0/field").asText()).as(id).isIn("model_id", "");
+            }
+        }
+        Reply traversal = api.post("/api/v1/models/a%2F..%2Fb/load", TestApi.USER_KEY, null);
+        assertError(traversal, 400, "model_id");
+    }
+
+    @Test
+    void anUnencodedSlashIsNotAModelId() {
+        Reply reply = api.post("/api/v1/models/list-org/safe-model/load", TestApi.USER_KEY, null);
+        assertError(reply, 404, "no such endpoint");
+    }
+
+    @Test
+    void unloadOfAModelNotLoadedIs409() {
+        assertError(api.post("/api/v1/models/list-org%2Fsafe-model/unload", TestApi.USER_KEY, null), 409,
+                "model list-org/safe-model is not loaded (no model is loaded)");
+    }
+
+    @Test
+    void downloadsAreNotAvailableYet() {
+        Reply reply = api.post("/api/v1/models/download", TestApi.USER_KEY,
+                "{\"model_name\": \"HuggingFaceTB/SmolLM2-135M-Instruct\"}");
+        assertThat(reply.status()).isEqualTo(503);
+        assertThat(reply.body()).isEqualTo("{\"status\":\"error\",\"message\":\"downloads are not available yet\"}");
+    }
+
+    private static JsonNode model(JsonNode list, String id) {
+        for (JsonNode model : list.get("models")) {
+            if (model.get("id").asText().equals(id)) {
+                return model;
+            }
+        }
+        throw new AssertionError(id + " not listed in " + list);
+    }
+}
