@@ -65,7 +65,7 @@ class ModelOperations {
         }
     }
 
-    public Object download() {
+    public void download() {
         throw ApiException.unavailable("downloads are not available yet", null);
     }
 
