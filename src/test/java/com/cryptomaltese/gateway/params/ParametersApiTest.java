@@ -12,6 +12,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.ApiTestBase;
@@ -49,7 +54,7 @@ class ParametersApiTest extends ApiTestBase {
 
     @BeforeAll
     static void modelsOnDisk() {
-        for (String name : List.of("fresh", "update", "bounds", "types", "reset", "history", "merge", "invalid")) {
+        for (String name : List.of("fresh", "update", "bounds", "types", "reset", "history", "merge", "invalid", "concurrent")) {
             TestData.hubModel(modelsDir(), ORG, name, "abc123", "model.safetensors", 32);
         }
     }
@@ -252,6 +257,36 @@ class ParametersApiTest extends ApiTestBase {
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         assertThat(reply.json().path("changes").isArray()).isTrue();
         assertThat(reply.json().path("changes")).isEmpty();
+    }
+
+    @Test
+    void concurrentFirstUpdatesOfOneParameterAllSucceed() throws Exception {
+        // Many callers setting a parameter the model has never stored: each must get 200, never a
+        // 500 from two inserts of the same (model, parameter) row.
+        int callers = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                String body = "{\"top_k\": " + (10 + i) + ", \"num_beams\": " + (1 + i % 10) + "}";
+                replies.add(pool.submit(() -> {
+                    go.await();
+                    return api.put(params("concurrent"), TestApi.USER_KEY, body);
+                }));
+            }
+            go.countDown();
+            for (Future<Reply> reply : replies) {
+                Reply r = reply.get(60, TimeUnit.SECONDS);
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // One of the values won, and the history recorded the changes.
+        JsonNode stored = api.get(params("concurrent"), TestApi.USER_KEY).json().path("parameters");
+        assertThat(stored.path("top_k").intValue()).isBetween(10, 10 + callers - 1);
+        assertThat(changes("concurrent")).isNotEmpty();
     }
 
     // ---- unknown and invalid model ids ----
