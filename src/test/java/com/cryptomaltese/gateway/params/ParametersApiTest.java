@@ -169,6 +169,17 @@ class ParametersApiTest extends ApiTestBase {
         assertBadRequest(api.put(params("types"), TestApi.USER_KEY, "{\"" + field + "\": " + jsonValue + "}"), field);
     }
 
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "top_k       | 99999999999",
+            "max_length  | -99999999999",
+            "temperature | 1e400",
+            "top_p       | -1e400"})
+    void numberBeyondTheJavaTypeIsRefusedByName(String field, String jsonValue) {
+        // Too large for an int, or for a double (read as infinity): still a 400 that names the field.
+        assertBadRequest(api.put(params("types"), TestApi.USER_KEY, "{\"" + field + "\": " + jsonValue + "}"), field);
+    }
+
     @Test
     void explicitNullIsRefusedByName() {
         assertBadRequest(api.put(params("types"), TestApi.USER_KEY, "{\"temperature\": null}"), "temperature");
