@@ -15,8 +15,10 @@ import com.cryptomaltese.gateway.params.ParameterResponses.ParameterChange;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParameterHistory;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParametersReset;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParametersUpdated;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Per-model generation parameters: the specification's defaults, overlaid by what an operator
@@ -26,12 +28,16 @@ import org.springframework.transaction.annotation.Transactional;
 public class ParameterService {
 
     private static final int HISTORY_LIMIT = 500;
+    /** Attempts of one update; only a lost insert race is retried, and the retry then finds the row. */
+    private static final int UPDATE_ATTEMPTS = 3;
 
     private final ParameterStore store;
+    private final TransactionTemplate transactions;
     private final Clock clock;
 
-    ParameterService(ParameterStore store) {
+    ParameterService(ParameterStore store, TransactionTemplate transactions) {
         this.store = store;
+        this.transactions = transactions;
         this.clock = Clock.systemUTC();
     }
 
@@ -51,12 +57,26 @@ public class ParameterService {
         return effective(id).overlay(requested);
     }
 
-    @Transactional
     public ParametersUpdated update(ModelId id, GenerationSettings changes, String caller) {
         validate(changes, "");
         if (changes.isEmpty()) {
             throw ApiException.badRequest("body", "names no parameter to change");
         }
+        // Two first updates of the same parameter can both find no row and both insert one; the
+        // loser's insert fails on the primary key. Its transaction is rolled back (PostgreSQL
+        // aborts it anyway) and run again, and then finds the winner's row to update.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transactions.execute(status -> apply(id, changes, caller));
+            } catch (DuplicateKeyException e) {
+                if (attempt == UPDATE_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private ParametersUpdated apply(ModelId id, GenerationSettings changes, String caller) {
         String model = id.toString();
         Map<Parameter, Object> stored = store.overrides(model);
         Instant now = now();
