@@ -51,7 +51,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.test.annotation.DirtiesContext;
 
 /**
  * The admin API against a real data directory: cleanup (with a generation in flight, symlinks,
@@ -72,9 +71,6 @@ import org.springframework.test.annotation.DirtiesContext;
         "gateway.security.api-keys=" + TestApi.USER_KEY,
         "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
         "gateway.chat.deadline=2s"})
-// This context is used by no other class; closing it afterwards lets the next context configure
-// logging for its own data directory (Spring Boot configures logback once per live context).
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class MaintenanceApiTest {
 
     static final String DATA_DIR_NAME = "target/test-data/maintenance";

@@ -38,8 +38,7 @@ import org.springframework.test.annotation.DirtiesContext;
         "gateway.logs.purge-cron=* * * * * ?",
         "gateway.logs.purge-older-than-days=1",
         "gateway.logs.purge-keep-latest-files=0"})
-// Nobody else uses this context, and its every-second job should stop with this class; closing
-// it also lets the next context configure logging for its own data directory.
+// Nobody else uses this context, and its every-second job should stop with this class.
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class PurgeScheduleTest {
 
