@@ -3,7 +3,6 @@ package com.cryptomaltese.gateway.engine.weights;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +29,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
         ObjectNode root = StrictJson.parseObject(source, "header", json);
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = Map.of();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (e.getKey().equals(METADATA_KEY)) {
                 metadata = metadata(source, e.getValue());
             } else {
@@ -47,8 +45,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             throw new SafetensorsException(source + ": " + METADATA_KEY + " is not a JSON object");
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new SafetensorsException(source + ": " + METADATA_KEY + " value for '" + e.getKey()
                         + "' is not a string");

@@ -6,7 +6,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +68,7 @@ public final class SafetensorsModel implements WeightLoader {
         // Resolve every shard name before opening anything, so a bad index opens no files.
         Map<String, String> shardOf = new LinkedHashMap<>();
         Map<String, Path> shardPaths = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new SafetensorsException(source + ": tensor '" + e.getKey() + "': shard name is not a string");
             }
