@@ -1,0 +1,71 @@
+package com.cryptomaltese.gateway.engine.arch.llama;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The parts of a Hugging Face {@code config.json} that the Llama family needs. Covers llama
+ * (SmolLM, TinyLlama, Llama 3.x), qwen2 (q/k/v biases) and mistral (sliding window).
+ */
+public record LlamaConfig(
+        String modelType,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int vocabSize,
+        int maxPositions,
+        double rmsNormEps,
+        double ropeTheta,
+        RopeScaling ropeScaling,
+        boolean tieWordEmbeddings,
+        boolean attentionBias,
+        int slidingWindow) {
+
+    /** {@code rope_scaling} of type {@code llama3}; null when the model has none. */
+    public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+    }
+
+    public static LlamaConfig read(Path modelDir) throws IOException {
+        JsonNode c = new ObjectMapper().readTree(modelDir.resolve("config.json").toFile());
+        String type = c.path("model_type").asText();
+        int hidden = required(c, "hidden_size");
+        int heads = required(c, "num_attention_heads");
+        RopeScaling scaling = null;
+        JsonNode rs = c.path("rope_scaling");
+        if (rs.isObject()) {
+            String kind = rs.path("rope_type").asText(rs.path("type").asText(""));
+            if (!kind.equals("llama3") && !kind.equals("default")) {
+                throw new IOException("config.json: rope_scaling type '" + kind + "' is not supported (supported: llama3)");
+            }
+            if (kind.equals("llama3")) {
+                scaling = new RopeScaling(rs.path("factor").asDouble(), rs.path("low_freq_factor").asDouble(),
+                        rs.path("high_freq_factor").asDouble(), rs.path("original_max_position_embeddings").asInt());
+            }
+        }
+        boolean bias = c.path("attention_bias").asBoolean(type.equals("qwen2"));
+        int window = c.path("sliding_window").isInt() && useSlidingWindow(c, type) ? c.path("sliding_window").asInt() : 0;
+        return new LlamaConfig(type, hidden, required(c, "intermediate_size"), required(c, "num_hidden_layers"), heads,
+                c.path("num_key_value_heads").asInt(heads), c.path("head_dim").asInt(hidden / heads),
+                required(c, "vocab_size"), c.path("max_position_embeddings").asInt(2048),
+                c.path("rms_norm_eps").asDouble(1e-6), c.path("rope_theta").asDouble(10000.0), scaling,
+                c.path("tie_word_embeddings").asBoolean(false), bias, window);
+    }
+
+    /** Qwen2 declares a window but applies it only with use_sliding_window; Mistral always does. */
+    private static boolean useSlidingWindow(JsonNode c, String type) {
+        return type.equals("mistral") || c.path("use_sliding_window").asBoolean(false);
+    }
+
+    private static int required(JsonNode c, String field) throws IOException {
+        if (!c.path(field).canConvertToInt()) {
+            throw new IOException("config.json: " + field + " is missing or not an integer");
+        }
+        return c.path(field).asInt();
+    }
+}

@@ -1,0 +1,105 @@
+package com.cryptomaltese.gateway.engine.arch.llama;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.cryptomaltese.gateway.engine.weights.TensorInfo;
+import com.cryptomaltese.gateway.engine.weights.WeightLoader;
+
+/**
+ * The Llama family's weights in memory. Hugging Face tensor names appear here and nowhere else.
+ * Projection matrices are kept transposed, (in, out), so the forward pass is {@code x.matMul(w)}.
+ */
+record LlamaWeights(
+        NDArray embedTokens, // (vocab, hidden)
+        Layer[] layers,
+        NDArray norm,        // (hidden)
+        NDArray lmHead,      // (hidden, vocab): the embedding's transpose when tied
+        long bytes) {
+
+    record Layer(
+            NDArray inputNorm,     // (hidden)
+            NDArray wq,            // (hidden, heads * head_dim)
+            NDArray wk,            // (hidden, kv_heads * head_dim)
+            NDArray wv,            // (hidden, kv_heads * head_dim)
+            NDArray bq, NDArray bk, NDArray bv, // qwen2 only, else null
+            NDArray wo,            // (heads * head_dim, hidden)
+            NDArray postNorm,      // (hidden)
+            NDArray gate,          // (hidden, intermediate)
+            NDArray up,            // (hidden, intermediate)
+            NDArray down) {        // (intermediate, hidden)
+    }
+
+    static LlamaWeights load(LlamaConfig c, WeightLoader loader, NDManager manager) throws IOException {
+        Reader r = new Reader(loader, manager);
+        int q = c.numHeads() * c.headDim();
+        int kv = c.numKvHeads() * c.headDim();
+        NDArray embed = r.tensor("model.embed_tokens.weight", c.vocabSize(), c.hiddenSize());
+        Layer[] layers = new Layer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "model.layers." + i + ".";
+            layers[i] = new Layer(
+                    r.tensor(p + "input_layernorm.weight", c.hiddenSize()),
+                    r.linear(p + "self_attn.q_proj.weight", q, c.hiddenSize()),
+                    r.linear(p + "self_attn.k_proj.weight", kv, c.hiddenSize()),
+                    r.linear(p + "self_attn.v_proj.weight", kv, c.hiddenSize()),
+                    c.attentionBias() ? r.tensor(p + "self_attn.q_proj.bias", q) : null,
+                    c.attentionBias() ? r.tensor(p + "self_attn.k_proj.bias", kv) : null,
+                    c.attentionBias() ? r.tensor(p + "self_attn.v_proj.bias", kv) : null,
+                    r.linear(p + "self_attn.o_proj.weight", c.hiddenSize(), q),
+                    r.tensor(p + "post_attention_layernorm.weight", c.hiddenSize()),
+                    r.linear(p + "mlp.gate_proj.weight", c.intermediateSize(), c.hiddenSize()),
+                    r.linear(p + "mlp.up_proj.weight", c.intermediateSize(), c.hiddenSize()),
+                    r.linear(p + "mlp.down_proj.weight", c.hiddenSize(), c.intermediateSize()));
+        }
+        NDArray norm = r.tensor("model.norm.weight", c.hiddenSize());
+        boolean tied = c.tieWordEmbeddings() || !loader.tensors().containsKey("lm_head.weight");
+        NDArray lmHead = tied ? embed.transpose() : r.linear("lm_head.weight", c.vocabSize(), c.hiddenSize());
+        return new LlamaWeights(embed, layers, norm, lmHead, r.bytes);
+    }
+
+    /** Reads tensors, checking each shape against the config so a mismatch fails at load, by name. */
+    private static final class Reader {
+        private final WeightLoader loader;
+        private final NDManager manager;
+        private long bytes;
+
+        Reader(WeightLoader loader, NDManager manager) {
+            this.loader = loader;
+            this.manager = manager;
+        }
+
+        NDArray tensor(String name, long... expected) throws IOException {
+            return manager.create(read(name, expected), new Shape(expected));
+        }
+
+        /** A (out, in) projection, transposed here to (in, out) and stored contiguous. */
+        NDArray linear(String name, int out, int in) throws IOException {
+            float[] data = read(name, out, in);
+            float[] transposed = new float[data.length];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < in; i++) {
+                    transposed[i * out + o] = data[o * in + i];
+                }
+            }
+            return manager.create(transposed, new Shape(in, out));
+        }
+
+        private float[] read(String name, long... expected) throws IOException {
+            TensorInfo info = loader.tensors().get(name);
+            if (info == null) {
+                throw new IOException("missing tensor " + name);
+            }
+            if (!Arrays.equals(info.shape(), expected)) {
+                throw new IOException("tensor " + name + " has shape " + Arrays.toString(info.shape())
+                        + ", config.json implies " + Arrays.toString(expected));
+            }
+            float[] data = loader.load(name);
+            bytes += 4L * data.length;
+            return data;
+        }
+    }
+}
