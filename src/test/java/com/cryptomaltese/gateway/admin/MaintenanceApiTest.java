@@ -51,6 +51,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * The admin API against a real data directory: cleanup (with a generation in flight, symlinks,
@@ -101,7 +103,9 @@ class MaintenanceApiTest {
 
     @TestConfiguration
     static class ProbeEngineConfiguration {
+        /** Asked before the real engines, which would otherwise try the probe folder's safetensors file. */
         @Bean
+        @Order(Ordered.HIGHEST_PRECEDENCE)
         DeadlineProbeEngine deadlineProbeEngine() {
             return new DeadlineProbeEngine();
         }

@@ -25,6 +25,7 @@ class ModelsApiTest extends ApiTestBase {
         Path models = modelsDir();
         TestData.hubModel(models, "list-org", "safe-model", "a1b2c3", "model.safetensors", 1000);
         TestData.hubModel(models, "list-org", "gguf-model", "d4e5f6", "model-Q8_0.gguf", 300);
+        TestData.hubModel(models, "list-org", "zeroed-weights", "e7e7e7", "model.safetensors", 1000);
         // A folder whose refs/main names a snapshot that is not there is not a usable model.
         Path broken = TestData.hubModel(models, "list-org", "broken-model", "0000", "model.safetensors", 10);
         Files.writeString(broken.resolve("refs/main"), "ffff");
@@ -60,10 +61,22 @@ class ModelsApiTest extends ApiTestBase {
 
     @Test
     void loadNeedsAnEngineForTheFormat() {
-        assertError(api.post("/api/v1/models/list-org%2Fsafe-model/load", TestApi.USER_KEY, null), 503,
-                "no engine can run model list-org/safe-model (safetensors) yet");
-        assertThat(model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/safe-model")
+        assertError(api.post("/api/v1/models/list-org%2Fgguf-model/load", TestApi.USER_KEY, null), 503,
+                "no engine can run model list-org/gguf-model (gguf) yet");
+        assertThat(model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/gguf-model")
                 .get("status").asText()).isEqualTo("available");
+    }
+
+    @Test
+    void aModelWhoseFilesAreBrokenIs409WithTheReasonAndStatusError() {
+        // The weights file is 1000 zero bytes: no valid safetensors header.
+        Reply reply = api.post("/api/v1/models/list-org%2Fzeroed-weights/load", TestApi.USER_KEY, null);
+        assertError(reply, 409, "model list-org/zeroed-weights cannot be loaded: ");
+        assertThat(reply.json().get("message").asText()).contains("model.safetensors");
+        JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/zeroed-weights");
+        assertThat(listed.get("status").asText()).isEqualTo("error");
+        assertThat(listed.get("error").asText()).contains("model.safetensors");
+        assertThat(api.get("/api/v1/health", null).json().get("model_loaded").asBoolean()).isFalse();
     }
 
     @Test

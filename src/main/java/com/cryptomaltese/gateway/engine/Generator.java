@@ -1,0 +1,71 @@
+package com.cryptomaltese.gateway.engine;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.arch.DecoderModel;
+import com.cryptomaltese.gateway.engine.arch.KvCache;
+
+/**
+ * The decode loop over one {@link DecoderModel}: the prompt in one forward pass, then one token
+ * per step until end-of-sequence, {@code max_length} new tokens, or the deadline. Each step's
+ * temporaries live in a sub-manager closed at the end of the step; the KV cache lives as long as
+ * the sequence.
+ */
+public final class Generator {
+
+    /** Token ids produced (end-of-sequence included when it ended the generation) and why it stopped. */
+    public record Output(int[] tokens, FinishReason finishReason) {
+    }
+
+    private final DecoderModel model;
+    private final NDManager manager;
+    private final Clock clock;
+
+    public Generator(DecoderModel model, NDManager manager, Clock clock) {
+        this.model = model;
+        this.manager = manager;
+        this.clock = clock;
+    }
+
+    public Output generate(int[] prompt, int maxNewTokens, Set<Integer> eosIds, TokenSelector selector,
+                           Instant deadline, IntConsumer onToken) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        int room = model.maxPositions() - prompt.length;
+        if (room <= 0) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model takes at most "
+                    + model.maxPositions());
+        }
+        int limit = Math.min(maxNewTokens, room);
+        int[] sequence = Arrays.copyOf(prompt, prompt.length + limit);
+        int length = prompt.length;
+        int[] input = prompt;
+        try (NDManager sequenceManager = manager.newSubManager();
+             KvCache cache = model.newCache(sequenceManager)) {
+            while (length - prompt.length < limit) {
+                if (!clock.instant().isBefore(deadline)) {
+                    return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.DEADLINE);
+                }
+                float[] logits;
+                try (NDManager step = manager.newSubManager()) {
+                    logits = model.forward(input, cache, step).toFloatArray();
+                }
+                int next = selector.select(Arrays.copyOf(sequence, length), logits);
+                sequence[length++] = next;
+                onToken.accept(next);
+                if (eosIds.contains(next)) {
+                    return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.STOP);
+                }
+                input = new int[] {next};
+            }
+        }
+        return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.LENGTH);
+    }
+}

@@ -1,0 +1,57 @@
+package com.cryptomaltese.gateway.engine.djl;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.arch.DecoderModel;
+import com.cryptomaltese.gateway.engine.arch.llama.LlamaConfig;
+import com.cryptomaltese.gateway.engine.arch.llama.LlamaModel;
+import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs Hugging Face safetensors checkpoints of decoder models on DJL's PyTorch engine. The
+ * architecture is chosen from {@code config.json}'s {@code model_type}; weights are read by our
+ * own safetensors reader and copied once into the engine's memory.
+ */
+@Component
+public class DjlEngine implements InferenceEngine {
+
+    static final List<String> SUPPORTED = List.of("llama", "qwen2", "mistral");
+
+    @Override
+    public String name() {
+        return "djl-pytorch";
+    }
+
+    /** Any safetensors checkpoint with a config: an unsupported architecture is refused at load, by name. */
+    @Override
+    public boolean supports(Path modelDir) {
+        return Files.isRegularFile(modelDir.resolve("config.json"))
+                && (Files.isRegularFile(modelDir.resolve("model.safetensors"))
+                || Files.isRegularFile(modelDir.resolve("model.safetensors.index.json")));
+    }
+
+    @Override
+    public LanguageModel load(Path modelDir) throws IOException {
+        String type = new ObjectMapper().readTree(modelDir.resolve("config.json").toFile()).path("model_type").asText();
+        if (!SUPPORTED.contains(type)) {
+            throw new IOException("model_type '" + type + "' is not supported by " + name() + " (supported: "
+                    + String.join(", ", SUPPORTED) + ")");
+        }
+        NDManager manager = NDManager.newBaseManager();
+        try (SafetensorsModel weights = SafetensorsModel.open(modelDir)) {
+            DecoderModel model = LlamaModel.load(LlamaConfig.read(modelDir), weights, manager);
+            return DjlLanguageModel.create(modelDir, model, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+}

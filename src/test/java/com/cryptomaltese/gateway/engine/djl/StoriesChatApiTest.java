@@ -1,0 +1,93 @@
+package com.cryptomaltese.gateway.engine.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import com.cryptomaltese.gateway.TestApi;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.cryptomaltese.gateway.TestData;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The real trained TinyStories-260K, in the Hugging Face cache layout of the data dir, loaded and
+ * chatted with through /api/v1 on the DJL engine. The expected text is transformers' greedy
+ * continuation recorded in ../shared/models/PROVENANCE.md.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "gateway.data-dir=" + StoriesChatApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY})
+class StoriesChatApiTest {
+
+    static final String DATA = "target/test-data/stories";
+    static final Path DATA_DIR = TestData.freshDataDir(DATA);
+    static final Path STORIES = Path.of("../shared/models/stories260K/hf").toAbsolutePath().normalize();
+    static final String MODEL = "/api/v1/models/karpathy%2Fstories260K";
+
+    @LocalServerPort
+    int port;
+    TestApi api;
+
+    /** Snapshot files are symlinks to the shared model, as the Hub cache links them to blobs. */
+    @BeforeAll
+    static void modelInHubCacheLayout() throws IOException {
+        Path folder = DATA_DIR.resolve("models/models--karpathy--stories260K");
+        Path snapshot = Files.createDirectories(folder.resolve("snapshots/0123abcd"));
+        Files.createDirectories(folder.resolve("refs"));
+        Files.writeString(folder.resolve("refs/main"), "0123abcd");
+        try (Stream<Path> files = Files.list(STORIES)) {
+            for (Path file : files.toList()) {
+                Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
+            }
+        }
+    }
+
+    @BeforeEach
+    void client() {
+        api = new TestApi(port);
+    }
+
+    @Test
+    void loadChatUnload() {
+        Reply load = api.post(MODEL + "/load", TestApi.USER_KEY, null);
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        assertThat(load.json().get("engine").asText()).isEqualTo("djl-pytorch");
+        try {
+            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, """
+                    {"message": "Once upon a time", "model_id": "karpathy/stories260K",
+                     "parameters": {"do_sample": false, "max_length": 30, "repetition_penalty": 1.0}}""");
+            assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+            JsonNode body = chat.json();
+            assertThat(body.get("response").asText())
+                    .isEqualTo(", there was a little girl named Lily. She loved to play outside in the park. One day,");
+            assertThat(body.get("model_id").asText()).isEqualTo("karpathy/stories260K");
+            assertThat(body.get("finish_reason").asText()).isEqualTo("length");
+            assertThat(body.at("/usage/prompt_tokens").asInt()).isEqualTo(5);
+            assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(30);
+            // defaults <- stored (none) <- request
+            JsonNode used = body.get("parameters_used");
+            assertThat(used.get("do_sample").asBoolean()).isFalse();
+            assertThat(used.get("max_length").asInt()).isEqualTo(30);
+            assertThat(used.get("repetition_penalty").asDouble()).isEqualTo(1.0);
+            assertThat(used.get("temperature").asDouble()).isEqualTo(0.7);
+            assertThat(used.get("top_k").asInt()).isEqualTo(50);
+            assertThat(used.size()).isEqualTo(9);
+
+            JsonNode listed = api.get("/api/v1/models", TestApi.USER_KEY).json();
+            assertThat(listed.get("loaded_model").asText()).isEqualTo("karpathy/stories260K");
+            assertThat(listed.at("/models/0/status").asText()).isEqualTo("loaded");
+        } finally {
+            assertThat(api.post(MODEL + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        }
+        assertThat(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"hi\"}").status()).isEqualTo(503);
+    }
+}
