@@ -3,16 +3,13 @@ package com.cryptomaltese.gateway.engine.djl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
-import com.cryptomaltese.gateway.engine.arch.llama.LlamaConfig;
-import com.cryptomaltese.gateway.engine.arch.llama.LlamaModel;
+import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,8 +19,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class DjlEngine implements InferenceEngine {
-
-    static final List<String> SUPPORTED = List.of("llama", "qwen2", "mistral");
 
     @Override
     public String name() {
@@ -40,14 +35,9 @@ public class DjlEngine implements InferenceEngine {
 
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
-        String type = new ObjectMapper().readTree(modelDir.resolve("config.json").toFile()).path("model_type").asText();
-        if (!SUPPORTED.contains(type)) {
-            throw new IOException("model_type '" + type + "' is not supported by " + name() + " (supported: "
-                    + String.join(", ", SUPPORTED) + ")");
-        }
         NDManager manager = NDManager.newBaseManager();
         try (SafetensorsModel weights = SafetensorsModel.open(modelDir)) {
-            DecoderModel model = LlamaModel.load(LlamaConfig.read(modelDir), weights, manager);
+            DecoderModel model = Architectures.load(modelDir, weights, manager);
             return DjlLanguageModel.create(modelDir, model, manager);
         } catch (IOException | RuntimeException e) {
             manager.close();

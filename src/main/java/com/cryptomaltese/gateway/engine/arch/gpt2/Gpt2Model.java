@@ -1,0 +1,132 @@
+package com.cryptomaltese.gateway.engine.arch.gpt2;
+
+import java.io.IOException;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import com.cryptomaltese.gateway.engine.arch.DecoderModel;
+import com.cryptomaltese.gateway.engine.arch.KvCache;
+import com.cryptomaltese.gateway.engine.weights.WeightLoader;
+
+/**
+ * The GPT-2 forward pass as transformers' modeling_gpt2 computes it: learned positions, pre-LayerNorm
+ * blocks, fused q/k/v projection, gelu_new MLP, tied lm_head. Batch 1, float32, KV cache.
+ */
+public final class Gpt2Model implements DecoderModel {
+
+    private static final float GELU_C = (float) Math.sqrt(2.0 / Math.PI);
+
+    private final Gpt2Config config;
+    private final Gpt2Weights weights;
+    private final NDManager manager;
+
+    private Gpt2Model(Gpt2Config config, Gpt2Weights weights, NDManager manager) {
+        this.config = config;
+        this.weights = weights;
+        this.manager = manager;
+    }
+
+    public static Gpt2Model load(Gpt2Config config, WeightLoader loader, NDManager parent) throws IOException {
+        NDManager manager = parent.newSubManager();
+        try {
+            return new Gpt2Model(config, Gpt2Weights.load(config, loader, manager), manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public NDArray forward(int[] tokens, KvCache cache, NDManager step) {
+        int start = cache.length();
+        int count = tokens.length;
+        if (start + count > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (start + count) + " tokens exceeds the model's "
+                    + config.maxPositions() + " positions");
+        }
+        long[] ids = new long[count];
+        long[] positions = new long[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = tokens[i];
+            positions[i] = start + i;
+        }
+        NDArray hidden = weights.wte().get(new NDIndex("{}", step.create(ids)))
+                .add(weights.wpe().get(new NDIndex("{}", step.create(positions)))); // (T, hidden)
+        NDArray mask = step.create(causalMask(start, count), new Shape(count, start + count));
+        for (int l = 0; l < config.numLayers(); l++) {
+            Gpt2Weights.Block b = weights.blocks()[l];
+            hidden = hidden.add(attention(l, b, layerNorm(hidden, b.ln1Gain(), b.ln1Bias()), mask, cache));
+            NDArray x = layerNorm(hidden, b.ln2Gain(), b.ln2Bias());
+            hidden = hidden.add(geluNew(x.matMul(b.fcW()).add(b.fcB())).matMul(b.fcProjW()).add(b.fcProjB()));
+        }
+        cache.advance(count);
+        NDArray last = hidden.get(count - 1);
+        return layerNorm(last, weights.lnFGain(), weights.lnFBias()).matMul(weights.lmHead());
+    }
+
+    private NDArray attention(int l, Gpt2Weights.Block b, NDArray x, NDArray mask, KvCache cache) {
+        int count = (int) x.getShape().get(0);
+        int heads = config.numHeads();
+        int hd = config.headDim();
+        int h = config.hiddenSize();
+        NDArray qkv = x.matMul(b.attnW()).add(b.attnB()); // (T, 3 * hidden): q | k | v
+        NDArray q = qkv.get(new NDIndex(":, :{}", h)).reshape(count, heads, hd).transpose(1, 0, 2);
+        NDArray k = qkv.get(new NDIndex(":, {}:{}", h, 2 * h)).reshape(count, heads, hd).transpose(1, 0, 2);
+        NDArray v = qkv.get(new NDIndex(":, {}:", 2 * h)).reshape(count, heads, hd).transpose(1, 0, 2);
+        NDArray[] kv = cache.append(l, k, v); // (heads, S, hd)
+        NDArray scores = q.matMul(kv[0].transpose(0, 2, 1)).div((float) Math.sqrt(hd)).add(mask);
+        NDArray out = scores.softmax(-1).matMul(kv[1]); // (heads, T, hd)
+        return out.transpose(1, 0, 2).reshape(count, h).matMul(b.projW()).add(b.projB());
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
+        NDArray mean = x.mean(new int[] {-1}, true);
+        NDArray centered = x.sub(mean);
+        NDArray variance = centered.pow(2).mean(new int[] {-1}, true);
+        return centered.div(variance.add((float) config.layerNormEps()).sqrt()).mul(gain).add(bias);
+    }
+
+    /** transformers' NewGELUActivation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    private static NDArray geluNew(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(GELU_C);
+        return x.mul(0.5f).mul(inner.tanh().add(1f));
+    }
+
+    private static float[] causalMask(int start, int count) {
+        int seq = start + count;
+        float[] mask = new float[count * seq];
+        for (int i = 0; i < count; i++) {
+            for (int j = start + i + 1; j < seq; j++) {
+                mask[i * seq + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return mask;
+    }
+
+    @Override
+    public KvCache newCache(NDManager owner) {
+        return new KvCache(owner, config.numLayers());
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,73 @@
+package com.cryptomaltese.gateway.engine.arch.gpt2;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.cryptomaltese.gateway.engine.weights.TensorInfo;
+import com.cryptomaltese.gateway.engine.weights.WeightLoader;
+
+/**
+ * GPT-2's weights. Its Conv1D layers already store (in, out), so no transpose is needed. Tensor
+ * names appear with the {@code transformer.} prefix (GPT2LMHeadModel) or without it (the original
+ * checkpoints on the Hub); the lm_head is always the token embedding (tied).
+ */
+record Gpt2Weights(
+        NDArray wte,      // (vocab, hidden)
+        NDArray wpe,      // (positions, hidden)
+        Block[] blocks,
+        NDArray lnFGain, NDArray lnFBias, // (hidden)
+        NDArray lmHead,   // (hidden, vocab): wte transposed
+        long bytes) {
+
+    record Block(
+            NDArray ln1Gain, NDArray ln1Bias,     // (hidden)
+            NDArray attnW, NDArray attnB,         // (hidden, 3 * hidden), (3 * hidden)
+            NDArray projW, NDArray projB,         // (hidden, hidden), (hidden)
+            NDArray ln2Gain, NDArray ln2Bias,     // (hidden)
+            NDArray fcW, NDArray fcB,             // (hidden, inner), (inner)
+            NDArray fcProjW, NDArray fcProjB) {   // (inner, hidden), (hidden)
+    }
+
+    static Gpt2Weights load(Gpt2Config c, WeightLoader loader, NDManager manager) throws IOException {
+        String prefix = loader.tensors().containsKey("transformer.wte.weight") ? "transformer." : "";
+        long[] bytes = {0};
+        Reader r = (name, shape) -> {
+            TensorInfo info = loader.tensors().get(prefix + name);
+            if (info == null) {
+                throw new IOException("missing tensor " + prefix + name);
+            }
+            if (!Arrays.equals(info.shape(), shape)) {
+                throw new IOException("tensor " + prefix + name + " has shape " + Arrays.toString(info.shape())
+                        + ", config.json implies " + Arrays.toString(shape));
+            }
+            float[] data = loader.load(prefix + name);
+            bytes[0] += 4L * data.length;
+            return manager.create(data, new Shape(shape));
+        };
+        int h = c.hiddenSize();
+        NDArray wte = r.read("wte.weight", c.vocabSize(), h);
+        NDArray wpe = r.read("wpe.weight", c.maxPositions(), h);
+        Block[] blocks = new Block[c.numLayers()];
+        for (int i = 0; i < blocks.length; i++) {
+            String p = "h." + i + ".";
+            blocks[i] = new Block(
+                    r.read(p + "ln_1.weight", h), r.read(p + "ln_1.bias", h),
+                    r.read(p + "attn.c_attn.weight", h, 3L * h), r.read(p + "attn.c_attn.bias", 3L * h),
+                    r.read(p + "attn.c_proj.weight", h, h), r.read(p + "attn.c_proj.bias", h),
+                    r.read(p + "ln_2.weight", h), r.read(p + "ln_2.bias", h),
+                    r.read(p + "mlp.c_fc.weight", h, c.innerSize()), r.read(p + "mlp.c_fc.bias", c.innerSize()),
+                    r.read(p + "mlp.c_proj.weight", c.innerSize(), h), r.read(p + "mlp.c_proj.bias", h));
+        }
+        NDArray lnFGain = r.read("ln_f.weight", h);
+        NDArray lnFBias = r.read("ln_f.bias", h);
+        return new Gpt2Weights(wte, wpe, blocks, lnFGain, lnFBias, wte.transpose(), bytes[0]);
+    }
+
+    @FunctionalInterface
+    private interface Reader {
+        NDArray read(String name, long... shape) throws IOException;
+    }
+}
