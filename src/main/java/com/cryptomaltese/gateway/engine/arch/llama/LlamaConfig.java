@@ -37,10 +37,14 @@ public record LlamaConfig(
         int hidden = required(c, "hidden_size");
         int heads = required(c, "num_attention_heads");
         RopeScaling scaling = null;
-        JsonNode rs = c.path("rope_scaling");
+        // transformers 5 writes rope_parameters (theta and scaling together); older configs
+        // rope_theta and rope_scaling.
+        JsonNode rp = c.path("rope_parameters");
+        JsonNode rs = rp.isObject() ? rp : c.path("rope_scaling");
+        double theta = rp.path("rope_theta").asDouble(c.path("rope_theta").asDouble(10000.0));
         if (rs.isObject()) {
             String kind = rs.path("rope_type").asText(rs.path("type").asText(""));
-            if (!kind.equals("llama3") && !kind.equals("default")) {
+            if (!kind.equals("llama3") && !kind.equals("default") && !kind.isEmpty()) {
                 throw new IOException("config.json: rope_scaling type '" + kind + "' is not supported (supported: llama3)");
             }
             if (kind.equals("llama3")) {
@@ -53,7 +57,7 @@ public record LlamaConfig(
         return new LlamaConfig(type, hidden, required(c, "intermediate_size"), required(c, "num_hidden_layers"), heads,
                 c.path("num_key_value_heads").asInt(heads), c.path("head_dim").asInt(hidden / heads),
                 required(c, "vocab_size"), c.path("max_position_embeddings").asInt(2048),
-                c.path("rms_norm_eps").asDouble(1e-6), c.path("rope_theta").asDouble(10000.0), scaling,
+                c.path("rms_norm_eps").asDouble(1e-6), theta, scaling,
                 c.path("tie_word_embeddings").asBoolean(false), bias, window);
     }
 

@@ -1,0 +1,102 @@
+package com.cryptomaltese.gateway.engine.arch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.Generator;
+import com.cryptomaltese.gateway.engine.TokenSelector;
+import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every architecture against transformers: the tiny random-weight models and their golden values
+ * come from tools/fixtures/make_models.py (transformers 5.x, float32, eager attention).
+ */
+class TransformersGoldenTest {
+
+    static final Path FIXTURES = Path.of("src/test/resources/fixtures/models");
+    static NDManager manager;
+
+    @BeforeAll
+    static void engine() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void release() {
+        manager.close();
+    }
+
+    /** Last-position logits of the plain prompt within 1e-4 of the largest |logit|. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "llama-tied", "llama-bf16", "llama-sharded", "qwen2", "mistral"})
+    void logitsMatch(String name) throws IOException {
+        JsonNode golden = golden(name);
+        JsonNode expected = golden.at("/logits_last/values");
+        int[] prompt = ints(golden.at("/prompts/plain/ids"));
+        try (SafetensorsModel weights = SafetensorsModel.open(FIXTURES.resolve(name));
+             DecoderModel model = Architectures.load(FIXTURES.resolve(name), weights, manager);
+             NDManager sequence = manager.newSubManager();
+             KvCache cache = model.newCache(sequence)) {
+            float[] logits = model.forward(prompt, cache, sequence).toFloatArray();
+            assertThat(logits).hasSize(expected.size());
+            double tolerance = 1e-4 * golden.at("/logits_last/max_abs").asDouble();
+            for (int i = 0; i < logits.length; i++) {
+                assertThat((double) logits[i]).as("%s logit %d", name, i)
+                        .isCloseTo(expected.get(i).asDouble(), org.assertj.core.data.Offset.offset(tolerance));
+            }
+        }
+    }
+
+    /** Greedy new ids for the chat prompt, and for the plain one, token for token. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "llama-tied", "llama-bf16", "llama-sharded", "qwen2", "mistral"})
+    void greedyIdsMatch(String name) throws IOException {
+        JsonNode golden = golden(name);
+        for (String entry : new String[] {"greedy", "plain_greedy"}) {
+            JsonNode run = golden.get(entry);
+            int[] prompt = ints(golden.at("/prompts/" + run.get("prompt").asText() + "/ids"));
+            int[] expected = ints(run.get("new_ids"));
+            Set<Integer> eos = new HashSet<>();
+            JsonNode eosNode = run.at("/kwargs/eos_token_id");
+            if (eosNode.isInt()) {
+                eos.add(eosNode.asInt());
+            }
+            eosNode.forEach(id -> eos.add(id.asInt()));
+            try (SafetensorsModel weights = SafetensorsModel.open(FIXTURES.resolve(name));
+                 DecoderModel model = Architectures.load(FIXTURES.resolve(name), weights, manager)) {
+                Generator.Output out = new Generator(model, manager, Clock.systemUTC()).generate(prompt,
+                        run.at("/kwargs/max_new_tokens").asInt(), eos, TokenSelector.greedy(),
+                        Instant.now().plusSeconds(60), token -> { });
+                assertThat(out.tokens()).as(name + " " + entry).containsExactly(expected);
+                assertThat(out.finishReason()).isEqualTo(eos.contains(expected[expected.length - 1])
+                        ? FinishReason.STOP : FinishReason.LENGTH);
+            }
+        }
+    }
+
+    static JsonNode golden(String name) throws IOException {
+        return new ObjectMapper().readTree(FIXTURES.resolve(name).resolve("golden.json").toFile());
+    }
+
+    static int[] ints(JsonNode array) {
+        int[] values = new int[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).asInt();
+        }
+        return values;
+    }
+}
