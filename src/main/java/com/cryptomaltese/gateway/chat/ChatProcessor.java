@@ -11,6 +11,7 @@ import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.GenerationSettings;
@@ -49,7 +50,12 @@ public class ChatProcessor {
             }
             GenerationSettings used = parameters.forChat(loaded.id(), requested);
             Instant deadline = start.plus(settings.deadline());
-            GenerationResult result = loaded.model().generate(prompt(message), used.toGenerationParams(), deadline);
+            GenerationResult result;
+            try {
+                result = loaded.model().generate(prompt(message), used.toGenerationParams(), deadline);
+            } catch (PromptTooLongException e) {
+                throw ApiException.badRequest("message", "is too long for model " + loaded.id() + ": " + e.getMessage());
+            }
             if (result.finishReason() == GenerationResult.FinishReason.DEADLINE) {
                 throw new ApiException(504, "generation deadline of " + settings.deadline().toSeconds()
                         + " s passed", List.of(), null);

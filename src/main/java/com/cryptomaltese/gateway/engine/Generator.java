@@ -40,8 +40,7 @@ public final class Generator {
         }
         int room = model.maxPositions() - prompt.length;
         if (room <= 0) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model takes at most "
-                    + model.maxPositions());
+            throw new PromptTooLongException(prompt.length, model.maxPositions() - 1);
         }
         int limit = Math.min(maxNewTokens, room);
         int[] sequence = Arrays.copyOf(prompt, prompt.length + limit);
