@@ -1,0 +1,67 @@
+package com.cryptomaltese.gateway.engine.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model's Hugging Face fast tokenizer ({@code tokenizer.json}) on DJL's native tokenizers binding.
+ *
+ * <p>DJL truncates to 512 tokens and pads by default; a prompt or a generated sequence must never be
+ * cut silently, so truncation and padding are off and the length limit is as large as it goes.
+ * Only tokenizer.json is read: DJL would otherwise take {@code model_max_length} from tokenizer_config.json.
+ */
+public final class HfTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+
+    private HfTokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /** Loads {@code tokenizer.json} from a model folder. */
+    public static HfTokenizer load(Path modelDir) throws IOException {
+        Path file = modelDir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("No tokenizer.json in " + modelDir);
+        }
+        Map<String, String> options = Map.of(
+                "truncation", "false",
+                "padding", "false",
+                "modelMaxLength", Integer.toString(Integer.MAX_VALUE),
+                "maxLength", Integer.toString(Integer.MAX_VALUE));
+        try (var in = Files.newInputStream(file)) {
+            return new HfTokenizer(HuggingFaceTokenizer.newInstance(in, options));
+        }
+    }
+
+    /** @param addSpecialTokens the tokenizer's post-processor adds e.g. BOS; false for text rendered by a chat template */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = tokenizer.encode(text, addSpecialTokens, false).getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        return out;
+    }
+
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longs[i] = ids[i];
+        }
+        return tokenizer.decode(longs, skipSpecialTokens);
+    }
+
+    /** A fresh streaming detokenizer for one generated sequence. */
+    public IncrementalDetokenizer detokenizer(boolean skipSpecialTokens) {
+        return new IncrementalDetokenizer(this, skipSpecialTokens);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

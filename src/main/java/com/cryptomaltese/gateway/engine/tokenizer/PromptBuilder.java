@@ -1,0 +1,47 @@
+package com.cryptomaltese.gateway.engine.tokenizer;
+
+import com.cryptomaltese.gateway.engine.ChatMessage;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides how a conversation becomes the prompt of one model: through its chat template when it has one,
+ * otherwise (base models such as stories260K) the last message's text as is.
+ */
+public final class PromptBuilder {
+
+    private final Optional<ChatTemplate> template;
+
+    private PromptBuilder(Optional<ChatTemplate> template) {
+        this.template = template;
+    }
+
+    public static PromptBuilder forModel(TokenizerSettings settings) {
+        return forModel(settings, Clock.systemDefaultZone());
+    }
+
+    public static PromptBuilder forModel(TokenizerSettings settings, Clock clock) {
+        return new PromptBuilder(settings.chatTemplate().map(t -> ChatTemplate.of(t, settings.specialTokens(), clock)));
+    }
+
+    /** True when prompts come from the model's chat template, false when the message text is used as is. */
+    public boolean usesChatTemplate() {
+        return template.isPresent();
+    }
+
+    /**
+     * The prompt for the next assistant turn.
+     *
+     * @throws IllegalArgumentException if there are no messages
+     * @throws ChatTemplateException    if the template rejects the conversation or fails
+     */
+    public Prompt build(List<ChatMessage> messages) {
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("A prompt needs at least one message");
+        }
+        return template
+                .map(t -> new Prompt(t.render(messages, true), false))
+                .orElseGet(() -> new Prompt(messages.get(messages.size() - 1).content(), true));
+    }
+}

@@ -1,0 +1,63 @@
+package com.cryptomaltese.gateway.engine.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real stories260K tokenizer (BPE, 512 pieces, byte fallback), read in place from the shared models. */
+class HfTokenizerTest {
+
+    static final Path STORIES = Path.of("../shared/models/stories260K/hf");
+
+    private static HfTokenizer tokenizer;
+
+    @BeforeAll
+    static void load() throws IOException {
+        tokenizer = HfTokenizer.load(STORIES);
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
+    @Test
+    void encodesWithAndWithoutTheBosToken() {
+        assertThat(tokenizer.encode("Once upon a time", true)).containsExactly(1, 403, 407, 261, 378);
+        assertThat(tokenizer.encode("Once upon a time", false)).containsExactly(403, 407, 261, 378);
+    }
+
+    @Test
+    void decodeRoundTripsAndCanKeepSpecialTokens() {
+        int[] ids = tokenizer.encode("Once upon a time, there was a little cat.", true);
+        assertThat(tokenizer.decode(ids, true)).isEqualTo("Once upon a time, there was a little cat.");
+        assertThat(tokenizer.decode(ids, false)).startsWith("<s>");
+    }
+
+    @Test
+    void byteFallbackRoundTripsCharactersOutsideTheVocabulary() {
+        String text = "Tom said «héllo» 😀 中文";
+        assertThat(tokenizer.decode(tokenizer.encode(text, false), true)).isEqualTo(text);
+    }
+
+    @Test
+    void longInputIsNeitherTruncatedNorPadded() {
+        String text = "Once upon a time there was a big dog. ".repeat(80).strip();
+        int[] ids = tokenizer.encode(text, true);
+        assertThat(ids.length).isGreaterThan(600);
+        assertThat(ids[0]).isEqualTo(1);
+        assertThat(ids[ids.length - 1]).isNotZero(); // no padding at the end
+        assertThat(tokenizer.decode(ids, true)).isEqualTo(text);
+    }
+
+    @Test
+    void missingTokenizerJsonIsReported(@TempDir Path empty) {
+        assertThatThrownBy(() -> HfTokenizer.load(empty)).isInstanceOf(IOException.class).hasMessageContaining("tokenizer.json");
+    }
+}
