@@ -12,6 +12,7 @@ import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
+import com.cryptomaltese.gateway.engine.tokenizer.ChatTemplateException;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.GenerationSettings;
@@ -55,6 +56,13 @@ public class ChatProcessor {
                 result = loaded.model().generate(prompt(message), used.toGenerationParams(), deadline);
             } catch (PromptTooLongException e) {
                 throw ApiException.badRequest("message", "is too long for model " + loaded.id() + ": " + e.getMessage());
+            } catch (ChatTemplateException e) {
+                if (e.raisedByTemplate()) {
+                    throw ApiException.badRequest("message", "was refused by the chat template of model "
+                            + loaded.id() + ": " + e.getMessage());
+                }
+                throw new ApiException(500, "the chat template of model " + loaded.id() + " cannot be rendered: "
+                        + e.getMessage(), List.of(), null);
             }
             if (result.finishReason() == GenerationResult.FinishReason.DEADLINE) {
                 throw new ApiException(504, "generation deadline of " + settings.deadline().toSeconds()

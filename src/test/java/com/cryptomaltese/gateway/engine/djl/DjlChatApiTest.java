@@ -11,6 +11,7 @@ import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,16 +20,17 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * The real trained TinyStories-260K, in the Hugging Face cache layout of the data dir, loaded and
+ * Models on the DJL engine through /api/v1, in the Hugging Face cache layout of the data dir: the
+ * real trained TinyStories-260K and a fixture model with a chat template, loaded and
  * chatted with through /api/v1 on the DJL engine. The expected text is transformers' greedy
  * continuation recorded in ../shared/models/PROVENANCE.md.
  */
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "gateway.data-dir=" + StoriesChatApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY})
-class StoriesChatApiTest {
+        "gateway.data-dir=" + DjlChatApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY})
+class DjlChatApiTest {
 
-    static final String DATA = "target/test-data/stories";
+    static final String DATA = "target/test-data/djl-chat";
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
     static final Path STORIES = Path.of("../shared/models/stories260K/hf").toAbsolutePath().normalize();
     static final String MODEL = "/api/v1/models/karpathy%2Fstories260K";
@@ -37,17 +39,49 @@ class StoriesChatApiTest {
     int port;
     TestApi api;
 
-    /** Snapshot files are symlinks to the shared model, as the Hub cache links them to blobs. */
+    static final Path FIXTURE_LLAMA = Path.of("src/test/resources/fixtures/models/llama").toAbsolutePath();
+
+    /** Snapshot files are symlinks to the model's files, as the Hub cache links them to blobs. */
     @BeforeAll
-    static void modelInHubCacheLayout() throws IOException {
-        Path folder = DATA_DIR.resolve("models/models--karpathy--stories260K");
+    static void modelsInHubCacheLayout() throws IOException {
+        linkAsHubModel(STORIES, "models--karpathy--stories260K");
+        linkAsHubModel(FIXTURE_LLAMA, "models--fixtures--llama");
+    }
+
+    static void linkAsHubModel(Path source, String cacheFolder) throws IOException {
+        Path folder = DATA_DIR.resolve("models").resolve(cacheFolder);
         Path snapshot = Files.createDirectories(folder.resolve("snapshots/0123abcd"));
         Files.createDirectories(folder.resolve("refs"));
         Files.writeString(folder.resolve("refs/main"), "0123abcd");
-        try (Stream<Path> files = Files.list(STORIES)) {
+        try (Stream<Path> files = Files.list(source)) {
             for (Path file : files.toList()) {
                 Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
             }
+        }
+    }
+
+    /**
+     * A model with a ChatML template: the message goes through the template and the tokenizer
+     * exactly as transformers' apply_chat_template, so the reply equals transformers' greedy
+     * continuation of the rendered chat (tools/fixtures/make_models.py, golden.json).
+     */
+    @Test
+    void chatTemplateModelAnswersAsTransformers() throws IOException {
+        JsonNode golden = new ObjectMapper().readTree(FIXTURE_LLAMA.resolve("golden.json").toFile());
+        String message = golden.at("/prompts/chat/messages/0/content").asText();
+        assertThat(api.post("/api/v1/models/fixtures%2Fllama/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, new ObjectMapper().createObjectNode()
+                    .put("message", message)
+                    .set("parameters", new ObjectMapper().createObjectNode()
+                            .put("do_sample", false).put("max_length", 32).put("repetition_penalty", 1.0))
+                    .toString());
+            assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+            assertThat(chat.json().get("response").asText()).isEqualTo(golden.at("/greedy/text_skip_special").asText());
+            assertThat(chat.json().at("/usage/prompt_tokens").asInt()).isEqualTo(golden.at("/prompts/chat/ids").size());
+            assertThat(chat.json().at("/usage/completion_tokens").asInt()).isEqualTo(32);
+        } finally {
+            api.post("/api/v1/models/fixtures%2Fllama/unload", TestApi.USER_KEY, null);
         }
     }
 
@@ -84,7 +118,7 @@ class StoriesChatApiTest {
 
             JsonNode listed = api.get("/api/v1/models", TestApi.USER_KEY).json();
             assertThat(listed.get("loaded_model").asText()).isEqualTo("karpathy/stories260K");
-            assertThat(listed.at("/models/0/status").asText()).isEqualTo("loaded");
+            assertThat(listed.get("models").findValuesAsText("status")).containsExactly("available", "loaded");
         } finally {
             assertThat(api.post(MODEL + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
         }
