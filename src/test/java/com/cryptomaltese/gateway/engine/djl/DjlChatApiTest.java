@@ -20,10 +20,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * Models on the DJL engine through /api/v1, in the Hugging Face cache layout of the data dir: the
- * real trained TinyStories-260K and a fixture model with a chat template, loaded and
- * chatted with through /api/v1 on the DJL engine. The expected text is transformers' greedy
- * continuation recorded in ../shared/models/PROVENANCE.md.
+ * Models on the DJL engine, loaded and chatted with through /api/v1 from the Hugging Face cache
+ * layout of the data dir: the real trained TinyStories-260K (expected text: transformers' greedy
+ * continuation recorded in ../shared/models/PROVENANCE.md) and a fixture model with a chat template.
  */
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -91,7 +90,7 @@ class DjlChatApiTest {
     }
 
     @Test
-    void loadChatUnload() {
+    void storiesAnswersWithTransformersGreedyText() {
         Reply load = api.post(MODEL + "/load", TestApi.USER_KEY, null);
         assertThat(load.status()).as(load.body()).isEqualTo(200);
         assertThat(load.json().get("engine").asText()).isEqualTo("djl-pytorch");
