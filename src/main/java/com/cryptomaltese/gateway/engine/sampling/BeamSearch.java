@@ -46,7 +46,7 @@ public final class BeamSearch {
         int beams = params.numBeams();
         int keep = Math.max(2, 1 + eosTokenIds.length) * beams;
         int maxLength = prompt.length + params.maxLength();
-        float lengthPenalty = (float) params.lengthPenalty();
+        double lengthPenalty = params.lengthPenalty(); // Python raises the length to it in double
         boolean earlyStopping = params.earlyStopping();
 
         int[][] running = new int[beams][];
@@ -152,7 +152,7 @@ public final class BeamSearch {
      * {@code _check_early_stop_heuristic} for boolean {@code early_stopping}: could the best running beam,
      * scored at its current length, still beat the worst finished hypothesis? Unfinished slots count as -1e9.
      */
-    private static boolean canImprove(float bestRunning, int generated, float lengthPenalty,
+    private static boolean canImprove(float bestRunning, int generated, double lengthPenalty,
             float[] finishedScores, boolean[] isFinished) {
         float bestPossible = bestRunning / (float) Math.pow(generated, lengthPenalty);
         float worst = Float.POSITIVE_INFINITY;
