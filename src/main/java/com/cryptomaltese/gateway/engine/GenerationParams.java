@@ -2,7 +2,8 @@ package com.cryptomaltese.gateway.engine;
 
 /**
  * Everything that steers one generation, with Hugging Face {@code generate()} meanings.
- * {@code maxLength} counts newly generated tokens (transformers' {@code max_new_tokens}).
+ * {@code maxLength} counts newly generated tokens (transformers' {@code max_new_tokens}); {@code seed},
+ * when not null, makes sampling reproducible.
  */
 public record GenerationParams(
         double temperature,
@@ -13,5 +14,6 @@ public record GenerationParams(
         boolean doSample,
         int numBeams,
         double lengthPenalty,
-        boolean earlyStopping) {
+        boolean earlyStopping,
+        Long seed) {
 }

@@ -35,9 +35,14 @@ public record GenerationSettings(
         @Schema(description = "Beam-search length penalty exponent, 0-2", minimum = "0", maximum = "2", example = "1.0")
         Double lengthPenalty,
         @Schema(description = "Stop beam search when num_beams candidates are finished", example = "false")
-        Boolean earlyStopping) {
+        Boolean earlyStopping,
+        @Schema(description = "Seed of the sampler, 0 to 2147483647: the same seed, parameters and message give the "
+                + "same reply; no default (a fresh random sequence per chat)", minimum = "0", maximum = "2147483647",
+                example = "42")
+        Integer seed) {
 
-    public static final GenerationSettings NONE = new GenerationSettings(null, null, null, null, null, null, null, null, null);
+    public static final GenerationSettings NONE =
+            new GenerationSettings(null, null, null, null, null, null, null, null, null, null);
 
     /** This set with every field that {@code over} carries replaced by {@code over}'s value. */
     public GenerationSettings overlay(GenerationSettings over) {
@@ -53,7 +58,8 @@ public record GenerationSettings(
                 over.doSample != null ? over.doSample : doSample,
                 over.numBeams != null ? over.numBeams : numBeams,
                 over.lengthPenalty != null ? over.lengthPenalty : lengthPenalty,
-                over.earlyStopping != null ? over.earlyStopping : earlyStopping);
+                over.earlyStopping != null ? over.earlyStopping : earlyStopping,
+                over.seed != null ? over.seed : seed);
     }
 
     @JsonIgnore
@@ -64,6 +70,6 @@ public record GenerationSettings(
     /** The engine's view; only valid on a complete set. */
     public GenerationParams toGenerationParams() {
         return new GenerationParams(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams,
-                lengthPenalty, earlyStopping);
+                lengthPenalty, earlyStopping, seed == null ? null : seed.longValue());
     }
 }

@@ -23,7 +23,10 @@ public enum Parameter {
     DO_SAMPLE("do_sample", Kind.BOOLEAN, 0, false, 0, true, GenerationSettings::doSample),
     NUM_BEAMS("num_beams", Kind.INTEGER, 1, false, 10, 1, GenerationSettings::numBeams),
     LENGTH_PENALTY("length_penalty", Kind.NUMBER, 0, false, 2, 1.0, GenerationSettings::lengthPenalty),
-    EARLY_STOPPING("early_stopping", Kind.BOOLEAN, 0, false, 0, false, GenerationSettings::earlyStopping);
+    EARLY_STOPPING("early_stopping", Kind.BOOLEAN, 0, false, 0, false, GenerationSettings::earlyStopping),
+    // Not in transformers' generate(): seeds the sampler so a reply can be reproduced. No default:
+    // without one, every chat samples afresh.
+    SEED("seed", Kind.INTEGER, 0, false, Integer.MAX_VALUE, null, GenerationSettings::seed);
 
     enum Kind { NUMBER, INTEGER, BOOLEAN }
 
@@ -58,7 +61,7 @@ public enum Parameter {
         return getter.apply(settings);
     }
 
-    /** The specification's defaults, complete. */
+    /** The specification's defaults, complete ({@code seed} has none). */
     public static GenerationSettings defaults() {
         return fromValues(defaultsMap());
     }
@@ -117,6 +120,7 @@ public enum Parameter {
     static GenerationSettings fromValues(Map<Parameter, Object> v) {
         return new GenerationSettings((Double) v.get(TEMPERATURE), (Integer) v.get(TOP_K), (Double) v.get(TOP_P),
                 (Integer) v.get(MAX_LENGTH), (Double) v.get(REPETITION_PENALTY), (Boolean) v.get(DO_SAMPLE),
-                (Integer) v.get(NUM_BEAMS), (Double) v.get(LENGTH_PENALTY), (Boolean) v.get(EARLY_STOPPING));
+                (Integer) v.get(NUM_BEAMS), (Double) v.get(LENGTH_PENALTY), (Boolean) v.get(EARLY_STOPPING),
+                (Integer) v.get(SEED));
     }
 }

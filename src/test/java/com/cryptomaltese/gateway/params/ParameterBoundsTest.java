@@ -110,12 +110,12 @@ class ParameterBoundsTest {
     void emptySettingsAndBooleansHaveNoProblems() {
         assertThat(Parameter.validate(GenerationSettings.NONE, "")).isEmpty();
         assertThat(Parameter.validate(
-                new GenerationSettings(null, null, null, null, null, false, null, null, true), "")).isEmpty();
+                new GenerationSettings(null, null, null, null, null, false, null, null, true, null), "")).isEmpty();
     }
 
     @Test
     void everyOutOfRangeFieldIsReported() {
-        GenerationSettings allWrong = new GenerationSettings(2.5, 0, 1.5, 4096, 0.0, true, 11, -1.0, false);
+        GenerationSettings allWrong = new GenerationSettings(2.5, 0, 1.5, 4096, 0.0, true, 11, -1.0, false, null);
         assertThat(Parameter.validate(allWrong, PREFIX)).extracting(FieldProblem::field).containsExactlyInAnyOrder(
                 "parameters.temperature", "parameters.top_k", "parameters.top_p", "parameters.max_length",
                 "parameters.repetition_penalty", "parameters.num_beams", "parameters.length_penalty");
@@ -132,7 +132,8 @@ class ParameterBoundsTest {
                 true,  // do_sample
                 1,     // num_beams
                 1.0,   // length_penalty
-                false  // early_stopping
+                false, // early_stopping
+                null   // seed: none
         );
         assertThat(Parameter.defaults()).isEqualTo(specification);
         // The defaults must themselves be valid.
@@ -150,13 +151,13 @@ class ParameterBoundsTest {
         Double d = value.doubleValue();
         Integer i = value.intValue();
         return switch (field) {
-            case "temperature" -> new GenerationSettings(d, null, null, null, null, null, null, null, null);
-            case "top_k" -> new GenerationSettings(null, i, null, null, null, null, null, null, null);
-            case "top_p" -> new GenerationSettings(null, null, d, null, null, null, null, null, null);
-            case "max_length" -> new GenerationSettings(null, null, null, i, null, null, null, null, null);
-            case "repetition_penalty" -> new GenerationSettings(null, null, null, null, d, null, null, null, null);
-            case "num_beams" -> new GenerationSettings(null, null, null, null, null, null, i, null, null);
-            case "length_penalty" -> new GenerationSettings(null, null, null, null, null, null, null, d, null);
+            case "temperature" -> new GenerationSettings(d, null, null, null, null, null, null, null, null, null);
+            case "top_k" -> new GenerationSettings(null, i, null, null, null, null, null, null, null, null);
+            case "top_p" -> new GenerationSettings(null, null, d, null, null, null, null, null, null, null);
+            case "max_length" -> new GenerationSettings(null, null, null, i, null, null, null, null, null, null);
+            case "repetition_penalty" -> new GenerationSettings(null, null, null, null, d, null, null, null, null, null);
+            case "num_beams" -> new GenerationSettings(null, null, null, null, null, null, i, null, null, null);
+            case "length_penalty" -> new GenerationSettings(null, null, null, null, null, null, null, d, null, null);
             default -> throw new IllegalArgumentException("not a bounded parameter: " + field);
         };
     }

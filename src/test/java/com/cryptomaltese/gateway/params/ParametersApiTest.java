@@ -341,7 +341,7 @@ class ParametersApiTest extends ApiTestBase {
     @Test
     void chatParametersAreDefaultsThenStoredThenRequest() {
         put("merge", "{\"temperature\": 0.3, \"top_k\": 20, \"max_length\": 128}");
-        GenerationSettings request = new GenerationSettings(null, 5, null, null, null, false, null, null, true);
+        GenerationSettings request = new GenerationSettings(null, 5, null, null, null, false, null, null, true, 7);
 
         GenerationSettings used = parameterService.forChat(new ModelId(ORG, "merge"), request);
 
@@ -354,10 +354,11 @@ class ParametersApiTest extends ApiTestBase {
         assertThat(used.numBeams()).as("default").isEqualTo(1);
         assertThat(used.lengthPenalty()).as("default").isEqualTo(1.0);
         assertThat(used.earlyStopping()).as("request beats default").isTrue();
+        assertThat(used.seed()).as("request, no default").isEqualTo(7);
 
         // Without request parameters, the stored ones apply as they are.
         assertThat(parameterService.forChat(new ModelId(ORG, "merge"), GenerationSettings.NONE))
-                .isEqualTo(new GenerationSettings(0.3, 20, 0.9, 128, 1.1, true, 1, 1.0, false));
+                .isEqualTo(new GenerationSettings(0.3, 20, 0.9, 128, 1.1, true, 1, 1.0, false, null));
     }
 
     // ---- helpers ----

@@ -21,6 +21,21 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
     }
 
+    /** An independent copy, for a beam that continues this sequence alongside another. */
+    public KvCache fork() {
+        KvCache copy = new KvCache(manager, keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                copy.keys[i] = keys[i].duplicate();
+                copy.values[i] = values[i].duplicate();
+                copy.keys[i].attach(manager);
+                copy.values[i].attach(manager);
+            }
+        }
+        copy.length = length;
+        return copy;
+    }
+
     /** Number of positions already cached. */
     public int length() {
         return length;

@@ -7,14 +7,17 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
-import com.cryptomaltese.gateway.engine.Generator;
+import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.TokenSelector;
+import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.Prompt;
@@ -72,10 +75,17 @@ final class DjlLanguageModel implements LanguageModel {
                                                   Instant deadline) {
         Prompt prompt = prompts.build(messages);
         int[] ids = tokenizer.encode(prompt.text(), prompt.addSpecialTokens());
-        Generator.Output out = generator.generate(ids, params.maxLength(), eosIds, TokenSelector.greedy(), deadline,
-                token -> { });
+        Generator.Output out = Decoding.of(params) == Decoding.BEAM_SEARCH
+                ? generator.beamSearch(ids, params, eosIds, deadline)
+                : generator.generate(ids, params.maxLength(), eosIds, TokenSelector.of(params, random(params)),
+                        deadline, token -> { });
         String text = tokenizer.decode(out.tokens(), true);
         return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
+    }
+
+    /** Seeded when the parameters carry a seed, so the same request samples the same reply. */
+    private static RandomGenerator random(GenerationParams params) {
+        return params.seed() == null ? new SplittableRandom() : new SplittableRandom(params.seed());
     }
 
     @Override

@@ -8,11 +8,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
-import com.cryptomaltese.gateway.engine.Generator;
-import com.cryptomaltese.gateway.engine.TokenSelector;
+import com.cryptomaltese.gateway.engine.decode.Generator;
+import com.cryptomaltese.gateway.engine.decode.TokenSelector;
 import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -86,6 +88,49 @@ class TransformersGoldenTest {
                         ? FinishReason.STOP : FinishReason.LENGTH);
             }
         }
+    }
+
+    /** Greedy with repetition_penalty 1.3, and beam search (3 beams, length_penalty 0.8, early stopping). */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "llama-tied", "llama-bf16", "llama-sharded", "qwen2", "mistral"})
+    void repetitionPenaltyAndBeamSearchIdsMatch(String name) throws IOException {
+        JsonNode golden = golden(name);
+        try (SafetensorsModel weights = SafetensorsModel.open(FIXTURES.resolve(name));
+             DecoderModel model = Architectures.load(FIXTURES.resolve(name), weights, manager)) {
+            Generator generator = new Generator(model, manager, Clock.systemUTC());
+
+            JsonNode penalised = golden.get("repetition_penalty");
+            GenerationParams greedy = params(penalised.get("kwargs"));
+            Generator.Output out = generator.generate(prompt(golden, penalised), greedy.maxLength(), eos(penalised),
+                    TokenSelector.of(greedy, new SplittableRandom(0)), Instant.now().plusSeconds(60), token -> { });
+            assertThat(out.tokens()).as(name + " repetition_penalty").containsExactly(ints(penalised.get("new_ids")));
+
+            JsonNode beam = golden.get("beam");
+            Generator.Output best = generator.beamSearch(prompt(golden, beam), params(beam.get("kwargs")), eos(beam),
+                    Instant.now().plusSeconds(60));
+            assertThat(best.tokens()).as(name + " beam").containsExactly(ints(beam.get("new_ids")));
+        }
+    }
+
+    /** The generate() kwargs of a golden run as our parameters; what is not given keeps transformers' default. */
+    static GenerationParams params(JsonNode kwargs) {
+        return new GenerationParams(1.0, 0, 1.0, kwargs.get("max_new_tokens").asInt(),
+                kwargs.path("repetition_penalty").asDouble(1.0), false, kwargs.path("num_beams").asInt(1),
+                kwargs.path("length_penalty").asDouble(1.0), kwargs.path("early_stopping").asBoolean(false), null);
+    }
+
+    static int[] prompt(JsonNode golden, JsonNode run) {
+        return ints(golden.at("/prompts/" + run.get("prompt").asText() + "/ids"));
+    }
+
+    static Set<Integer> eos(JsonNode run) {
+        Set<Integer> eos = new HashSet<>();
+        JsonNode node = run.at("/kwargs/eos_token_id");
+        if (node.isInt()) {
+            eos.add(node.asInt());
+        }
+        node.forEach(id -> eos.add(id.asInt()));
+        return eos;
     }
 
     static JsonNode golden(String name) throws IOException {

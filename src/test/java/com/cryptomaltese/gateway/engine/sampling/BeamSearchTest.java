@@ -18,7 +18,7 @@ class BeamSearchTest {
     private static final int[] PROMPT = {0, 1};
 
     private static GenerationParams params(int beams, int maxNew, double lengthPenalty) {
-        return new GenerationParams(1.0, 0, 1.0, maxNew, 1.0, false, beams, lengthPenalty, false);
+        return new GenerationParams(1.0, 0, 1.0, maxNew, 1.0, false, beams, lengthPenalty, false, null);
     }
 
     @Test

@@ -16,7 +16,7 @@ class DecodingTest {
     private static final RandomGenerator RANDOM = RandomGeneratorFactory.of("L64X128MixRandom").create(3);
 
     private static GenerationParams params(double temperature, boolean doSample, int numBeams) {
-        return new GenerationParams(temperature, 2, 0.5, 16, 1.0, doSample, numBeams, 1.0, false);
+        return new GenerationParams(temperature, 2, 0.5, 16, 1.0, doSample, numBeams, 1.0, false, null);
     }
 
     @Test

@@ -36,7 +36,7 @@ class GenerateGoldenTest {
         int[] eos = c.get("eosTokenId").isNull() ? new int[0] : new int[] {c.get("eosTokenId").asInt()};
         GenerationParams params = new GenerationParams(1.0, 0, 1.0, c.get("maxNewTokens").asInt(),
                 c.get("repetitionPenalty").asDouble(), false, c.get("numBeams").asInt(),
-                c.get("lengthPenalty").asDouble(), c.get("earlyStopping").asBoolean());
+                c.get("lengthPenalty").asDouble(), c.get("earlyStopping").asBoolean(), null);
         int[] expected = ints(c.get("expectedNewTokens"));
 
         if (params.numBeams() == 1) {

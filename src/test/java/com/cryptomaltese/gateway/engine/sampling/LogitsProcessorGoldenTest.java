@@ -46,7 +46,7 @@ class LogitsProcessorGoldenTest {
         JsonNode p = c.get("params");
         GenerationParams params = new GenerationParams(p.get("temperature").asDouble(), p.get("top_k").asInt(),
                 p.get("top_p").asDouble(), 16, p.get("repetition_penalty").asDouble(), p.get("do_sample").asBoolean(),
-                1, 1.0, false);
+                1, 1.0, false, null);
         assertProcessed(LogitsPipeline.of(params), c);
     }
 

@@ -1,4 +1,4 @@
-package com.cryptomaltese.gateway.engine;
+package com.cryptomaltese.gateway.engine.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import java.util.Set;
 
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;

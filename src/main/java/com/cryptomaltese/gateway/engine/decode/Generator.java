@@ -1,4 +1,4 @@
-package com.cryptomaltese.gateway.engine;
+package com.cryptomaltese.gateway.engine.decode;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -7,9 +7,12 @@ import java.util.Set;
 import java.util.function.IntConsumer;
 
 import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.KvCache;
+import com.cryptomaltese.gateway.engine.sampling.BeamSearch;
 
 /**
  * The decode loop over one {@link DecoderModel}: the prompt in one forward pass, then one token
@@ -35,14 +38,7 @@ public final class Generator {
 
     public Output generate(int[] prompt, int maxNewTokens, Set<Integer> eosIds, TokenSelector selector,
                            Instant deadline, IntConsumer onToken) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt has no tokens");
-        }
-        int room = model.maxPositions() - prompt.length;
-        if (room <= 0) {
-            throw new PromptTooLongException(prompt.length, model.maxPositions() - 1);
-        }
-        int limit = Math.min(maxNewTokens, room);
+        int limit = Math.min(maxNewTokens, room(prompt));
         int[] sequence = Arrays.copyOf(prompt, prompt.length + limit);
         int length = prompt.length;
         int[] input = prompt;
@@ -66,5 +62,37 @@ public final class Generator {
             }
         }
         return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.LENGTH);
+    }
+
+    /**
+     * transformers' beam search ({@code do_sample=false, num_beams>1}) with the parameters'
+     * {@code length_penalty} and {@code early_stopping}; the best hypothesis' new tokens.
+     */
+    public Output beamSearch(int[] prompt, GenerationParams params, Set<Integer> eosIds, Instant deadline) {
+        int limit = Math.min(params.maxLength(), room(prompt));
+        GenerationParams capped = new GenerationParams(params.temperature(), params.topK(), params.topP(), limit,
+                params.repetitionPenalty(), params.doSample(), params.numBeams(), params.lengthPenalty(),
+                params.earlyStopping(), params.seed());
+        int[] eos = eosIds.stream().mapToInt(Integer::intValue).toArray();
+        try (NDManager sequenceManager = manager.newSubManager();
+             CachedBeamStepper stepper = new CachedBeamStepper(model, sequenceManager, prompt, params.numBeams(),
+                     deadline, clock)) {
+            BeamSearch.Result best = BeamSearch.run(stepper, prompt, capped, eos);
+            return new Output(best.tokens(), best.finishReason());
+        } catch (CachedBeamStepper.DeadlinePassed e) {
+            return new Output(new int[0], FinishReason.DEADLINE);
+        }
+    }
+
+    /** New tokens the model's context leaves after the prompt. */
+    private int room(int[] prompt) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        int room = model.maxPositions() - prompt.length;
+        if (room <= 0) {
+            throw new PromptTooLongException(prompt.length, model.maxPositions() - 1);
+        }
+        return room;
     }
 }

@@ -1,0 +1,95 @@
+package com.cryptomaltese.gateway.engine.decode;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.arch.DecoderModel;
+import com.cryptomaltese.gateway.engine.arch.KvCache;
+import com.cryptomaltese.gateway.engine.sampling.BeamStepper;
+
+/**
+ * Beam search over a {@link DecoderModel}: the prompt runs once, then each beam has its own KV
+ * cache. When beams are reordered, a parent chosen by one child keeps its cache and a parent chosen
+ * by several is copied, so caches are never shared between live beams.
+ */
+final class CachedBeamStepper implements BeamStepper, AutoCloseable {
+
+    /** Thrown out of the search when the deadline passes; the caller reports it as such. */
+    static final class DeadlinePassed extends RuntimeException {
+        DeadlinePassed() {
+            super("generation deadline passed", null, false, false);
+        }
+    }
+
+    private final DecoderModel model;
+    private final NDManager manager;
+    private final Instant deadline;
+    private final Clock clock;
+    private KvCache[] caches;
+    private float[][] logits;
+
+    CachedBeamStepper(DecoderModel model, NDManager manager, int[] prompt, int beams, Instant deadline, Clock clock) {
+        this.model = model;
+        this.manager = manager;
+        this.deadline = deadline;
+        this.clock = clock;
+        checkDeadline();
+        KvCache first = model.newCache(manager);
+        float[] promptLogits;
+        try (NDManager step = manager.newSubManager()) {
+            promptLogits = model.forward(prompt, first, step).toFloatArray();
+        }
+        caches = new KvCache[beams];
+        logits = new float[beams][];
+        for (int b = 0; b < beams; b++) {
+            caches[b] = b == 0 ? first : first.fork();
+            logits[b] = promptLogits.clone();
+        }
+    }
+
+    @Override
+    public float[][] logits() {
+        float[][] copy = new float[logits.length][];
+        for (int b = 0; b < logits.length; b++) {
+            copy[b] = logits[b].clone(); // the search processes rows in place
+        }
+        return copy;
+    }
+
+    @Override
+    public void advance(int[] parentBeam, int[] token) {
+        checkDeadline();
+        KvCache[] next = new KvCache[caches.length];
+        boolean[] taken = new boolean[caches.length];
+        for (int b = 0; b < next.length; b++) {
+            int parent = parentBeam[b];
+            next[b] = taken[parent] ? caches[parent].fork() : caches[parent];
+            taken[parent] = true;
+        }
+        for (int b = 0; b < caches.length; b++) {
+            if (!taken[b]) {
+                caches[b].close();
+            }
+        }
+        caches = next;
+        for (int b = 0; b < caches.length; b++) {
+            try (NDManager step = manager.newSubManager()) {
+                logits[b] = model.forward(new int[] {token[b]}, caches[b], step).toFloatArray();
+            }
+        }
+    }
+
+    private void checkDeadline() {
+        if (!clock.instant().isBefore(deadline)) {
+            throw new DeadlinePassed();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (KvCache cache : caches) {
+            cache.close();
+        }
+    }
+}
