@@ -89,6 +89,42 @@ class DjlChatApiTest {
         api = new TestApi(port);
     }
 
+    /** Sampling with a seed is reproducible; beam search cannot sample; the fixture's beam text equals transformers'. */
+    @Test
+    void seededSamplingRepeatsAndBeamSearchAnswersAsTransformers() throws IOException {
+        JsonNode golden = new ObjectMapper().readTree(FIXTURE_LLAMA.resolve("golden.json").toFile());
+        String message = golden.at("/prompts/chat/messages/0/content").asText();
+        assertThat(api.post("/api/v1/models/fixtures%2Fllama/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            String seeded = chatBody(message, "{\"do_sample\": true, \"temperature\": 1.0, \"top_k\": 50, "
+                    + "\"top_p\": 0.95, \"max_length\": 24, \"seed\": 1234}");
+            Reply first = api.post("/api/v1/chat", TestApi.USER_KEY, seeded);
+            Reply second = api.post("/api/v1/chat", TestApi.USER_KEY, seeded);
+            assertThat(first.status()).as(first.body()).isEqualTo(200);
+            assertThat(second.json().get("response").asText()).isEqualTo(first.json().get("response").asText());
+            assertThat(first.json().at("/parameters_used/seed").asInt()).isEqualTo(1234);
+
+            Reply clash = api.post("/api/v1/chat", TestApi.USER_KEY,
+                    chatBody(message, "{\"do_sample\": true, \"num_beams\": 2}"));
+            assertThat(clash.status()).as(clash.body()).isEqualTo(400);
+            assertThat(clash.json().at("/details/0/field").asText()).isEqualTo("parameters.num_beams");
+
+            Reply beam = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{\"do_sample\": false, "
+                    + "\"num_beams\": 3, \"length_penalty\": 0.8, \"early_stopping\": true, \"max_length\": 16, "
+                    + "\"repetition_penalty\": 1.0}"));
+            assertThat(beam.status()).as(beam.body()).isEqualTo(200);
+            assertThat(beam.json().get("response").asText()).isEqualTo(golden.at("/beam/text_skip_special").asText());
+        } finally {
+            api.post("/api/v1/models/fixtures%2Fllama/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    private static String chatBody(String message, String parametersJson) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        return json.createObjectNode().put("message", message).set("parameters", json.readTree(parametersJson))
+                .toString();
+    }
+
     @Test
     void storiesAnswersWithTransformersGreedyText() {
         Reply load = api.post(MODEL + "/load", TestApi.USER_KEY, null);
