@@ -28,9 +28,11 @@ public record GenerationSettings(
         @Schema(description = "Penalty for repeated tokens, above 0 up to 2; 1 means none",
                 minimum = "0", exclusiveMinimum = true, maximum = "2", example = "1.1")
         Double repetitionPenalty,
-        @Schema(description = "Sample (true) or decode greedily / by beam search (false)", example = "true")
+        @Schema(description = "Sample (true: repetition_penalty, temperature, top_k, top_p, then multinomial) or "
+                + "decode greedily / by beam search (false: only repetition_penalty applies)", example = "true")
         Boolean doSample,
-        @Schema(description = "Beam count for beam search, 1-10", minimum = "1", maximum = "10", example = "1")
+        @Schema(description = "Beam count for beam search, 1-10; beam search needs do_sample=false (beam sampling "
+                + "is refused with 400)", minimum = "1", maximum = "10", example = "1")
         Integer numBeams,
         @Schema(description = "Beam-search length penalty exponent, 0-2", minimum = "0", maximum = "2", example = "1.0")
         Double lengthPenalty,

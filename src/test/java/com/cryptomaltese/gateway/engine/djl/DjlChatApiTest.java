@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.TestApi;
@@ -33,6 +39,8 @@ class DjlChatApiTest {
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
     static final Path STORIES = Path.of("../shared/models/stories260K/hf").toAbsolutePath().normalize();
     static final String MODEL = "/api/v1/models/karpathy%2Fstories260K";
+    static final String STORIES_GREEDY =
+            ", there was a little girl named Lily. She loved to play outside in the park. One day,";
 
     @LocalServerPort
     int port;
@@ -125,6 +133,32 @@ class DjlChatApiTest {
                 .toString();
     }
 
+    /** Concurrent chats share the one model without mixing their sequences: every reply is the greedy one. */
+    @Test
+    void concurrentChatsEachGetTheirOwnSequence() throws Exception {
+        assertThat(api.post(MODEL + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Reply>> replies = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    replies.add(pool.submit(() -> api.post("/api/v1/chat", TestApi.USER_KEY, """
+                            {"message": "Once upon a time",
+                             "parameters": {"do_sample": false, "max_length": 30, "repetition_penalty": 1.0}}""")));
+                }
+                for (Future<Reply> reply : replies) {
+                    Reply r = reply.get(120, TimeUnit.SECONDS);
+                    assertThat(r.status()).as(r.body()).isEqualTo(200);
+                    assertThat(r.json().get("response").asText()).isEqualTo(STORIES_GREEDY);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            api.post(MODEL + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
     @Test
     void storiesAnswersWithTransformersGreedyText() {
         Reply load = api.post(MODEL + "/load", TestApi.USER_KEY, null);
@@ -136,8 +170,7 @@ class DjlChatApiTest {
                      "parameters": {"do_sample": false, "max_length": 30, "repetition_penalty": 1.0}}""");
             assertThat(chat.status()).as(chat.body()).isEqualTo(200);
             JsonNode body = chat.json();
-            assertThat(body.get("response").asText())
-                    .isEqualTo(", there was a little girl named Lily. She loved to play outside in the park. One day,");
+            assertThat(body.get("response").asText()).isEqualTo(STORIES_GREEDY);
             assertThat(body.get("model_id").asText()).isEqualTo("karpathy/stories260K");
             assertThat(body.get("finish_reason").asText()).isEqualTo("length");
             assertThat(body.at("/usage/prompt_tokens").asInt()).isEqualTo(5);
