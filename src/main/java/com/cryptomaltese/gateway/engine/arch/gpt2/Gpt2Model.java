@@ -6,26 +6,25 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.KvCache;
+import com.cryptomaltese.gateway.engine.arch.TransformerDecoder;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 
 /**
  * The GPT-2 forward pass as transformers' modeling_gpt2 computes it: learned positions, pre-LayerNorm
  * blocks, fused q/k/v projection, gelu_new MLP, tied lm_head. Batch 1, float32, KV cache.
  */
-public final class Gpt2Model implements DecoderModel {
+public final class Gpt2Model extends TransformerDecoder {
 
     private static final float GELU_C = (float) Math.sqrt(2.0 / Math.PI);
 
     private final Gpt2Config config;
     private final Gpt2Weights weights;
-    private final NDManager manager;
 
     private Gpt2Model(Gpt2Config config, Gpt2Weights weights, NDManager manager) {
+        super(manager, config.numLayers(), config.vocabSize(), config.maxPositions(), weights.bytes());
         this.config = config;
         this.weights = weights;
-        this.manager = manager;
     }
 
     public static Gpt2Model load(Gpt2Config config, WeightLoader loader, NDManager parent) throws IOException {
@@ -42,19 +41,14 @@ public final class Gpt2Model implements DecoderModel {
     public NDArray forward(int[] tokens, KvCache cache, NDManager step) {
         int start = cache.length();
         int count = tokens.length;
-        if (start + count > config.maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + (start + count) + " tokens exceeds the model's "
-                    + config.maxPositions() + " positions");
-        }
-        long[] ids = new long[count];
+        long[] ids = indices(tokens, start);
         long[] positions = new long[count];
         for (int i = 0; i < count; i++) {
-            ids[i] = tokens[i];
             positions[i] = start + i;
         }
         NDArray hidden = weights.wte().get(new NDIndex("{}", step.create(ids)))
                 .add(weights.wpe().get(new NDIndex("{}", step.create(positions)))); // (T, hidden)
-        NDArray mask = step.create(causalMask(start, count), new Shape(count, start + count));
+        NDArray mask = step.create(causalMask(start, count, 0), new Shape(count, start + count));
         for (int l = 0; l < config.numLayers(); l++) {
             Gpt2Weights.Block b = weights.blocks()[l];
             hidden = hidden.add(attention(l, b, layerNorm(hidden, b.ln1Gain(), b.ln1Bias()), mask, cache));
@@ -92,41 +86,5 @@ public final class Gpt2Model implements DecoderModel {
     private static NDArray geluNew(NDArray x) {
         NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(GELU_C);
         return x.mul(0.5f).mul(inner.tanh().add(1f));
-    }
-
-    private static float[] causalMask(int start, int count) {
-        int seq = start + count;
-        float[] mask = new float[count * seq];
-        for (int i = 0; i < count; i++) {
-            for (int j = start + i + 1; j < seq; j++) {
-                mask[i * seq + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        return mask;
-    }
-
-    @Override
-    public KvCache newCache(NDManager owner) {
-        return new KvCache(owner, config.numLayers());
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public long weightBytes() {
-        return weights.bytes();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

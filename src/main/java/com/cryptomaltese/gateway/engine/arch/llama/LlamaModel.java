@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.KvCache;
+import com.cryptomaltese.gateway.engine.arch.TransformerDecoder;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 
 /**
@@ -16,18 +16,17 @@ import com.cryptomaltese.gateway.engine.weights.WeightLoader;
  * attention with a KV cache, SwiGLU. Written as transformers' modeling_llama computes it, batch 1,
  * float32; the attention is batched over heads, and only the last position reaches the lm_head.
  */
-public final class LlamaModel implements DecoderModel {
+public final class LlamaModel extends TransformerDecoder {
 
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final Rope rope;
-    private final NDManager manager;
 
     private LlamaModel(LlamaConfig config, LlamaWeights weights, NDManager manager) {
+        super(manager, config.numLayers(), config.vocabSize(), config.maxPositions(), weights.bytes());
         this.config = config;
         this.weights = weights;
         this.rope = new Rope(config);
-        this.manager = manager;
     }
 
     public static LlamaModel load(LlamaConfig config, WeightLoader loader, NDManager parent) throws IOException {
@@ -44,20 +43,13 @@ public final class LlamaModel implements DecoderModel {
     public NDArray forward(int[] tokens, KvCache cache, NDManager step) {
         int start = cache.length();
         int count = tokens.length;
-        if (start + count > config.maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + (start + count) + " tokens exceeds the model's "
-                    + config.maxPositions() + " positions");
-        }
-        long[] ids = new long[count];
-        for (int i = 0; i < count; i++) {
-            ids[i] = tokens[i];
-        }
+        long[] ids = indices(tokens, start);
         NDArray hidden = weights.embedTokens().get(new NDIndex("{}", step.create(ids))); // (T, hidden)
         hidden.attach(step);
         float[][] tables = rope.tables(start, count);
         NDArray cos = step.create(tables[0], new Shape(count, config.headDim()));
         NDArray sin = step.create(tables[1], new Shape(count, config.headDim()));
-        NDArray mask = step.create(causalMask(start, count), new Shape(count, start + count));
+        NDArray mask = step.create(causalMask(start, count, config.slidingWindow()), new Shape(count, start + count));
 
         for (int l = 0; l < config.numLayers(); l++) {
             LlamaWeights.Layer layer = weights.layers()[l];
@@ -114,45 +106,5 @@ public final class LlamaModel implements DecoderModel {
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.pow(2).mean(new int[] {-1}, true);
         return x.div(variance.add((float) config.rmsNormEps()).sqrt()).mul(weight);
-    }
-
-    /** 0 where query i (at position start+i) may see key j, -inf elsewhere: causal, and windowed for mistral. */
-    private float[] causalMask(int start, int count) {
-        int seq = start + count;
-        float[] mask = new float[count * seq];
-        for (int i = 0; i < count; i++) {
-            int position = start + i;
-            for (int j = 0; j < seq; j++) {
-                boolean future = j > position;
-                boolean outsideWindow = config.slidingWindow() > 0 && j <= position - config.slidingWindow();
-                mask[i * seq + j] = future || outsideWindow ? Float.NEGATIVE_INFINITY : 0f;
-            }
-        }
-        return mask;
-    }
-
-    @Override
-    public KvCache newCache(NDManager owner) {
-        return new KvCache(owner, config.numLayers());
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public long weightBytes() {
-        return weights.bytes();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }
