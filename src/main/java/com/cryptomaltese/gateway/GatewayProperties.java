@@ -18,7 +18,8 @@ public record GatewayProperties(
         @DefaultValue Security security,
         @DefaultValue Chat chat,
         @DefaultValue Limits limits,
-        @DefaultValue Status status) {
+        @DefaultValue Status status,
+        @DefaultValue Conversations conversations) {
 
     /** Keys arrive comma-separated from the environment; blanks are ignored. */
     public record Security(@DefaultValue List<String> apiKeys, @DefaultValue List<String> adminKeys) {
@@ -43,6 +44,18 @@ public record GatewayProperties(
      * memory use reaches the warning percentage, {@code critical} at the critical one.
      */
     public record Status(@DefaultValue("80") int warningPercent, @DefaultValue("95") int criticalPercent) {
+    }
+
+    /**
+     * Conversation memory.
+     *
+     * @param maxTurns    earlier exchanges (user message + reply) put before a new message
+     * @param idleTimeout a conversation idle this long starts afresh
+     * @param retention   stored messages older than this are deleted by the daily purge
+     */
+    public record Conversations(@DefaultValue("10") int maxTurns,
+                                @DefaultValue("3h") Duration idleTimeout,
+                                @DefaultValue("30d") Duration retention) {
     }
 
     public Path modelsDir() {

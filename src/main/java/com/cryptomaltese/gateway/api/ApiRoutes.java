@@ -64,6 +64,32 @@ class ApiRoutes extends RouteBuilder {
         models();
         parameters();
         admin();
+        users();
+    }
+
+    private void users() {
+        RestDefinition users = rest("/users").description("What is stored about a user (admin key)");
+        admin(userParams(users.get("/{channel}/{user_id}").id("exportUser")
+                .description("Everything stored about a user of a channel, as JSON (the right of access)")
+                .outType(UserDataOperations.UserExport.class)))
+                .to("direct:exportUser");
+        audited(route("exportUser"))
+                .bean("userDataOperations", "export(${header.channel}, ${header.user_id})")
+                .to("direct:auditedReply");
+        admin(userParams(users.delete("/{channel}/{user_id}").id("eraseUser")
+                .description("Erase everything stored about a user of a channel (the right to erasure)")
+                .outType(UserDataOperations.UserErased.class)))
+                .to("direct:eraseUser");
+        audited(route("eraseUser"))
+                .bean("userDataOperations", "erase(${header.channel}, ${header.user_id})")
+                .to("direct:auditedReply");
+    }
+
+    private static RestDefinition userParams(RestDefinition op) {
+        return op.param().name("channel").type(RestParamType.path).required(true)
+                .description("api, telegram, mail, conversation (for conversation_id)").endParam()
+                .param().name("user_id").type(RestParamType.path).required(true)
+                .description("The user's id in that channel, URL-encoded").endParam();
     }
 
     private void chat() {

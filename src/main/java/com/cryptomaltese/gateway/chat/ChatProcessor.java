@@ -11,6 +11,7 @@ import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.ChatTemplateException;
@@ -30,12 +31,15 @@ public class ChatProcessor {
 
     private final ModelService models;
     private final ParameterService parameters;
+    private final Conversations conversations;
     private final GatewayProperties.Chat settings;
     private final Clock clock = Clock.systemUTC();
 
-    ChatProcessor(ModelService models, ParameterService parameters, GatewayProperties properties) {
+    ChatProcessor(ModelService models, ParameterService parameters, Conversations conversations,
+                  GatewayProperties properties) {
         this.models = models;
         this.parameters = parameters;
+        this.conversations = conversations;
         this.settings = properties.chat();
     }
 
@@ -44,6 +48,7 @@ public class ChatProcessor {
         ModelId expected = request.modelId() == null ? null : ModelId.parse(request.modelId(), "model_id");
         GenerationSettings requested = request.parameters() == null ? GenerationSettings.NONE : request.parameters();
         ParameterService.validate(requested, "parameters.");
+        ConversationKey conversation = ConversationKey.from(request);
 
         Instant start = clock.instant();
         return models.withModel(loaded -> {
@@ -55,7 +60,9 @@ public class ChatProcessor {
             Instant deadline = start.plus(settings.deadline());
             GenerationResult result;
             try {
-                result = loaded.model().generate(prompt(message), used.toGenerationParams(), deadline);
+                List<ChatMessage> messages = prompt(message, history(conversation, request.reset()), loaded.model(),
+                        used.maxLength());
+                result = loaded.model().generate(messages, used.toGenerationParams(), deadline);
             } catch (PromptTooLongException e) {
                 throw ApiException.badRequest("message", "is too long for model " + loaded.id() + ": " + e.getMessage());
             } catch (ChatTemplateException e) {
@@ -69,6 +76,9 @@ public class ChatProcessor {
             if (result.finishReason() == GenerationResult.FinishReason.DEADLINE) {
                 throw new ApiException(504, "generation deadline of " + settings.deadline().toSeconds()
                         + " s passed", List.of(), null);
+            }
+            if (conversation != null) {
+                conversations.append(conversation.channel(), conversation.userId(), message, result.text());
             }
             Instant end = clock.instant();
             return new ChatResponse(result.text(), loaded.id().toString(), used,
@@ -100,12 +110,39 @@ public class ChatProcessor {
         return message;
     }
 
-    private List<ChatMessage> prompt(String message) {
-        List<ChatMessage> messages = new ArrayList<>(2);
-        if (settings.systemPrompt() != null && !settings.systemPrompt().isBlank()) {
-            messages.add(ChatMessage.system(settings.systemPrompt()));
+    private List<ChatMessage> history(ConversationKey conversation, Boolean reset) {
+        if (conversation == null) {
+            return List.of();
         }
-        messages.add(ChatMessage.user(message));
-        return messages;
+        if (Boolean.TRUE.equals(reset)) {
+            conversations.forget(conversation.channel(), conversation.userId());
+            return List.of();
+        }
+        return conversations.recent(conversation.channel(), conversation.userId());
+    }
+
+    /**
+     * System prompt (if configured), the conversation so far, the new message. The oldest exchanges
+     * are dropped until the prompt leaves room for the reply: max_length, but at most a quarter of
+     * the context, so a long reply budget does not erase every memory.
+     */
+    private List<ChatMessage> prompt(String message, List<ChatMessage> history, LanguageModel model, int maxNew) {
+        int budget = model.contextLength() - Math.min(maxNew, model.contextLength() / 4);
+        List<ChatMessage> turns = new ArrayList<>(history);
+        while (true) {
+            List<ChatMessage> messages = new ArrayList<>(turns.size() + 2);
+            if (settings.systemPrompt() != null && !settings.systemPrompt().isBlank()) {
+                messages.add(ChatMessage.system(settings.systemPrompt()));
+            }
+            messages.addAll(turns);
+            messages.add(ChatMessage.user(message));
+            if (turns.isEmpty() || model.promptTokens(messages) <= budget) {
+                return messages;
+            }
+            turns.remove(0); // the oldest question, then its answer
+            if (!turns.isEmpty() && !turns.get(0).role().equals("user")) {
+                turns.remove(0);
+            }
+        }
     }
 }

@@ -15,6 +15,16 @@ public interface LanguageModel extends AutoCloseable {
      */
     GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline);
 
+    /** Tokens the model can attend to: prompt and reply together. */
+    default int contextLength() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Tokens {@code messages} take as a prompt, so callers can fit a conversation into the context. */
+    default int promptTokens(List<ChatMessage> messages) {
+        return 0;
+    }
+
     /** Bytes this model holds in memory (weights and caches), for the system status. */
     long memoryBytes();
 

@@ -51,7 +51,9 @@ class AuthMatrixTest extends ApiTestBase {
                 new Endpoint("GET", MODEL + "/parameters/history", null, Access.USER, 200),
                 new Endpoint("POST", "/api/v1/admin/cleanup", "{\"operations\":[\"clean_temp\"]}", Access.ADMIN, 200),
                 new Endpoint("POST", "/api/v1/admin/purge-logs", "{}", Access.ADMIN, 200),
-                new Endpoint("GET", "/api/v1/admin/system-status", null, Access.ADMIN, 200));
+                new Endpoint("GET", "/api/v1/admin/system-status", null, Access.ADMIN, 200),
+                new Endpoint("GET", "/api/v1/users/api/someone%40example.com", null, Access.ADMIN, 200),
+                new Endpoint("DELETE", "/api/v1/users/api/someone%40example.com", null, Access.ADMIN, 200));
     }
 
     @BeforeAll

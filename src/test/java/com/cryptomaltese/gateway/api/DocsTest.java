@@ -15,7 +15,7 @@ class DocsTest extends ApiTestBase {
 
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
             "unloadModel", "downloadModel", "getParameters", "updateParameters", "resetParameters",
-            "getParameterHistory", "cleanup", "purgeLogs", "systemStatus");
+            "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser");
 
     @Test
     void docsServesSwaggerUiReadingOurDocument() {
@@ -58,7 +58,8 @@ class DocsTest extends ApiTestBase {
     @Test
     void schemasUseTheSpecificationsFieldNames() {
         JsonNode schemas = openApi().at("/components/schemas");
-        assertProperties(schemas, "ChatRequest", "message", "model_id", "parameters");
+        assertProperties(schemas, "ChatRequest", "message", "model_id", "parameters", "conversation_id", "user_id",
+                "channel", "reset");
         assertProperties(schemas, "ChatResponse", "response", "model_id", "parameters_used", "processing_time",
                 "timestamp", "finish_reason", "usage");
         assertProperties(schemas, "GenerationSettings", "temperature", "top_k", "top_p", "max_length",

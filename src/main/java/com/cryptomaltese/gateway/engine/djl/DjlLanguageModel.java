@@ -83,6 +83,17 @@ final class DjlLanguageModel implements LanguageModel {
         return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
     }
 
+    @Override
+    public int contextLength() {
+        return model.maxPositions();
+    }
+
+    @Override
+    public int promptTokens(List<ChatMessage> messages) {
+        Prompt prompt = prompts.build(messages);
+        return tokenizer.encode(prompt.text(), prompt.addSpecialTokens()).length;
+    }
+
     /** Seeded when the parameters carry a seed, so the same request samples the same reply. */
     private static RandomGenerator random(GenerationParams params) {
         return params.seed() == null ? new SplittableRandom() : new SplittableRandom(params.seed());

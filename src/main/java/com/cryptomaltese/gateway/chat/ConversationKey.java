@@ -1,0 +1,59 @@
+package com.cryptomaltese.gateway.chat;
+
+import java.util.regex.Pattern;
+
+import com.cryptomaltese.gateway.api.ApiException;
+
+/**
+ * Whose conversation a message belongs to: a channel's user ({@code user_id} + {@code channel}),
+ * or a caller-chosen {@code conversation_id}, kept under the channel {@value #CONVERSATION_CHANNEL}.
+ */
+public record ConversationKey(String channel, String userId) {
+
+    static final String CONVERSATION_CHANNEL = "conversation";
+    private static final Pattern CHANNEL = Pattern.compile("[a-z0-9_-]{1,32}");
+    private static final int MAX_ID = 200;
+
+    /** The request's conversation, or null when it asks for none. */
+    static ConversationKey from(ChatRequest request) {
+        boolean byId = request.conversationId() != null;
+        boolean byUser = request.userId() != null || request.channel() != null;
+        if (byId && byUser) {
+            throw ApiException.badRequest("conversation_id", "goes alone: send conversation_id, or user_id with channel");
+        }
+        if (byId) {
+            return new ConversationKey(CONVERSATION_CHANNEL, validId(request.conversationId(), "conversation_id"));
+        }
+        if (byUser) {
+            if (request.userId() == null) {
+                throw ApiException.badRequest("user_id", "is required with channel");
+            }
+            return of(request.channel(), request.userId());
+        }
+        if (Boolean.TRUE.equals(request.reset())) {
+            throw ApiException.badRequest("reset", "needs a conversation: send conversation_id, or user_id with channel");
+        }
+        return null;
+    }
+
+    /** A validated key, as the channel routes and the privacy endpoints name a user. */
+    public static ConversationKey of(String channel, String userId) {
+        if (channel == null || !CHANNEL.matcher(channel).matches()) {
+            throw ApiException.badRequest("channel", "must be 1 to 32 of a-z, 0-9, '_', '-'");
+        }
+        return new ConversationKey(channel, validId(userId, "user_id"));
+    }
+
+    private static String validId(String id, String field) {
+        if (id == null || id.isBlank()) {
+            throw ApiException.badRequest(field, "must not be empty");
+        }
+        if (id.length() > MAX_ID) {
+            throw ApiException.badRequest(field, "is longer than " + MAX_ID + " characters");
+        }
+        if (id.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.badRequest(field, "must not contain control characters");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,252 @@
+package com.cryptomaltese.gateway.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import com.cryptomaltese.gateway.TestApi;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.cryptomaltese.gateway.engine.tokenizer.PromptBuilder;
+import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Conversation memory through /api/v1/chat on the real DJL engine with the fixture ChatML model.
+ * The engine is wrapped to record the messages each generation received, and the prompt is
+ * rendered from them with the model's own template, to assert what the model saw.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "gateway.data-dir=" + ConversationMemoryTest.DATA,
+        "gateway.security.api-keys=" + TestApi.USER_KEY, "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
+        "gateway.conversations.purge-cron=* * * * * ?", "gateway.conversations.retention=30d"})
+class ConversationMemoryTest {
+
+    static final String DATA = "target/test-data/conversations";
+    static final Path DATA_DIR = TestData.freshDataDir(DATA);
+    static final Path FIXTURE = Path.of("src/test/resources/fixtures/models/llama").toAbsolutePath();
+    static final String PARAMS = "\"parameters\": {\"do_sample\": false, \"max_length\": 8}";
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    RecordingEngine engine;
+    @Autowired
+    JdbcClient jdbc;
+    @Autowired
+    CamelContext camel;
+    TestApi api;
+
+    @BeforeAll
+    static void modelOnDisk() throws IOException {
+        Path folder = DATA_DIR.resolve("models/models--fixtures--chatml");
+        Path snapshot = Files.createDirectories(folder.resolve("snapshots/c1"));
+        Files.createDirectories(folder.resolve("refs"));
+        Files.writeString(folder.resolve("refs/main"), "c1");
+        try (Stream<Path> files = Files.list(FIXTURE)) {
+            for (Path file : files.toList()) {
+                Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
+            }
+        }
+    }
+
+    @BeforeEach
+    void loaded() {
+        api = new TestApi(port);
+        assertThat(api.post("/api/v1/models/fixtures%2Fchatml/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void theSecondMessageSeesTheFirstAndItsReply() throws IOException {
+        Reply first = chat("{\"message\": \"My dog is called Rex.\", \"user_id\": \"alice\", \"channel\": \"api\", " + PARAMS + "}");
+        String firstReply = first.json().get("response").asText();
+        chat("{\"message\": \"What is my dog called?\", \"user_id\": \"alice\", \"channel\": \"api\", " + PARAMS + "}");
+
+        List<ChatMessage> seen = engine.lastMessages();
+        assertThat(seen).containsExactly(ChatMessage.user("My dog is called Rex."),
+                new ChatMessage("assistant", firstReply), ChatMessage.user("What is my dog called?"));
+        String rendered = PromptBuilder.forModel(TokenizerSettings.load(FIXTURE)).build(seen).text();
+        assertThat(rendered).isEqualTo("<|im_start|>user\nMy dog is called Rex.<|im_end|>\n<|im_start|>assistant\n"
+                + firstReply + "<|im_end|>\n<|im_start|>user\nWhat is my dog called?<|im_end|>\n"
+                + "<|im_start|>assistant\n");
+
+        // Another user, and a message without a conversation, see nothing of alice's.
+        chat("{\"message\": \"Hello\", \"user_id\": \"bob\", \"channel\": \"api\", " + PARAMS + "}");
+        assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("Hello"));
+        chat("{\"message\": \"Hello\", " + PARAMS + "}");
+        assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("Hello"));
+    }
+
+    @Test
+    void resetForgetsAndConversationIdsWorkToo() {
+        chat("{\"message\": \"one\", \"conversation_id\": \"c-42\", " + PARAMS + "}");
+        chat("{\"message\": \"two\", \"conversation_id\": \"c-42\", " + PARAMS + "}");
+        assertThat(engine.lastMessages()).hasSize(3);
+        chat("{\"message\": \"three\", \"conversation_id\": \"c-42\", \"reset\": true, " + PARAMS + "}");
+        assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("three"));
+    }
+
+    @Test
+    void aConversationIdleLongerThanTheTimeoutStartsAfresh() {
+        insert("api", "carol", "user", "an old question", Instant.now().minus(Duration.ofHours(4)));
+        insert("api", "carol", "assistant", "an old answer", Instant.now().minus(Duration.ofHours(4)));
+        chat("{\"message\": \"new\", \"user_id\": \"carol\", \"channel\": \"api\", " + PARAMS + "}");
+        assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("new"));
+    }
+
+    @Test
+    void exportShowsEverythingAndErasureRemovesIt() {
+        chat("{\"message\": \"secret plans\", \"user_id\": \"dave@example.com\", \"channel\": \"mail\", " + PARAMS + "}");
+        Reply export = api.get("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY);
+        assertThat(export.status()).as(export.body()).isEqualTo(200);
+        JsonNode body = export.json();
+        assertThat(body.get("user_id").asText()).isEqualTo("dave@example.com");
+        assertThat(body.get("messages").findValuesAsText("role")).containsExactly("user", "assistant");
+        assertThat(body.at("/messages/0/content").asText()).isEqualTo("secret plans");
+        assertThat(body.at("/messages/0/created_at").asText()).endsWith("Z");
+
+        Reply erased = api.send(api.request("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY).DELETE());
+        assertThat(erased.status()).isEqualTo(200);
+        assertThat(erased.json().get("messages_deleted").asInt()).isEqualTo(2);
+        assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY).json().get("messages")).isEmpty();
+        assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.USER_KEY).status()).isEqualTo(403);
+    }
+
+    @Test
+    void theRetentionJobPurgesOldMessagesOnly() {
+        assertThat(camel.getRouteController().getRouteStatus("purge-conversations-daily")).isEqualTo(ServiceStatus.Started);
+        insert("api", "erin", "user", "from long ago", Instant.now().minus(Duration.ofDays(40)));
+        insert("api", "erin", "user", "from yesterday", Instant.now().minus(Duration.ofDays(1)));
+        await().atMost(Duration.ofSeconds(15)).until(() -> count("erin") == 1);
+        assertThat(jdbc.sql("SELECT content FROM conversation_message WHERE user_id = 'erin'").query(String.class)
+                .single()).isEqualTo("from yesterday");
+    }
+
+    @Test
+    void conversationFieldsAreValidated() {
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"user_id\": \"a\"}"), "channel");
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"channel\": \"api\"}"), "user_id");
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
+                "{\"message\": \"x\", \"conversation_id\": \"c\", \"user_id\": \"a\", \"channel\": \"api\"}"), "conversation_id");
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"reset\": true}"), "reset");
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
+                "{\"message\": \"x\", \"user_id\": \"a\", \"channel\": \"Not OK\"}"), "channel");
+    }
+
+    private static void assertField(Reply reply, String field) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+        assertThat(reply.json().at("/details/0/field").asText()).isEqualTo(field);
+    }
+
+    private Reply chat(String body) {
+        Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY, body);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return reply;
+    }
+
+    private void insert(String channel, String user, String role, String content, Instant at) {
+        jdbc.sql("INSERT INTO conversation_message (channel, user_id, role, content, created_at) VALUES (?, ?, ?, ?, ?)")
+                .params(channel, user, role, content, at.atOffset(ZoneOffset.UTC)).update();
+    }
+
+    private long count(String user) {
+        return jdbc.sql("SELECT COUNT(*) FROM conversation_message WHERE user_id = ?").param(user)
+                .query(Long.class).single();
+    }
+
+    @TestConfiguration
+    static class Recording {
+        @Bean
+        @Order(Ordered.HIGHEST_PRECEDENCE)
+        RecordingEngine recordingEngine() {
+            return new RecordingEngine(new DjlEngine());
+        }
+    }
+
+    /** The real DJL engine, with a record of the messages each generation was given. */
+    static final class RecordingEngine implements InferenceEngine {
+        private final InferenceEngine real;
+        private final List<List<ChatMessage>> calls = new CopyOnWriteArrayList<>();
+
+        RecordingEngine(InferenceEngine real) {
+            this.real = real;
+        }
+
+        List<ChatMessage> lastMessages() {
+            return calls.get(calls.size() - 1);
+        }
+
+        @Override
+        public String name() {
+            return "recording " + real.name();
+        }
+
+        @Override
+        public boolean supports(Path modelDir) {
+            return real.supports(modelDir);
+        }
+
+        @Override
+        public LanguageModel load(Path modelDir) throws IOException {
+            LanguageModel model = real.load(modelDir);
+            return new LanguageModel() {
+                @Override
+                public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
+                    calls.add(List.copyOf(messages));
+                    return model.generate(messages, params, deadline);
+                }
+
+                @Override
+                public int contextLength() {
+                    return model.contextLength();
+                }
+
+                @Override
+                public int promptTokens(List<ChatMessage> messages) {
+                    return model.promptTokens(messages);
+                }
+
+                @Override
+                public long memoryBytes() {
+                    return model.memoryBytes();
+                }
+
+                @Override
+                public void close() {
+                    model.close();
+                }
+            };
+        }
+    }
+}
