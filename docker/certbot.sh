@@ -24,8 +24,33 @@ pause() { sleep "$1" & wait $!; }
 
 self_signed() {
     mkdir -p "$LIVE"
-    openssl req -x509 -nodes -newkey rsa:2048 -days 30 -subj "/CN=$DOMAIN" \
-        -keyout "$LIVE/privkey.pem" -out "$LIVE/fullchain.pem" 2>/dev/null
+    if command -v openssl >/dev/null 2>&1; then
+        openssl req -x509 -nodes -newkey rsa:2048 -days 30 -subj "/CN=$DOMAIN" \
+            -keyout "$LIVE/privkey.pem" -out "$LIVE/fullchain.pem" 2>/dev/null
+    else
+        # No openssl binary in the image: the Python cryptography package certbot itself uses.
+        python3 - "$DOMAIN" "$LIVE" <<'PY'
+import datetime, sys
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+domain, live = sys.argv[1], sys.argv[2]
+key = ec.generate_private_key(ec.SECP256R1())
+name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+now = datetime.datetime.now(datetime.timezone.utc)
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain), x509.DNSName("www." + domain)]), False)
+        .sign(key, hashes.SHA256()))
+with open(live + "/privkey.pem", "wb") as f:
+    f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
+with open(live + "/fullchain.pem", "wb") as f:
+    f.write(cert.public_bytes(serialization.Encoding.PEM))
+PY
+    fi
     cp "$LIVE/fullchain.pem" "$LIVE/chain.pem"
     touch "$LIVE/.self-signed"
     echo "maltese: temporary self-signed certificate in $LIVE"
