@@ -212,6 +212,16 @@ public class DownloadManager {
         }
     }
 
+    /** Removes a model folder (never following links) and its download record. */
+    public void deleteModel(ModelId id) {
+        try {
+            deleteTree(id.cacheFolderIn(modelsDir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete model " + id, e);
+        }
+        forget(id);
+    }
+
     // ---- preparation: list, choose, check ----
 
     private void prepare(Download job) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class DocsTest extends ApiTestBase {
 
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
-            "unloadModel", "downloadModel", "getParameters", "updateParameters", "resetParameters",
+            "unloadModel", "downloadModel", "getModel", "deleteModel", "getParameters", "updateParameters", "resetParameters",
             "getParameterHistory", "cleanup", "purgeLogs", "systemStatus");
 
     @Test
