@@ -31,6 +31,8 @@ final class Download {
     final AtomicLong bytesDone = new AtomicLong();
     final AtomicLong received = new AtomicLong();
     final AtomicInteger filesDone = new AtomicInteger();
+    /** Transfer threads of this download running now. */
+    final AtomicInteger running = new AtomicInteger();
     final Set<String> current = ConcurrentHashMap.newKeySet();
     final Set<InputStream> open = ConcurrentHashMap.newKeySet();
     final List<Future<?>> transfers = new CopyOnWriteArrayList<>();

@@ -273,8 +273,13 @@ public class DownloadManager {
             Files.createDirectories(new CachePaths(job.id.cacheFolderIn(modelsDir)).blobs());
             for (HubFile file : job.choice.files()) {
                 job.transfers.add(transfers.submit(() -> {
-                    transfer(job, file);
-                    return null;
+                    job.running.incrementAndGet();
+                    try {
+                        transfer(job, file);
+                        return null;
+                    } finally {
+                        job.running.decrementAndGet();
+                    }
                 }));
             }
             for (Future<?> transfer : job.transfers) {
@@ -294,6 +299,7 @@ public class DownloadManager {
             finish(job, Download.State.COMPLETED, null);
             log.info("Downloaded {} (commit {})", job.id, job.listing.commit());
         } catch (Throwable t) {
+            job.cancelledOthers();
             closeStreams(job);
             job.transfers.forEach(f -> f.cancel(true));
             waitForTransfers(job);
@@ -599,13 +605,15 @@ public class DownloadManager {
         job.open.forEach(DownloadManager::closeQuietly);
     }
 
+    /**
+     * Waits (bounded) until no transfer thread of the job runs: a cancelled Future returns at once,
+     * while its thread may still be writing. Transfers starting later see the job stopping and do nothing.
+     */
     private void waitForTransfers(Download job) {
-        for (Future<?> f : job.transfers) {
-            try {
-                f.get(30, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // finished one way or another
-            }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (job.running.get() > 0 && System.nanoTime() < deadline) {
+            closeStreams(job);
+            sleepQuietly(5);
         }
     }
 
