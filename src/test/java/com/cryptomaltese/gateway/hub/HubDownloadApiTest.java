@@ -154,12 +154,21 @@ class HubDownloadApiTest {
             assertThat(second.json().get("message").asText()).isEqualTo("joined the running download of held/llama");
             assertThat(HUB.requestsFor("/api/models/held/llama/")).hasSize(1);
 
-            JsonNode one = api.get("/api/v1/models/held%2Fllama", TestApi.USER_KEY).json();
+            // The four small files finish; the held weights file is the one left in flight.
+            JsonNode one = null;
+            for (int i = 0; i < 2000; i++) {
+                one = api.get("/api/v1/models/held%2Fllama", TestApi.USER_KEY).json();
+                if (one.at("/download/files_done").asInt() == 4) {
+                    break;
+                }
+                Thread.sleep(10);
+            }
             assertThat(one.get("status").asText()).isEqualTo("downloading");
             JsonNode progress = one.get("download");
             assertThat(progress.get("bytes_downloaded").asLong()).isPositive()
                     .isLessThan(progress.get("bytes_total").asLong());
             assertThat(progress.get("files_total").asInt()).isEqualTo(5);
+            assertThat(progress.get("files_done").asInt()).isEqualTo(4);
             assertThat(progress.has("speed_bytes_per_second")).isTrue();
             assertThat(progress.get("current_file").asText()).isEqualTo("model.safetensors");
             assertThat(listed(api.get("/api/v1/models", TestApi.USER_KEY).json(), "held/llama").get("status").asText())
