@@ -22,7 +22,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.data-dir=" + ApiTestBase.DATA_DIR_NAME,
         "gateway.security.api-keys=" + TestApi.USER_KEY,
-        "gateway.security.admin-keys=" + TestApi.ADMIN_KEY})
+        "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
+        // Loopback only: a closed port, so no test ever reaches the real Hub.
+        "gateway.hub.endpoint=http://127.0.0.1:9", "gateway.hub.max-attempts=1"})
 public abstract class ApiTestBase {
 
     static final String DATA_DIR_NAME = "target/test-data/api";

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.api.FieldProblem;
+import com.cryptomaltese.gateway.hub.DownloadManager;
 import com.cryptomaltese.gateway.model.ModelRegistry;
 import com.cryptomaltese.gateway.model.ModelService;
 import org.slf4j.Logger;
@@ -38,12 +39,15 @@ public class CleanupService {
     private final ModelService models;
     private final ModelRegistry registry;
     private final MaintenanceRuns runs;
+    private final DownloadManager downloads;
 
-    CleanupService(GatewayProperties properties, ModelService models, ModelRegistry registry, MaintenanceRuns runs) {
+    CleanupService(GatewayProperties properties, ModelService models, ModelRegistry registry, MaintenanceRuns runs,
+                   DownloadManager downloads) {
         this.properties = properties;
         this.models = models;
         this.registry = registry;
         this.runs = runs;
+        this.downloads = downloads;
     }
 
     public CleanupResult cleanup(CleanupRequest request, String caller) {
@@ -95,10 +99,11 @@ public class CleanupService {
     }
 
     private void cleanModels(Tally tally) {
-        // The loaded model, and one being loaded, stay; everything else in the models folder goes.
+        // The loaded model, one being loaded and ones being downloaded stay; everything else in the models folder goes.
         Set<Path> keep = new LinkedHashSet<>();
         models.current().ifPresent(m -> keep.add(m.id().cacheFolderIn(registry.modelsDir())));
         models.loadingId().ifPresent(id -> keep.add(id.cacheFolderIn(registry.modelsDir())));
+        downloads.active().forEach(id -> keep.add(id.cacheFolderIn(registry.modelsDir())));
         Path dir = registry.modelsDir();
         if (!Files.isDirectory(dir)) {
             return;

@@ -137,11 +137,40 @@ class ApiRoutes extends RouteBuilder {
         withModelId(audited(route("unloadModel"))).bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
 
-        user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub")
-                .type(ModelViews.DownloadRequest.class)
-                .responseMessage("503", "Downloads are not available yet"))
+        user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub "
+                        + "(HF_ENDPOINT) into the cache layout. Answers 202 at once with status downloading once the file "
+                        + "list is read and the disk checked; the files come in the background: poll GET /models/{model_id}. "
+                        + "A second request for the same model joins the running download.")
+                .type(ModelViews.DownloadRequest.class).outType(ModelViews.DownloadStarted.class)
+                .responseMessage("202", "Downloading (or joined the running download)")
+                .responseMessage("400", "Invalid model_name or model_format, or the repository lacks the format (the formats it has are named)")
+                .responseMessage("404", "The Hub has no such model or revision")
+                .responseMessage("502", "The Hub refused access (private or gated: send auth_token or set HF_TOKEN), "
+                        + "or kept failing (429, 5xx) after retries")
+                .responseMessage("507", "Not enough free disk space: the message gives the numbers"))
                 .to("direct:downloadModel");
-        route("downloadModel").bean("modelOperations", "download").bean("apiReply", "ok");
+        route("downloadModel").process(e -> body(e, json.read(bytes(e), ModelViews.DownloadRequest.class)))
+                .bean("modelOperations", "download(${body})")
+                .bean("apiReply", "ok")
+                .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(202));
+
+        user(modelIdParam(models.get("/{model_id}").id("getModel")
+                .description("One model: on disk (with its download record) or being downloaded (bytes done and total, "
+                        + "speed, estimated time, the current file)")
+                .outType(ModelViews.ModelSummary.class))
+                .responseMessage("404", "The model is not on disk and not being downloaded"))
+                .to("direct:getModel");
+        withModelId(route("getModel")).bean("modelOperations", "get(${exchangeProperty." + MODEL_ID + "})")
+                .bean("apiReply", "ok");
+
+        user(modelIdParam(models.delete("/{model_id}").id("deleteModel")
+                .description("Cancel a running download, or delete a model that is not loaded from disk")
+                .outType(ModelViews.ModelDeleted.class))
+                .responseMessage("404", "The model is not on disk and not being downloaded")
+                .responseMessage("409", "The model is loaded or loading: unload it first"))
+                .to("direct:deleteModel");
+        withModelId(audited(route("deleteModel"))).bean("modelOperations", "delete(${exchangeProperty." + MODEL_ID + "})")
+                .to("direct:auditedReply");
 
         from("direct:auditedReply").routeId("auditedReply")
                 .bean("auditLog", "succeeded")

@@ -2,12 +2,24 @@ package com.cryptomaltese.gateway.api;
 
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
+import com.cryptomaltese.gateway.api.ModelViews.DownloadRequest;
+import com.cryptomaltese.gateway.api.ModelViews.DownloadStarted;
 import com.cryptomaltese.gateway.api.ModelViews.Health;
+import com.cryptomaltese.gateway.api.ModelViews.ModelDeleted;
 import com.cryptomaltese.gateway.api.ModelViews.ModelList;
 import com.cryptomaltese.gateway.api.ModelViews.ModelLoaded;
 import com.cryptomaltese.gateway.api.ModelViews.ModelSummary;
 import com.cryptomaltese.gateway.api.ModelViews.ModelUnloaded;
+import com.cryptomaltese.gateway.hub.DownloadManager;
+import com.cryptomaltese.gateway.hub.DownloadProgress;
+import com.cryptomaltese.gateway.hub.ModelMetadata;
 import com.cryptomaltese.gateway.model.LocalModel;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelRegistry;
@@ -24,13 +36,15 @@ class ModelOperations {
     private final ModelRegistry registry;
     private final ModelService models;
     private final ParameterService parameters;
+    private final DownloadManager downloads;
     private final String version;
 
     ModelOperations(ModelRegistry registry, ModelService models, ParameterService parameters,
-                    ObjectProvider<BuildProperties> build) {
+                    DownloadManager downloads, ObjectProvider<BuildProperties> build) {
         this.registry = registry;
         this.models = models;
         this.parameters = parameters;
+        this.downloads = downloads;
         BuildProperties info = build.getIfAvailable();
         this.version = info != null ? info.getVersion() : "dev";
     }
@@ -43,10 +57,88 @@ class ModelOperations {
 
     public ModelList list() {
         String loaded = models.current().map(m -> m.id().toString()).orElse(null);
-        return new ModelList(registry.list().stream().map(this::summary).toList(), loaded);
+        List<ModelSummary> all = new ArrayList<>(registry.list().stream().map(this::summary).toList());
+        Set<String> onDisk = new java.util.HashSet<>(all.stream().map(ModelSummary::id).toList());
+        // Downloads of models not on disk yet (running, or failed: status error with the reason).
+        for (Map.Entry<ModelId, DownloadProgress> d : downloads.all().entrySet()) {
+            if (!onDisk.contains(d.getKey().toString()) && !d.getValue().status().equals("completed")) {
+                all.add(pending(d.getKey(), d.getValue()));
+            }
+        }
+        all.sort(Comparator.comparing(ModelSummary::id));
+        return new ModelList(all, loaded);
+    }
+
+    /** One model: on disk, downloading, or with a failed download. */
+    public ModelSummary get(ModelId id) {
+        Optional<LocalModel> local = registry.find(id);
+        if (local.isPresent()) {
+            return summary(local.get());
+        }
+        return downloads.progress(id).filter(p -> !p.status().equals("completed")).map(p -> pending(id, p))
+                .orElseThrow(() -> ApiException.notFound("model " + id + " is not on disk and not being downloaded"));
+    }
+
+    /** Starts (or joins) a Hub download; the files come in the background. */
+    public DownloadStarted download(DownloadRequest request) {
+        String name = request.modelName();
+        String quant = null;
+        if (name != null && name.indexOf(':') > 0) {
+            quant = name.substring(name.indexOf(':') + 1);
+            name = name.substring(0, name.indexOf(':'));
+            if (!quant.matches("[A-Za-z0-9_]{1,32}")) {
+                throw ApiException.badRequest("model_name", "has a quantisation suffix that is not like :Q4_K_M");
+            }
+        }
+        ModelId id = ModelId.parse(name, "model_name");
+        String format = request.modelFormat();
+        if (format != null && !List.of("safetensors", "gguf", "pytorch", "onnx").contains(format)) {
+            throw ApiException.badRequest("model_format", "must be one of safetensors, gguf, pytorch, onnx; got '"
+                    + format.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
+        if (quant != null && format != null && !format.equals("gguf")) {
+            throw ApiException.badRequest("model_name", "names a quantisation (:" + quant + "), which only gguf has");
+        }
+        if (quant != null) {
+            format = "gguf";
+        }
+        DownloadManager.Started started = downloads.start(id, format, quant, request.authToken());
+        DownloadProgress p = started.progress();
+        String message = started.joined() ? "joined the running download of " + id
+                : "downloading " + id + " (" + p.format() + ", " + p.filesTotal() + " files, " + p.bytesTotal() + " bytes)";
+        return new DownloadStarted("downloading", message, id.toString(), p.downloadProgress(), p.estimatedTime(),
+                p.format(), p.revision(), p.bytesDownloaded(), p.bytesTotal(), started.joined());
+    }
+
+    /** Cancels a download, or deletes a model from disk that is not loaded. */
+    public ModelDeleted delete(ModelId id) {
+        if (downloads.downloading(id)) {
+            downloads.cancel(id);
+            return new ModelDeleted("success", "download of " + id + " cancelled; its files were removed", id.toString());
+        }
+        if (models.current().map(m -> m.id().equals(id)).orElse(false) || models.loadingId().map(id::equals).orElse(false)) {
+            throw ApiException.conflict("model " + id + " is loaded; unload it before deleting it");
+        }
+        boolean failed = downloads.failure(id).isPresent();
+        if (registry.find(id).isEmpty() && !failed) {
+            throw ApiException.notFound("model " + id + " is not on disk and not being downloaded");
+        }
+        downloads.cancel(id);
+        downloads.deleteModel(id);
+        return new ModelDeleted("success", "model " + id + " deleted from disk", id.toString());
     }
 
     public ModelLoaded load(ModelId id) {
+        if (downloads.downloading(id)) {
+            double done = downloads.progress(id).map(DownloadProgress::downloadProgress).orElse(0.0);
+            throw ApiException.conflict("model " + id + " is still downloading (" + done + "%); load it when the "
+                    + "download has finished");
+        }
+        if (registry.find(id).isEmpty()) {
+            downloads.failure(id).ifPresent(reason -> {
+                throw ApiException.conflict("model " + id + " cannot be loaded: its download failed: " + reason);
+            });
+        }
         boolean wasLoaded = models.current().map(m -> m.id().equals(id)).orElse(false);
         ModelService.Loaded loaded = models.load(id);
         return new ModelLoaded("success", wasLoaded ? "model " + id + " was already loaded" : "model " + id + " loaded",
@@ -65,15 +157,27 @@ class ModelOperations {
         }
     }
 
-    public void download() {
-        throw ApiException.unavailable("downloads are not available yet", null);
-    }
-
     private ModelSummary summary(LocalModel local) {
         ModelId id = local.id();
         Instant loadedAt = models.current().filter(m -> m.id().equals(id)).map(ModelService.Loaded::loadedAt).orElse(null);
-        return new ModelSummary(id.toString(), id.name(), models.statusOf(id), local.description(),
+        Optional<ModelMetadata> meta = ModelMetadata.read(local.folder()).filter(m -> local.commit().equals(m.commit()));
+        Optional<DownloadProgress> download = downloads.progress(id);
+        String status = models.statusOf(id);
+        String error = models.errorOf(id).orElse(null);
+        if (!status.equals("loaded") && !status.equals("loading") && downloads.downloading(id)) {
+            status = "downloading";
+        }
+        return new ModelSummary(id.toString(), id.name(), status, local.description(),
                 local.format().wireName(), local.sizeBytes(), "huggingface", local.commit(), parameters.effective(id),
-                loadedAt, models.errorOf(id).orElse(null));
+                loadedAt, error, meta.map(ModelMetadata::downloadedAt).orElse(null),
+                meta.map(ModelMetadata::files).orElse(null), download.orElse(null));
+    }
+
+    /** A model that is only a download so far. */
+    private ModelSummary pending(ModelId id, DownloadProgress p) {
+        String status = p.status().equals("downloading") ? "downloading" : "error";
+        String error = status.equals("error") ? p.error() : null;
+        return new ModelSummary(id.toString(), id.name(), status, null, p.format(), 0, "huggingface", p.revision(),
+                parameters.effective(id), null, error, null, null, p);
     }
 }

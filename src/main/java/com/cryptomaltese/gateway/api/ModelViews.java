@@ -3,6 +3,8 @@ package com.cryptomaltese.gateway.api;
 import java.time.Instant;
 import java.util.List;
 
+import com.cryptomaltese.gateway.hub.DownloadProgress;
+import com.cryptomaltese.gateway.hub.ModelMetadata;
 import com.cryptomaltese.gateway.params.GenerationSettings;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -28,7 +30,7 @@ final class ModelViews {
     record ModelSummary(
             @Schema(example = "HuggingFaceTB/SmolLM2-135M-Instruct") String id,
             @Schema(example = "SmolLM2-135M-Instruct") String name,
-            @Schema(allowableValues = {"available", "loading", "loaded", "error"}) String status,
+            @Schema(allowableValues = {"available", "downloading", "loading", "loaded", "error"}) String status,
             @Schema(description = "From config.json: model type, architecture, layers") String description,
             @Schema(allowableValues = {"safetensors", "gguf", "onnx", "pytorch", "unknown"}) String format,
             @Schema(description = "Bytes on disk") long size,
@@ -36,7 +38,32 @@ final class ModelViews {
             @Schema(description = "The snapshot commit in use (refs/main)") String revision,
             @Schema(description = "Effective generation parameters") GenerationSettings parameters,
             Instant loadedAt,
-            @Schema(description = "Why the last load failed (status error)") String error) {
+            @Schema(description = "Why the last load or download failed (status error)") String error,
+            @Schema(description = "When the gateway downloaded it (absent for models put there otherwise)") Instant downloadedAt,
+            @Schema(description = "Downloaded files with size and sha256 (absent for models put there otherwise)")
+            List<ModelMetadata.FileRecord> files,
+            @Schema(description = "The running or last download, if any since the gateway started") DownloadProgress download) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Schema(description = "A download accepted: it runs in the background; poll GET /api/v1/models/{model_id}")
+    record DownloadStarted(
+            @Schema(example = "downloading") String status,
+            String message,
+            @Schema(example = "HuggingFaceTB/SmolLM2-135M-Instruct") String modelId,
+            @Schema(description = "Percent done, 0 to 100") double downloadProgress,
+            @Schema(description = "Seconds left; null until a speed is known", nullable = true) Long estimatedTime,
+            String format,
+            @Schema(description = "The commit being downloaded") String revision,
+            long bytesDownloaded,
+            long bytesTotal,
+            @Schema(description = "True when this request joined a download already running") boolean joined) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "Result of a delete: a download cancelled or a model removed from disk")
+    record ModelDeleted(@Schema(example = "success") String status, String message, String modelId) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -53,10 +80,17 @@ final class ModelViews {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @Schema(description = "A download from the Hugging Face Hub")
     record DownloadRequest(
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "HuggingFaceTB/SmolLM2-135M-Instruct")
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "HuggingFaceTB/SmolLM2-135M-Instruct",
+                    description = "Hub model id; for GGUF it may end with :<quant>, e.g. org/name-GGUF:Q4_K_M")
             String modelName,
             @Schema(allowableValues = {"safetensors", "gguf", "pytorch", "onnx"}, example = "safetensors") String modelFormat,
             @Schema(description = "Hub token for gated or private repositories; never stored or logged") String authToken) {
+
+        @Override
+        public String toString() {
+            return "DownloadRequest[modelName=" + modelName + ", modelFormat=" + modelFormat + ", authToken="
+                    + (authToken == null ? "none" : "***") + "]";
+        }
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

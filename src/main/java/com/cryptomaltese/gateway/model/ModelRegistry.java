@@ -109,7 +109,9 @@ public class ModelRegistry {
             return Optional.empty();
         }
         try (Stream<Path> list = Files.list(snapshots)) {
-            List<Path> all = list.filter(Files::isDirectory).toList();
+            // Hidden folders are snapshots still being assembled by a download.
+            List<Path> all = list.filter(Files::isDirectory)
+                    .filter(p -> !p.getFileName().toString().startsWith(".")).toList();
             return all.size() == 1 ? Optional.of(all.get(0).getFileName().toString()) : Optional.empty();
         }
     }

@@ -17,6 +17,9 @@ import com.cryptomaltese.gateway.engine.LanguageModel;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 
 /**
@@ -42,10 +45,44 @@ public class ModelService {
     private final Map<ModelId, String> loadErrors = new ConcurrentHashMap<>();
     private volatile Loaded current;
     private volatile ModelId loading;
+    private final String defaultModel;
 
-    ModelService(ModelRegistry registry, List<InferenceEngine> engines) {
+    ModelService(ModelRegistry registry, List<InferenceEngine> engines,
+                 @Value("${gateway.default-model:}") String defaultModel) {
         this.registry = registry;
         this.engines = List.copyOf(engines);
+        this.defaultModel = defaultModel == null ? "" : defaultModel.trim();
+    }
+
+    /**
+     * {@code GATEWAY_DEFAULT_MODEL}: loaded once the gateway is up, on a thread of its own (chat
+     * answers 503 "loading" meanwhile), if it is on disk; otherwise a warning and nothing else.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    void loadDefaultModel() {
+        if (defaultModel.isEmpty()) {
+            return;
+        }
+        ModelId id;
+        try {
+            id = ModelId.parse(defaultModel, "GATEWAY_DEFAULT_MODEL");
+        } catch (ApiException e) {
+            log.warn("GATEWAY_DEFAULT_MODEL is not a model id: {}", e.getMessage());
+            return;
+        }
+        if (registry.find(id).isEmpty()) {
+            log.warn("GATEWAY_DEFAULT_MODEL {} is not on disk; starting without a model", id);
+            return;
+        }
+        Thread loader = new Thread(() -> {
+            try {
+                load(id);
+            } catch (RuntimeException e) {
+                log.warn("Could not load GATEWAY_DEFAULT_MODEL {}: {}", id, e.getMessage());
+            }
+        }, "default-model-loader");
+        loader.setDaemon(true);
+        loader.start();
     }
 
     public Loaded load(ModelId id) {

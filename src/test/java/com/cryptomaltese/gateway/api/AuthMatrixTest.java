@@ -44,7 +44,10 @@ class AuthMatrixTest extends ApiTestBase {
                 new Endpoint("GET", "/api/v1/models", null, Access.USER, 200),
                 new Endpoint("POST", MODEL + "/load", null, Access.USER, 503),
                 new Endpoint("POST", MODEL + "/unload", null, Access.USER, 409),
-                new Endpoint("POST", "/api/v1/models/download", "{\"model_name\":\"a/b\"}", Access.USER, 503),
+                // The test Hub endpoint is a closed loopback port: an authorised download is a 502.
+                new Endpoint("POST", "/api/v1/models/download", "{\"model_name\":\"a/b\"}", Access.USER, 502),
+                new Endpoint("GET", MODEL, null, Access.USER, 200),
+                new Endpoint("DELETE", "/api/v1/models/auth-org%2Fnot-there", null, Access.USER, 404),
                 new Endpoint("GET", MODEL + "/parameters", null, Access.USER, 200),
                 new Endpoint("PUT", MODEL + "/parameters", "{\"top_k\":40}", Access.USER, 200),
                 new Endpoint("POST", MODEL + "/parameters/reset", null, Access.USER, 200),

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class DocsTest extends ApiTestBase {
 
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
-            "unloadModel", "downloadModel", "getParameters", "updateParameters", "resetParameters",
-            "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser");
+            "unloadModel", "downloadModel", "getModel", "deleteModel", "getParameters", "updateParameters",
+            "resetParameters", "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser");
 
     @Test
     void docsServesSwaggerUiReadingOurDocument() {

@@ -114,11 +114,35 @@ class ModelsApiTest extends ApiTestBase {
     }
 
     @Test
-    void downloadsAreNotAvailableYet() {
-        Reply reply = api.post("/api/v1/models/download", TestApi.USER_KEY,
-                "{\"model_name\": \"HuggingFaceTB/SmolLM2-135M-Instruct\"}");
-        assertThat(reply.status()).isEqualTo(503);
-        assertThat(reply.body()).isEqualTo("{\"status\":\"error\",\"message\":\"downloads are not available yet\"}");
+    void downloadRequestsAreValidatedBeforeAnythingIsFetched() {
+        for (String evil : new String[] {"../../etc/passwd", "/etc/passwd", "org/../x", "a/b/c", "..", "org/name:Q4/../x"}) {
+            Reply reply = api.post("/api/v1/models/download", TestApi.USER_KEY,
+                    "{\"model_name\": \"" + evil + "\"}");
+            assertThat(reply.status()).as(evil).isEqualTo(400);
+            assertThat(reply.json().at("/details/0/field").asText()).as(evil).isEqualTo("model_name");
+        }
+        Reply format = api.post("/api/v1/models/download", TestApi.USER_KEY,
+                "{\"model_name\": \"org/name\", \"model_format\": \"tflite\"}");
+        assertError(format, 400, "model_format must be one of safetensors, gguf, pytorch, onnx; got 'tflite'");
+        Reply quant = api.post("/api/v1/models/download", TestApi.USER_KEY,
+                "{\"model_name\": \"org/name:Q4_K_M\", \"model_format\": \"onnx\"}");
+        assertError(quant, 400, "names a quantisation (:Q4_K_M), which only gguf has");
+        assertError(api.post("/api/v1/models/download", TestApi.USER_KEY, "{\"model_format\": \"gguf\"}"), 400,
+                "model_name is required");
+    }
+
+    @Test
+    void getAndDeleteOfAnUnknownModelAre404() {
+        assertError(api.get("/api/v1/models/list-org%2Fnothing", TestApi.USER_KEY), 404,
+                "model list-org/nothing is not on disk and not being downloaded");
+        assertError(api.send(api.request("/api/v1/models/list-org%2Fnothing", TestApi.USER_KEY).DELETE()), 404,
+                "model list-org/nothing is not on disk and not being downloaded");
+        Reply one = api.get("/api/v1/models/list-org%2Fsafe-model", TestApi.USER_KEY);
+        assertThat(one.status()).isEqualTo(200);
+        assertThat(one.json().get("status").asText()).isEqualTo("available");
+        assertThat(one.json().get("revision").asText()).isEqualTo("a1b2c3");
+        // A model put there by huggingface-cli has no download record.
+        assertThat(one.json().has("downloaded_at")).isFalse();
     }
 
     private static JsonNode model(JsonNode list, String id) {

@@ -1,0 +1,105 @@
+package com.cryptomaltese.gateway.hub;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+import com.cryptomaltese.gateway.hub.HubException.Kind;
+
+/**
+ * The Hugging Face cache layout of one model ({@code models--org--name/blobs|snapshots/<commit>|refs/main})
+ * and the checks that keep names the Hub sends from ever leaving it.
+ */
+final class CachePaths {
+
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,64}");
+    private static final Pattern BLOB = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@+=,()\\[\\] -]{1,255}");
+
+    /** Suffix of a blob being written; kept across restarts to continue with a Range request. */
+    static final String INCOMPLETE = ".incomplete";
+    /** Our own record of the download, beside blobs/ and snapshots/ (never inside a snapshot). */
+    static final String METADATA = "maltese-download.json";
+
+    private final Path folder;
+
+    CachePaths(Path folder) {
+        this.folder = folder;
+    }
+
+    Path folder() {
+        return folder;
+    }
+
+    Path blobs() {
+        return folder.resolve("blobs");
+    }
+
+    Path blob(String name) {
+        if (!BLOB.matcher(name).matches()) {
+            throw new HubException(Kind.UNSAFE, "refusing blob name '" + printable(name) + "'");
+        }
+        return blobs().resolve(name);
+    }
+
+    Path incomplete(String blobName) {
+        return blob(blobName).resolveSibling(blobName + INCOMPLETE);
+    }
+
+    Path snapshot(String commit) {
+        return folder.resolve("snapshots").resolve(commit(commit));
+    }
+
+    Path refsMain() {
+        return folder.resolve("refs").resolve("main");
+    }
+
+    Path metadata() {
+        return folder.resolve(METADATA);
+    }
+
+    static String commit(String commit) {
+        if (commit == null || !COMMIT.matcher(commit).matches()) {
+            throw new HubException(Kind.UNSAFE, "the Hub named an invalid commit '" + printable(commit) + "'");
+        }
+        return commit;
+    }
+
+    static boolean validBlobName(String name) {
+        return name != null && BLOB.matcher(name).matches();
+    }
+
+    /**
+     * A file name from the Hub's listing as a path inside {@code root}, or a refusal: no absolute
+     * paths, no {@code ..} or {@code .} segments, no backslashes, drive letters or control
+     * characters, and the result must stay below {@code root}.
+     */
+    static Path safeRelative(Path root, String name) {
+        if (name == null || name.isEmpty() || name.length() > 1024 || name.startsWith("/") || name.endsWith("/")) {
+            throw unsafe(name);
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches()) {
+                throw unsafe(name);
+            }
+        }
+        Path base = root.toAbsolutePath().normalize();
+        Path resolved = base.resolve(name).normalize();
+        if (!resolved.startsWith(base) || resolved.equals(base)) {
+            throw unsafe(name);
+        }
+        return resolved;
+    }
+
+    private static HubException unsafe(String name) {
+        return new HubException(Kind.UNSAFE, "the Hub's file list holds an unsafe file name '" + printable(name)
+                + "'; refusing the download");
+    }
+
+    static String printable(String value) {
+        if (value == null) {
+            return "null";
+        }
+        String shown = value.length() > 120 ? value.substring(0, 120) + "…" : value;
+        return shown.replaceAll("\\p{Cntrl}", "?");
+    }
+}

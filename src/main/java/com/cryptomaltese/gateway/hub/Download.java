@@ -1,0 +1,102 @@
+package com.cryptomaltese.gateway.hub;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.cryptomaltese.gateway.model.ModelId;
+
+/** One download of one model: its request, its state and its progress counters. */
+final class Download {
+
+    enum State { DOWNLOADING, COMPLETED, ERROR, CANCELLED }
+
+    final ModelId id;
+    final String requestedFormat;
+    final String quant;
+    /** Held in memory only while the download runs; cleared when it ends. */
+    volatile String token;
+    final CompletableFuture<Void> prepared = new CompletableFuture<>();
+    final Instant startedAt = Instant.now();
+    final long startNanos = System.nanoTime();
+    final AtomicLong bytesDone = new AtomicLong();
+    final AtomicLong received = new AtomicLong();
+    final AtomicInteger filesDone = new AtomicInteger();
+    /** Transfer threads of this download running now. */
+    final AtomicInteger running = new AtomicInteger();
+    final Set<String> current = ConcurrentHashMap.newKeySet();
+    final Set<InputStream> open = ConcurrentHashMap.newKeySet();
+    final List<Future<?>> transfers = new CopyOnWriteArrayList<>();
+    /** Per file: the blob it ended in and the sha256 of its content. */
+    final Map<String, String[]> done = new ConcurrentHashMap<>();
+
+    volatile HubListing listing;
+    volatile FileSelection.Choice choice;
+    volatile State state = State.DOWNLOADING;
+    volatile boolean cancelled;
+    volatile String error;
+    volatile Instant finishedAt;
+
+    Download(ModelId id, String requestedFormat, String quant, String token) {
+        this.id = id;
+        this.requestedFormat = requestedFormat;
+        this.quant = quant;
+        this.token = token;
+    }
+
+    boolean finished() {
+        return state != State.DOWNLOADING;
+    }
+
+    void cancelledOthers() {
+        // One transfer failed: the others stop at their next read.
+        stopOthers = true;
+    }
+
+    volatile boolean stopOthers;
+
+    boolean stopping() {
+        return cancelled || stopOthers || state != State.DOWNLOADING;
+    }
+
+    String currentFile() {
+        return current.stream().sorted().findFirst().orElse(null);
+    }
+
+    DownloadProgress progress() {
+        FileSelection.Choice c = choice;
+        long total = c == null ? 0 : c.totalBytes();
+        long doneBytes = Math.min(bytesDone.get(), total);
+        if (state == State.COMPLETED) {
+            doneBytes = total;
+        }
+        double seconds = Duration.ofNanos(System.nanoTime() - startNanos).toMillis() / 1000.0;
+        long speed = seconds > 0 ? (long) (received.get() / seconds) : 0;
+        Long eta = state == State.COMPLETED ? Long.valueOf(0)
+                : speed > 0 && c != null ? Long.valueOf((total - doneBytes + speed - 1) / speed) : null;
+        double percent = total == 0 ? (state == State.COMPLETED ? 100.0 : 0.0)
+                : Math.floor(doneBytes * 1000.0 / total) / 10.0;
+        return new DownloadProgress(wire(state), c == null ? requestedFormat : c.format(),
+                listing == null ? null : listing.commit(), doneBytes, total, percent, speed, eta,
+                state == State.DOWNLOADING ? currentFile() : null, filesDone.get(),
+                c == null ? 0 : c.files().size(), startedAt, finishedAt, error);
+    }
+
+    static String wire(State state) {
+        return switch (state) {
+            case DOWNLOADING -> "downloading";
+            case COMPLETED -> "completed";
+            case ERROR -> "error";
+            case CANCELLED -> "cancelled";
+        };
+    }
+}

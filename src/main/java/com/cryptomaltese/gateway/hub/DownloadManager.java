@@ -1,0 +1,752 @@
+package com.cryptomaltese.gateway.hub;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.api.FieldProblem;
+import com.cryptomaltese.gateway.hub.HubException.Kind;
+import com.cryptomaltese.gateway.hub.HubListing.HubFile;
+import com.cryptomaltese.gateway.model.ModelId;
+import com.cryptomaltese.gateway.model.ModelRegistry;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs Hub downloads in the background into the Hugging Face cache layout.
+ * <ul>
+ * <li>The file list is read when the download is requested, so a missing repo, a refused token, a
+ *     missing format or too little disk are answered at once.</li>
+ * <li>Files go to {@code blobs/<hash>.incomplete}, continue with a Range request after a dropped
+ *     connection or a restart, are checked (sha256 for LFS files, the git blob id for the others)
+ *     and only then renamed atomically to {@code blobs/<hash>}.</li>
+ * <li>The snapshot's symlinks are built in a hidden folder and renamed to {@code snapshots/<commit>}
+ *     when every file is in place; {@code refs/main} is written last. Until then the model is not
+ *     on disk as far as {@link ModelRegistry} can tell, so a failed or cancelled download never
+ *     looks usable.</li>
+ * <li>At most {@code parallelFiles} transfers run at once over all downloads, on threads of their own:
+ *     chat never waits for a download.</li>
+ * </ul>
+ */
+@Component
+public class DownloadManager {
+
+    private static final Logger log = LoggerFactory.getLogger(DownloadManager.class);
+    private static final int BUFFER = 64 * 1024;
+
+    private final HubProperties settings;
+    private final HubClient client;
+    private final Path modelsDir;
+    private final Predicate<ModelId> usableOnDisk;
+    private final Map<ModelId, Download> jobs = new ConcurrentHashMap<>();
+    private final ExecutorService coordinators;
+    private final ExecutorService transfers;
+    private final ScheduledExecutorService watchdog;
+    private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
+
+    @Autowired
+    DownloadManager(HubProperties settings, ModelRegistry registry) {
+        this(settings, registry.modelsDir(), id -> registry.find(id).isPresent());
+    }
+
+    DownloadManager(HubProperties settings, Path modelsDir, Predicate<ModelId> usableOnDisk) {
+        this.settings = settings;
+        this.client = new HubClient(settings.endpoint(), settings.connectTimeout(), settings.readTimeout());
+        this.modelsDir = modelsDir;
+        this.usableOnDisk = usableOnDisk;
+        this.coordinators = Executors.newCachedThreadPool(threads("hub-download"));
+        this.transfers = Executors.newFixedThreadPool(Math.max(1, settings.parallelFiles()), threads("hub-transfer"));
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
+        long every = Math.max(50, settings.readTimeout().toMillis() / 4);
+        watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The answer to a download request. */
+    public record Started(ModelId id, boolean joined, DownloadProgress progress) {
+    }
+
+    /**
+     * Starts downloading {@code id}, or joins the download of it that is running. Answers only when
+     * the file list is read and the disk checked; the files come in the background.
+     *
+     * @param format null for the default (safetensors, else gguf, onnx, pytorch)
+     * @param quant  a GGUF quantisation such as Q4_K_M, or null
+     * @param token  the request's token; the configured HF_TOKEN when blank
+     */
+    public Started start(ModelId id, String format, String quant, String token) {
+        String useToken = token == null || token.isBlank() ? settings.token() : token;
+        Download job;
+        boolean created = false;
+        synchronized (jobs) {
+            job = jobs.get(id);
+            if (job == null || job.finished()) {
+                job = new Download(id, format, quant, useToken);
+                jobs.put(id, job);
+                created = true;
+            }
+        }
+        if (!created) {
+            awaitPrepared(job);
+            return new Started(id, true, job.progress());
+        }
+        try {
+            prepare(job);
+            job.prepared.complete(null);
+        } catch (HubException e) {
+            job.token = null;
+            finish(job, e.kind() == Kind.CANCELLED ? Download.State.CANCELLED : Download.State.ERROR, e.getMessage());
+            job.prepared.completeExceptionally(e);
+            throw toApi(e);
+        } catch (RuntimeException e) {
+            job.token = null;
+            finish(job, Download.State.ERROR, "the download could not start: " + e.getMessage());
+            job.prepared.completeExceptionally(e);
+            throw e;
+        }
+        Download started = job;
+        coordinators.submit(() -> run(started));
+        log.info("Downloading {} ({}, commit {}, {} files, {} bytes)", id, job.choice.format(), job.listing.commit(),
+                job.choice.files().size(), job.choice.totalBytes());
+        return new Started(id, false, job.progress());
+    }
+
+    /** The latest download of {@code id}: running, failed or finished since the start. */
+    public Optional<DownloadProgress> progress(ModelId id) {
+        return Optional.ofNullable(jobs.get(id)).map(Download::progress);
+    }
+
+    public boolean downloading(ModelId id) {
+        Download job = jobs.get(id);
+        return job != null && !job.finished();
+    }
+
+    /** Models with a running download. */
+    public Set<ModelId> active() {
+        return jobs.values().stream().filter(j -> !j.finished()).map(j -> j.id).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** Every model with a download record (running, failed, completed), with its progress. */
+    public Map<ModelId, DownloadProgress> all() {
+        Map<ModelId, DownloadProgress> all = new java.util.TreeMap<>(java.util.Comparator.comparing(ModelId::toString));
+        jobs.forEach((id, job) -> all.put(id, job.progress()));
+        return all;
+    }
+
+    /** Why the last download of {@code id} failed, if it did. */
+    public Optional<String> failure(ModelId id) {
+        Download job = jobs.get(id);
+        return job != null && job.state == Download.State.ERROR ? Optional.ofNullable(job.error) : Optional.empty();
+    }
+
+    /**
+     * Cancels a running download, or forgets a failed one; either way what was fetched is removed
+     * unless an earlier complete copy of the model is on disk. False when there is nothing to cancel.
+     */
+    public boolean cancel(ModelId id) {
+        Download job = jobs.get(id);
+        if (job == null || job.state == Download.State.COMPLETED) {
+            return false;
+        }
+        if (job.finished()) {
+            jobs.remove(id, job);
+            removeLeftovers(job);
+            return true;
+        }
+        job.cancelled = true;
+        closeStreams(job);
+        job.transfers.forEach(f -> f.cancel(true));
+        // The coordinator finishes the job; wait for it (bounded) so the answer means "gone".
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!job.finished() && System.nanoTime() < deadline) {
+            closeStreams(job);
+            sleepQuietly(20);
+        }
+        return true;
+    }
+
+    /** Forgets the download record of a model that was deleted from disk. */
+    public void forget(ModelId id) {
+        Download job = jobs.get(id);
+        if (job != null && job.finished()) {
+            jobs.remove(id, job);
+        }
+    }
+
+    /** Removes a model folder (never following links) and its download record. */
+    public void deleteModel(ModelId id) {
+        try {
+            deleteTree(id.cacheFolderIn(modelsDir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete model " + id, e);
+        }
+        forget(id);
+    }
+
+    // ---- preparation: list, choose, check ----
+
+    private void prepare(Download job) {
+        String repo = job.id.toString();
+        HubListing listing = withRetries(job, () -> client.listing(repo, "main", job.token));
+        CachePaths.commit(listing.commit());
+        // Every name the Hub sends must be safe, chosen or not: a list holding ../../etc/passwd is hostile.
+        Path probe = modelsDir.resolve("probe");
+        for (HubFile file : listing.files()) {
+            CachePaths.safeRelative(probe, file.path());
+        }
+        FileSelection.Choice choice = FileSelection.choose(listing, job.requestedFormat, job.quant);
+        job.listing = listing;
+        job.choice = choice;
+        checkDisk(job, choice);
+    }
+
+    private void checkDisk(Download job, FileSelection.Choice choice) {
+        CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
+        long needed = 0;
+        for (HubFile file : choice.files()) {
+            String name = blobName(file);
+            long size = Math.max(0, file.size());
+            if (name != null && Files.exists(paths.blob(name))) {
+                continue;
+            }
+            Path part = paths.incomplete(name != null ? name : pathKey(file));
+            needed += Math.max(0, size - (Files.exists(part) ? sizeOf(part) : 0));
+        }
+        long free;
+        try {
+            Files.createDirectories(modelsDir);
+            free = Files.getFileStore(modelsDir).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check free disk space in the models directory", e);
+        }
+        long margin = settings.diskMargin().toBytes();
+        if (free < needed + margin) {
+            throw new HubException(Kind.DISK, "not enough disk space to download " + job.id + ": it needs "
+                    + needed + " bytes (" + human(needed) + ") plus a margin of " + margin + " bytes (" + human(margin)
+                    + "), but only " + free + " bytes (" + human(free) + ") are free");
+        }
+    }
+
+    // ---- the background part ----
+
+    private void run(Download job) {
+        try {
+            Files.createDirectories(new CachePaths(job.id.cacheFolderIn(modelsDir)).blobs());
+            for (HubFile file : job.choice.files()) {
+                job.transfers.add(transfers.submit(() -> {
+                    job.running.incrementAndGet();
+                    try {
+                        transfer(job, file);
+                        return null;
+                    } finally {
+                        job.running.decrementAndGet();
+                    }
+                }));
+            }
+            for (Future<?> transfer : job.transfers) {
+                try {
+                    transfer.get();
+                } catch (ExecutionException e) {
+                    job.cancelledOthers();
+                    throw e.getCause();
+                } catch (java.util.concurrent.CancellationException e) {
+                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was cancelled");
+                }
+            }
+            if (job.cancelled) {
+                throw new HubException(Kind.CANCELLED, "download of " + job.id + " was cancelled");
+            }
+            publish(job);
+            finish(job, Download.State.COMPLETED, null);
+            log.info("Downloaded {} (commit {})", job.id, job.listing.commit());
+        } catch (Throwable t) {
+            job.cancelledOthers();
+            closeStreams(job);
+            job.transfers.forEach(f -> f.cancel(true));
+            waitForTransfers(job);
+            if (job.cancelled) {
+                removeLeftovers(job);
+                finish(job, Download.State.CANCELLED, null);
+                jobs.remove(job.id, job);
+                log.info("Download of {} cancelled", job.id);
+            } else {
+                String message = t instanceof HubException ? t.getMessage()
+                        : "download of " + job.id + " failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+                finish(job, Download.State.ERROR, message);
+                log.warn("Download of {} failed: {}", job.id, message);
+            }
+        } finally {
+            job.token = null;
+        }
+    }
+
+    private void transfer(Download job, HubFile file) throws IOException, InterruptedException {
+        if (job.stopping()) {
+            throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
+        }
+        CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
+        String name = blobName(file);
+        if (name != null && Files.exists(paths.blob(name))
+                && (file.size() < 0 || sizeOf(paths.blob(name)) == file.size())) {
+            job.bytesDone.addAndGet(sizeOf(paths.blob(name)));
+            job.done.put(file.path(), new String[] {name, file.lfs() ? file.sha256() : digest(paths.blob(name), "SHA-256")});
+            job.filesDone.incrementAndGet();
+            return;
+        }
+        Path part = paths.incomplete(name != null ? name : pathKey(file));
+        AtomicLong counted = new AtomicLong();
+        String expectedSha = file.sha256();
+        long expectedSize = file.size();
+        job.current.add(file.path());
+        try {
+            for (int attempt = 1; ; attempt++) {
+                if (job.stopping()) {
+                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
+                }
+                long offset = Files.exists(part) ? sizeOf(part) : 0;
+                if (expectedSize >= 0 && offset > expectedSize) {
+                    Files.delete(part);
+                    offset = 0;
+                }
+                job.bytesDone.addAndGet(offset - counted.getAndSet(offset));
+                if (expectedSize > 0 && offset == expectedSize) {
+                    break;
+                }
+                HubClient.Response response = null;
+                try {
+                    response = client.resolve(job.id.toString(), job.listing.commit(), file.path(), job.token, offset);
+                    String repoCommit = response.header("X-Repo-Commit");
+                    if (repoCommit != null && !repoCommit.equalsIgnoreCase(job.listing.commit())) {
+                        throw new HubException(Kind.SERVER, "the Hub served " + file.path() + " of commit " + repoCommit
+                                + " instead of " + job.listing.commit());
+                    }
+                    if (expectedSha == null) {
+                        String linked = unquote(response.header("X-Linked-Etag"));
+                        if (linked != null && linked.matches("[0-9a-fA-F]{64}")) {
+                            expectedSha = linked.toLowerCase(Locale.ROOT);
+                        }
+                    }
+                    boolean append = offset > 0 && response.status() == 206 && response.rangeStart() == offset;
+                    if (!append) {
+                        job.bytesDone.addAndGet(-counted.getAndSet(0));
+                        offset = 0;
+                    }
+                    if (expectedSize < 0) {
+                        String linkedSize = response.header("X-Linked-Size");
+                        expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
+                                : response.contentLength().orElse(-1) + offset;
+                    }
+                    copy(job, response.body(), part, append, counted);
+                    break;
+                } catch (HubException e) {
+                    if (!e.retryable() || attempt >= settings.maxAttempts() || job.stopping()) {
+                        throw attempt > 1 && e.retryable()
+                                ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
+                    }
+                    backoff(attempt, e);
+                } catch (IOException e) {
+                    if (job.stopping()) {
+                        throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
+                    }
+                    if (attempt >= settings.maxAttempts()) {
+                        throw new HubException(Kind.NETWORK, "the connection to the Hub kept dropping while downloading "
+                                + file.path() + " of " + job.id + " (gave up after " + attempt + " attempts; the "
+                                + "partial file is kept and a new download request continues it): " + e.getMessage(), e);
+                    }
+                    backoff(attempt, null);
+                } finally {
+                    if (response != null) {
+                        closeQuietly(response.body());
+                        job.open.remove(response.body());
+                    }
+                }
+            }
+            String[] sums = verify(part, file, expectedSha, expectedSize);
+            String blobName = name != null ? name : sums[0];
+            Path blob = paths.blob(blobName);
+            try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            job.done.put(file.path(), new String[] {blobName, sums[0]});
+            job.filesDone.incrementAndGet();
+        } catch (HubException e) {
+            if (e.kind() == Kind.INTEGRITY) {
+                job.bytesDone.addAndGet(-counted.get());
+            }
+            throw e;
+        } finally {
+            job.current.remove(file.path());
+        }
+    }
+
+    /** Appends the body to {@code part}, counting the bytes. Stalled reads are dropped by the watchdog. */
+    private void copy(Download job, InputStream body, Path part, boolean append, AtomicLong counted) throws IOException {
+        AtomicLong lastRead = new AtomicLong(System.nanoTime());
+        job.open.add(body);
+        reading.put(body, lastRead);
+        try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = body.read(buffer)) > 0) {
+                lastRead.set(System.nanoTime());
+                out.write(ByteBuffer.wrap(buffer, 0, n));
+                counted.addAndGet(n);
+                job.bytesDone.addAndGet(n);
+                job.received.addAndGet(n);
+                if (job.stopping()) {
+                    throw new IOException("stopped");
+                }
+            }
+            if (n == 0) {
+                throw new IOException("the body stream returned no data");
+            }
+        } finally {
+            // Bytes already written stay counted: they are in the partial file.
+            reading.remove(body);
+        }
+    }
+
+    /** {sha256, git blob sha1} of the part, after checking its size and checksum; a bad part is deleted. */
+    private String[] verify(Path part, HubFile file, String expectedSha, long expectedSize) throws IOException {
+        long size = sizeOf(part);
+        if (expectedSize >= 0 && size != expectedSize) {
+            Files.deleteIfExists(part);
+            throw new HubException(Kind.INTEGRITY, file.path() + " arrived with " + size + " bytes instead of "
+                    + expectedSize + "; it was discarded");
+        }
+        MessageDigest sha256 = digester("SHA-256");
+        MessageDigest sha1 = digester("SHA-1");
+        sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
+        try (InputStream in = Files.newInputStream(part)) {
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                sha256.update(buffer, 0, n);
+                sha1.update(buffer, 0, n);
+            }
+        }
+        String actualSha = HexFormat.of().formatHex(sha256.digest());
+        String actualBlob = HexFormat.of().formatHex(sha1.digest());
+        if (expectedSha != null && !expectedSha.equalsIgnoreCase(actualSha)) {
+            Files.deleteIfExists(part);
+            throw new HubException(Kind.INTEGRITY, file.path() + " failed its sha256 check (expected " + expectedSha
+                    + ", got " + actualSha + "); it was discarded and nothing of it was kept");
+        }
+        if (expectedSha == null && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")
+                && !file.blobId().equals(actualBlob)) {
+            Files.deleteIfExists(part);
+            throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
+                    + file.blobId() + ", got " + actualBlob + "); it was discarded");
+        }
+        return new String[] {actualSha, actualBlob};
+    }
+
+    /** Links the snapshot (built hidden, then renamed into place), writes the metadata, then refs/main. */
+    private void publish(Download job) throws IOException {
+        CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
+        String commit = CachePaths.commit(job.listing.commit());
+        Path snapshot = paths.snapshot(commit);
+        Files.createDirectories(snapshot.getParent());
+        boolean fresh = !Files.isDirectory(snapshot);
+        Path target = fresh ? snapshot.resolveSibling("." + commit + "-" + UUID.randomUUID() + ".tmp") : snapshot;
+        List<ModelMetadata.FileRecord> records = new ArrayList<>();
+        long size = 0;
+        for (HubFile file : job.choice.files()) {
+            String[] done = job.done.get(file.path());
+            Path blob = paths.blob(done[0]);
+            Path link = CachePaths.safeRelative(target, file.path());
+            Files.createDirectories(link.getParent());
+            Path tmp = link.resolveSibling(link.getFileName() + ".tmp-link");
+            Files.deleteIfExists(tmp);
+            Files.createSymbolicLink(tmp, link.getParent().relativize(blob));
+            Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            long bytes = sizeOf(blob);
+            size += bytes;
+            records.add(new ModelMetadata.FileRecord(file.path(), bytes, done[1]));
+        }
+        if (fresh) {
+            try {
+                Files.move(target, snapshot, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                deleteTree(target);
+                throw e;
+            }
+        }
+        new ModelMetadata("huggingface", job.id.toString(), "main", commit, job.choice.format(), size, Instant.now(),
+                List.copyOf(records)).write(paths.folder());
+        Files.createDirectories(paths.refsMain().getParent());
+        Path ref = paths.refsMain().resolveSibling("main.tmp");
+        Files.writeString(ref, commit, StandardCharsets.UTF_8);
+        Files.move(ref, paths.refsMain(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** After a cancel: partial files go, and the whole folder when no complete model is in it. */
+    private void removeLeftovers(Download job) {
+        Path folder = job.id.cacheFolderIn(modelsDir);
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try {
+            if (usableOnDisk.test(job.id)) {
+                try (var children = Files.list(folder.resolve("blobs"))) {
+                    for (Path p : children.filter(p -> p.getFileName().toString().endsWith(CachePaths.INCOMPLETE)).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            } else {
+                deleteTree(folder);
+            }
+        } catch (IOException e) {
+            log.warn("Could not remove what the download of {} left: {}", job.id, e.getMessage());
+        }
+    }
+
+    // ---- helpers ----
+
+    private <T> T withRetries(Download job, java.util.function.Supplier<T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (HubException e) {
+                if (!e.retryable() || attempt >= settings.maxAttempts()) {
+                    throw attempt > 1 && e.retryable()
+                            ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
+                }
+                try {
+                    backoff(attempt, e);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was interrupted");
+                }
+            }
+        }
+    }
+
+    private void backoff(int attempt, HubException cause) throws InterruptedException {
+        long max = settings.maxBackoff().toMillis();
+        long wait = Math.min(max, settings.initialBackoff().toMillis() << Math.min(20, attempt - 1));
+        if (cause instanceof HubClient.RetryAfter retryAfter && retryAfter.seconds >= 0) {
+            wait = Math.min(max, TimeUnit.SECONDS.toMillis(retryAfter.seconds));
+        }
+        Thread.sleep(Math.max(0, wait));
+    }
+
+    private void awaitPrepared(Download job) {
+        long bound = settings.maxBackoff().toMillis() * settings.maxAttempts()
+                + settings.readTimeout().toMillis() * 2 + 10_000;
+        try {
+            job.prepared.get(bound, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof HubException hub ? toApi(hub)
+                    : new ApiException(502, "the download of " + job.id + " could not start", List.of(), null);
+        } catch (TimeoutException e) {
+            throw new ApiException(504, "the Hub did not answer in time for " + job.id, List.of(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted", List.of(), null);
+        }
+    }
+
+    static ApiException toApi(HubException e) {
+        if (e.kind() == Kind.FORMAT) {
+            return ApiException.badRequest(List.of(new FieldProblem("model_format", e.getMessage())));
+        }
+        return new ApiException(e.kind().httpStatus, e.getMessage(), List.of(), null);
+    }
+
+    private void finish(Download job, Download.State state, String error) {
+        job.error = error;
+        job.finishedAt = Instant.now();
+        job.state = state;
+    }
+
+    private void closeStreams(Download job) {
+        job.open.forEach(DownloadManager::closeQuietly);
+    }
+
+    /**
+     * Waits (bounded) until no transfer thread of the job runs: a cancelled Future returns at once,
+     * while its thread may still be writing. Transfers starting later see the job stopping and do nothing.
+     */
+    private void waitForTransfers(Download job) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (job.running.get() > 0 && System.nanoTime() < deadline) {
+            closeStreams(job);
+            sleepQuietly(5);
+        }
+    }
+
+    /** Closes bodies that delivered nothing for the read timeout; the transfer then retries with a Range. */
+    private void dropStalled() {
+        long limit = settings.readTimeout().toNanos();
+        long now = System.nanoTime();
+        reading.forEach((stream, last) -> {
+            if (now - last.get() > limit) {
+                log.info("A Hub transfer stalled for {}; reconnecting", settings.readTimeout());
+                closeQuietly(stream);
+            }
+        });
+    }
+
+    private static String blobName(HubFile file) {
+        if (file.lfs()) {
+            return CachePaths.validBlobName(file.sha256()) ? file.sha256() : null;
+        }
+        return CachePaths.validBlobName(file.blobId()) ? file.blobId() : null;
+    }
+
+    /** Name of the partial file of a file whose blob name is only known after the download. */
+    private static String pathKey(HubFile file) {
+        MessageDigest sha = digester("SHA-256");
+        return HexFormat.of().formatHex(sha.digest(("path:" + file.path()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String digest(Path file, String algorithm) throws IOException {
+        MessageDigest md = digester(algorithm);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                md.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static MessageDigest digester(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String unquote(String etag) {
+        if (etag == null) {
+            return null;
+        }
+        String value = etag.startsWith("W/") ? etag.substring(2) : etag;
+        return value.replace("\"", "").trim();
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /** Deletes a tree without following symbolic links (a link is removed, not its target). */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException | RuntimeException ignored) {
+            // closing only to stop a transfer
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @PreDestroy
+    void shutdown() {
+        jobs.values().forEach(j -> {
+            j.cancelled = false;
+            closeStreams(j);
+        });
+        coordinators.shutdownNow();
+        transfers.shutdownNow();
+        watchdog.shutdownNow();
+    }
+}

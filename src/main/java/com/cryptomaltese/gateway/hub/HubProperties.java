@@ -1,0 +1,40 @@
+package com.cryptomaltese.gateway.hub;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of Hub downloads ({@code gateway.hub.*}).
+ *
+ * @param endpoint       Hub base URL ({@code HF_ENDPOINT}), a mirror or a test server
+ * @param token          default token ({@code HF_TOKEN}) when a request carries none; never logged or stored
+ * @param parallelFiles  file transfers running at once, over all downloads
+ * @param maxAttempts    tries per request before a 429, 5xx or dropped connection becomes an error
+ * @param initialBackoff wait after the first failed try; doubled each time up to {@code maxBackoff}
+ * @param maxBackoff     longest wait between tries (also caps a Hub's Retry-After)
+ * @param connectTimeout TCP connect timeout
+ * @param readTimeout    a transfer that receives nothing for this long is dropped and retried
+ * @param diskMargin     free space that must remain after the download; otherwise 507
+ */
+@ConfigurationProperties("gateway.hub")
+public record HubProperties(
+        @DefaultValue("https://huggingface.co") String endpoint,
+        String token,
+        @DefaultValue("4") int parallelFiles,
+        @DefaultValue("4") int maxAttempts,
+        @DefaultValue("500ms") Duration initialBackoff,
+        @DefaultValue("30s") Duration maxBackoff,
+        @DefaultValue("10s") Duration connectTimeout,
+        @DefaultValue("60s") Duration readTimeout,
+        @DefaultValue("512MB") DataSize diskMargin) {
+
+    @Override
+    public String toString() {
+        // The token never appears in logs, actuator dumps or error messages.
+        return "HubProperties[endpoint=" + endpoint + ", token=" + (token == null || token.isBlank() ? "none" : "***")
+                + ", parallelFiles=" + parallelFiles + ", maxAttempts=" + maxAttempts + "]";
+    }
+}

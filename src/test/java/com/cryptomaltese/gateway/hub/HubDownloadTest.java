@@ -1,0 +1,331 @@
+package com.cryptomaltese.gateway.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.hub.FakeHub.Fault;
+import com.cryptomaltese.gateway.model.ModelId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.springframework.util.unit.DataSize;
+
+/** The download engine against a fake Hub on loopback, without Spring. */
+class HubDownloadTest {
+
+    static final Path LLAMA = Path.of("src/test/resources/fixtures/models/llama").toAbsolutePath();
+    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+    static final ModelId ID = ModelId.parse("fixtures/llama", "model_name");
+    static final String WEIGHTS = "model.safetensors";
+
+    FakeHub hub;
+    Path models;
+
+    @BeforeEach
+    void setUp(TestInfo info) {
+        hub = new FakeHub();
+        models = TestData.freshDataDir("target/test-data/hub-unit/" + info.getTestMethod().orElseThrow().getName())
+                .resolve("models");
+    }
+
+    @AfterEach
+    void tearDown() {
+        hub.close();
+    }
+
+    DownloadManager manager(int attempts, DataSize margin, Duration readTimeout) {
+        return new DownloadManager(new HubProperties(hub.endpoint(), null, 2, attempts, Duration.ofMillis(5),
+                Duration.ofMillis(50), Duration.ofSeconds(5), readTimeout, margin), models, this::usable);
+    }
+
+    DownloadManager manager() {
+        return manager(3, DataSize.ofKilobytes(1), Duration.ofSeconds(10));
+    }
+
+    boolean usable(ModelId id) {
+        Path ref = id.cacheFolderIn(models).resolve("refs/main");
+        return Files.isRegularFile(ref);
+    }
+
+    static DownloadProgress await(DownloadManager manager, ModelId id) throws InterruptedException {
+        for (int i = 0; i < 3000; i++) {
+            DownloadProgress p = manager.progress(id).orElseThrow();
+            if (!p.status().equals("downloading")) {
+                return p;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("download did not finish: " + manager.progress(id));
+    }
+
+    Path folder() {
+        return ID.cacheFolderIn(models);
+    }
+
+    long weightsSize() throws IOException {
+        return Files.size(LLAMA.resolve(WEIGHTS));
+    }
+
+    @Test
+    void downloadsIntoTheHubCacheLayoutWithChecksumsAndMetadata() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        DownloadManager manager = manager();
+        DownloadManager.Started started = manager.start(ID, null, null, null);
+        assertThat(started.joined()).isFalse();
+        assertThat(started.progress().status()).isEqualTo("downloading");
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+        assertThat(done.format()).isEqualTo("safetensors");
+        assertThat(done.revision()).isEqualTo(COMMIT);
+        assertThat(done.downloadProgress()).isEqualTo(100.0);
+
+        assertThat(Files.readString(folder().resolve("refs/main"))).isEqualTo(COMMIT);
+        Path snapshot = folder().resolve("snapshots").resolve(COMMIT);
+        try (Stream<Path> files = Files.list(snapshot)) {
+            // golden.json is no file the engine needs
+            assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly(
+                    "config.json", "generation_config.json", WEIGHTS, "tokenizer.json", "tokenizer_config.json");
+        }
+        byte[] weights = Files.readAllBytes(LLAMA.resolve(WEIGHTS));
+        Path link = snapshot.resolve(WEIGHTS);
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readSymbolicLink(link).toString()).isEqualTo("../../blobs/" + FakeHub.sha256(weights));
+        assertThat(Files.readAllBytes(link)).isEqualTo(weights);
+        byte[] config = Files.readAllBytes(LLAMA.resolve("config.json"));
+        assertThat(Files.readSymbolicLink(snapshot.resolve("config.json")).toString())
+                .isEqualTo("../../blobs/" + FakeHub.gitBlob(config));
+        try (Stream<Path> blobs = Files.list(folder().resolve("blobs"))) {
+            assertThat(blobs.map(Path::toString)).noneMatch(p -> p.endsWith(".incomplete")).hasSize(5);
+        }
+        ModelMetadata meta = ModelMetadata.read(folder()).orElseThrow();
+        assertThat(meta.commit()).isEqualTo(COMMIT);
+        assertThat(meta.format()).isEqualTo("safetensors");
+        assertThat(meta.source()).isEqualTo("huggingface");
+        assertThat(meta.downloadedAt()).isNotNull();
+        assertThat(meta.files()).extracting(ModelMetadata.FileRecord::path).contains(WEIGHTS, "config.json");
+        assertThat(meta.files()).filteredOn(f -> f.path().equals(WEIGHTS)).singleElement()
+                .extracting(ModelMetadata.FileRecord::sha256).isEqualTo(FakeHub.sha256(weights));
+        assertThat(meta.size()).isEqualTo(meta.files().stream().mapToLong(ModelMetadata.FileRecord::size).sum());
+        // The LFS file came from the second host, after a redirect.
+        assertThat(hub.requestsFor("/repos/" + FakeHub.sha256(weights))).hasSize(1).allMatch(r -> r.startsWith("cdn"));
+    }
+
+    @Test
+    void aDroppedConnectionContinuesWithARangeRequest() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.DROP_HALF);
+        DownloadManager manager = manager();
+        manager.start(ID, "safetensors", null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+        assertThat(hub.bytesSent(WEIGHTS)).isLessThan((long) (1.2 * weightsSize())).isGreaterThanOrEqualTo(weightsSize());
+        assertThat(hub.requestsFor("cdn GET")).anyMatch(r -> r.contains("range=bytes=") && !r.endsWith("range=-"));
+        assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS)))
+                .isEqualTo(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+    }
+
+    @Test
+    void aPartialFileLeftByAnEarlierRunIsContinuedNotRestarted() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.DROP_HALF);
+        DownloadManager first = manager(1, DataSize.ofKilobytes(1), Duration.ofSeconds(10));
+        first.start(ID, null, null, null);
+        DownloadProgress failed = await(first, ID);
+        assertThat(failed.status()).isEqualTo("error");
+        assertThat(failed.error()).contains("model.safetensors").contains("gave up after 1 attempts");
+        first.shutdown();
+        // Nothing usable: no snapshot, no refs/main; the partial blob is kept for later.
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+        assertThat(folder().resolve("snapshots")).doesNotExist();
+        String sha = FakeHub.sha256(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+        Path part = folder().resolve("blobs").resolve(sha + ".incomplete");
+        assertThat(part).exists();
+        assertThat(Files.size(part)).isPositive().isLessThan(weightsSize());
+
+        // "After a restart": a new manager continues the partial file.
+        DownloadManager second = manager();
+        second.start(ID, null, null, null);
+        assertThat(await(second, ID).status()).isEqualTo("completed");
+        assertThat(hub.bytesSent(WEIGHTS)).isLessThan((long) (1.2 * weightsSize()));
+        assertThat(part).doesNotExist();
+        assertThat(Files.readAllBytes(folder().resolve("blobs").resolve(sha))).isEqualTo(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+    }
+
+    @Test
+    void wrongBytesFailTheSha256CheckAndNothingBecomesVisible() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.WRONG_BYTES);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).isEqualTo("error");
+        assertThat(done.error()).contains("model.safetensors failed its sha256 check");
+        assertThat(manager.failure(ID)).contains(done.error());
+        String sha = FakeHub.sha256(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+        assertThat(folder().resolve("blobs").resolve(sha)).doesNotExist();
+        assertThat(folder().resolve("blobs").resolve(sha + ".incomplete")).doesNotExist();
+        assertThat(folder().resolve("snapshots")).doesNotExist();
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+        assertThat(ModelMetadata.read(folder())).isEmpty();
+    }
+
+    @Test
+    void theTokenGoesToTheHubButNeverToTheRedirectHost() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, "hf_secret_token_123");
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, "hf_secret_token_123");
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(hub.hubAuthorizations).isNotEmpty().allMatch(a -> a.equals("Bearer hf_secret_token_123"));
+        assertThat(hub.cdnAuthorizations).isNotEmpty().allMatch(a -> a.equals("-"));
+        // Never stored on disk.
+        try (Stream<Path> walk = Files.walk(folder())) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                assertThat(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .doesNotContain("hf_secret_token_123");
+            }
+        }
+    }
+
+    @Test
+    void aPrivateRepoWithoutATokenIsAClearError() {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, "hf_secret_token_123");
+        DownloadManager manager = manager();
+        assertThatThrownBy(() -> manager.start(ID, null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(502);
+                    assertThat(e.getMessage()).contains("the Hub refused access to fixtures/llama")
+                            .contains("private or gated: send auth_token or set HF_TOKEN");
+                });
+        DownloadProgress p = manager.progress(ID).orElseThrow();
+        assertThat(p.status()).isEqualTo("error");
+        assertThat(p.error()).contains("private or gated");
+        assertThatThrownBy(() -> manager.start(ID, null, null, "wrong-token"))
+                .hasMessageContaining("the token was refused or has no access").hasMessageNotContaining("wrong-token");
+        assertThat(folder().resolve("snapshots")).doesNotExist();
+    }
+
+    @Test
+    void aRateLimitIsRetriedAndAServerThatKeepsFailingEndsInAnError() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault("config.json", Fault.TOO_MANY_REQUESTS);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(hub.requestsFor("/resolve/" + COMMIT + "/config.json")).hasSize(2);
+
+        FakeHub.Repo other = hub.addFolder("fixtures/other", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.SERVER_ERROR_ALWAYS);
+        ModelId otherId = ModelId.parse(other.id(), "model_name");
+        manager.start(otherId, null, null, null);
+        DownloadProgress failed = await(manager, otherId);
+        assertThat(failed.status()).isEqualTo("error");
+        assertThat(failed.error()).contains("the Hub failed to serve model.safetensors of fixtures/other; try again later")
+                .contains("HTTP 500").contains("gave up after 3 attempts");
+        assertThat(otherId.cacheFolderIn(models).resolve("refs/main")).doesNotExist();
+    }
+
+    @Test
+    void unsafeNamesFromTheHubAreRefused() {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", "{}".getBytes());
+        files.put(WEIGHTS, new byte[] {1, 2, 3});
+        for (String evil : List.of("../../etc/passwd", "/etc/passwd", "sub/../../x.json", "a\\..\\b", "C:x")) {
+            FakeHub hubRepo = hub;
+            hubRepo.add(new FakeHub.Repo("evil/repo", COMMIT, files, null, List.of(evil)));
+            DownloadManager manager = manager();
+            assertThatThrownBy(() -> manager.start(ModelId.parse("evil/repo", "m"), null, null, null))
+                    .as(evil).hasMessageContaining("unsafe file name");
+        }
+        hub.add(new FakeHub.Repo("evil/commit", "../../../tmp", files, null, List.of()));
+        assertThatThrownBy(() -> manager().start(ModelId.parse("evil/commit", "m"), null, null, null))
+                .hasMessageContaining("invalid commit");
+        assertThat(models.getParent().resolve("etc")).doesNotExist();
+        assertThat(ModelId.parse("evil/repo", "m").cacheFolderIn(models).resolve("snapshots")).doesNotExist();
+        // No file request was ever made.
+        assertThat(hub.requestsFor("/resolve/")).isEmpty();
+    }
+
+    @Test
+    void aMissingFormatNamesTheFormatsTheRepoHas() {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        assertThatThrownBy(() -> manager().start(ID, "gguf", null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).contains("fixtures/llama has no gguf files; it has safetensors");
+                    assertThat(e.details().get(0).field()).isEqualTo("model_format");
+                });
+        assertThatThrownBy(() -> manager().start(ModelId.parse("nobody/nothing", "m"), null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+    }
+
+    @Test
+    void tooLittleDiskIsRefusedWithTheNumbers() {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.claimSize(1L << 50);
+        assertThatThrownBy(() -> manager().start(ID, null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(507);
+                    assertThat(e.getMessage()).contains("not enough disk space to download fixtures/llama")
+                            .contains("needs " + 5 * (1L << 50) + " bytes").contains("are free");
+                });
+        assertThat(hub.requestsFor("/resolve/")).isEmpty();
+    }
+
+    @Test
+    void aSecondRequestJoinsTheRunningDownload() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.HOLD);
+        DownloadManager manager = manager();
+        assertThat(manager.start(ID, null, null, null).joined()).isFalse();
+        assertThat(hub.awaitHolding()).isTrue();
+        DownloadManager.Started second = manager.start(ID, null, null, null);
+        assertThat(second.joined()).isTrue();
+        assertThat(second.progress().status()).isEqualTo("downloading");
+        assertThat(manager.downloading(ID)).isTrue();
+        hub.release();
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(hub.requestsFor("/api/models/")).hasSize(1);
+        assertThat(hub.requestsFor("cdn GET")).hasSize(1);
+    }
+
+    @Test
+    void cancellingRemovesEverythingOfTheDownload() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.HOLD);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null);
+        assertThat(hub.awaitHolding()).isTrue();
+        assertThat(manager.cancel(ID)).isTrue();
+        assertThat(manager.progress(ID)).isEmpty();
+        assertThat(manager.downloading(ID)).isFalse();
+        assertThat(folder()).doesNotExist();
+        assertThat(manager.cancel(ID)).isFalse();
+    }
+
+    @Test
+    void aStalledTransferIsDroppedAndContinuedAndSlowOnesFinish() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.HOLD);
+        hub.fault("tokenizer.json", Fault.SLOW);
+        DownloadManager manager = manager(3, DataSize.ofKilobytes(1), Duration.ofMillis(300));
+        manager.start(ID, null, null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+        assertThat(hub.requestsFor("cdn GET")).hasSize(2);
+        assertThat(hub.bytesSent(WEIGHTS)).isLessThan((long) (1.2 * weightsSize()));
+        assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve("tokenizer.json")))
+                .isEqualTo(Files.readAllBytes(LLAMA.resolve("tokenizer.json")));
+    }
+}
