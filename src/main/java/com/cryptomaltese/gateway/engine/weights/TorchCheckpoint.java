@@ -193,6 +193,11 @@ public final class TorchCheckpoint implements WeightLoader {
             throw new TorchCheckpointException(where + ": storage '" + k + "' has no entry " + prefix + "data/" + k
                     + " in the zip (truncated archive?)");
         }
+        if (entry.getMethod() != ZipEntry.STORED) {
+            // torch.save never compresses; a compressed entry could inflate far beyond the file's size.
+            throw new TorchCheckpointException(where + ": storage '" + k + "' is compressed in the zip; "
+                    + "torch.save stores storages uncompressed and only that is supported");
+        }
         long bytes;
         try {
             bytes = Math.multiplyExact(numel, (long) type.dtype.bytes());

@@ -222,6 +222,15 @@ class TorchCheckpointTest {
         TorchZips.writeArchive(file, stateDict("FloatStorage", 2, 0, 2), Map.of());
         assertThatThrownBy(() -> TorchCheckpoint.open(file)).isInstanceOf(TorchCheckpointException.class)
                 .hasMessageContaining("storage '0' has no entry archive/data/0 in the zip");
+
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("archive/data.pkl"));
+            out.write(stateDict("FloatStorage", 2, 0, 2));
+            out.putNextEntry(new java.util.zip.ZipEntry("archive/data/0")); // DEFLATED, the default
+            out.write(f32(1, 2));
+        }
+        assertThatThrownBy(() -> TorchCheckpoint.open(file)).isInstanceOf(TorchCheckpointException.class)
+                .hasMessageContaining("storage '0' is compressed in the zip");
     }
 
     // ---- truncated and corrupt files -----------------------------------------------------------
