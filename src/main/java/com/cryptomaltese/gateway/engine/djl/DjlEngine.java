@@ -9,13 +9,15 @@ import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
-import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
+import com.cryptomaltese.gateway.engine.weights.ModelWeights;
+import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs Hugging Face safetensors checkpoints of decoder models on DJL's PyTorch engine. The
- * architecture is chosen from {@code config.json}'s {@code model_type}; weights are read by our
- * own safetensors reader and copied once into the engine's memory.
+ * Runs Hugging Face checkpoints of decoder models on DJL's PyTorch engine. The architecture is
+ * chosen from {@code config.json}'s {@code model_type}; weights are read by our own readers
+ * (safetensors preferred, else {@code pytorch_model.bin} through a restricted unpickler that
+ * executes nothing) and copied once into the engine's memory.
  */
 @Component
 public class DjlEngine implements InferenceEngine {
@@ -25,18 +27,19 @@ public class DjlEngine implements InferenceEngine {
         return "djl-pytorch";
     }
 
-    /** Any safetensors checkpoint with a config: an unsupported architecture is refused at load, by name. */
+    /**
+     * Any safetensors or PyTorch ({@code pytorch_model.bin}, single or sharded) checkpoint with a
+     * config: an unsupported architecture is refused at load, by name.
+     */
     @Override
     public boolean supports(Path modelDir) {
-        return Files.isRegularFile(modelDir.resolve("config.json"))
-                && (Files.isRegularFile(modelDir.resolve("model.safetensors"))
-                || Files.isRegularFile(modelDir.resolve("model.safetensors.index.json")));
+        return Files.isRegularFile(modelDir.resolve("config.json")) && ModelWeights.present(modelDir);
     }
 
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
         NDManager manager = NDManager.newBaseManager();
-        try (SafetensorsModel weights = SafetensorsModel.open(modelDir)) {
+        try (WeightLoader weights = ModelWeights.open(modelDir)) {
             DecoderModel model = Architectures.load(modelDir, weights, manager);
             return DjlLanguageModel.create(modelDir, model, manager);
         } catch (IOException | RuntimeException e) {

@@ -2,17 +2,12 @@ package com.cryptomaltese.gateway.engine.weights;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The weights of a Hugging Face model folder: either one {@code model.safetensors} or shards listed
@@ -56,28 +51,10 @@ public final class SafetensorsModel implements WeightLoader {
     }
 
     private static SafetensorsModel openSharded(Path dir, Path index) throws IOException {
-        String source = index.toString();
-        if (Files.size(index) > SafetensorsFile.MAX_HEADER_BYTES) {
-            throw new SafetensorsException(source + ": larger than " + SafetensorsFile.MAX_HEADER_BYTES + " bytes");
-        }
-        ObjectNode root = StrictJson.parseObject(source, "index", Files.readAllBytes(index));
-        JsonNode weightMap = root.get("weight_map");
-        if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
-            throw new SafetensorsException(source + ": 'weight_map' is missing, empty or not a JSON object");
-        }
-        // Resolve every shard name before opening anything, so a bad index opens no files.
-        Map<String, String> shardOf = new LinkedHashMap<>();
-        Map<String, Path> shardPaths = new TreeMap<>();
-        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
-            if (!e.getValue().isTextual()) {
-                throw new SafetensorsException(source + ": tensor '" + e.getKey() + "': shard name is not a string");
-            }
-            String shard = e.getValue().textValue();
-            shardOf.put(e.getKey(), shard);
-            if (!shardPaths.containsKey(shard)) {
-                shardPaths.put(shard, resolveShard(dir, source, e.getKey(), shard));
-            }
-        }
+        ShardIndex shards = ShardIndex.read(dir, index);
+        String source = shards.source();
+        Map<String, String> shardOf = shards.shardOf();
+        Map<String, Path> shardPaths = shards.shardPaths();
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
             Map<String, SafetensorsFile> byShard = new LinkedHashMap<>();
@@ -103,30 +80,6 @@ public final class SafetensorsModel implements WeightLoader {
             closeAll(opened, e);
             throw e;
         }
-    }
-
-    /** A shard must be a plain relative path that stays inside the model folder. */
-    private static Path resolveShard(Path dir, String source, String tensor, String shard) throws SafetensorsException {
-        String bad = source + ": tensor '" + tensor + "': shard '" + shard + "'";
-        Path relative;
-        try {
-            relative = dir.getFileSystem().getPath(shard);
-        } catch (InvalidPathException e) {
-            throw new SafetensorsException(bad + " is not a valid file name", e);
-        }
-        if (shard.isEmpty() || relative.isAbsolute() || relative.getRoot() != null) {
-            throw new SafetensorsException(bad + " must be a relative file name inside the model folder");
-        }
-        for (Path part : relative) {
-            if (part.toString().equals("..")) {
-                throw new SafetensorsException(bad + " must not contain '..'");
-            }
-        }
-        Path resolved = dir.resolve(relative).normalize();
-        if (!resolved.startsWith(dir) || resolved.equals(dir)) {
-            throw new SafetensorsException(bad + " resolves outside the model folder");
-        }
-        return resolved;
     }
 
     @Override

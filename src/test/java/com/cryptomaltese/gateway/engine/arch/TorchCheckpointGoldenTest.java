@@ -1,0 +1,79 @@
+package com.cryptomaltese.gateway.engine.arch;
+
+import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.eos;
+import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.golden;
+import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.ints;
+import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.decode.Generator;
+import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.weights.TorchCheckpointModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The pytorch_model.bin twins under fixtures/torch (tools/fixtures/make_torch_checkpoints.py),
+ * read by TorchCheckpointModel, against the golden values of their safetensors originals.
+ */
+class TorchCheckpointGoldenTest {
+
+    static final Path TORCH = Path.of("src/test/resources/fixtures/torch");
+    static NDManager manager;
+
+    @BeforeAll
+    static void engine() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void release() {
+        manager.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gpt2", "llama-sharded"})
+    void logitsMatch(String name) throws IOException {
+        JsonNode golden = golden(name);
+        JsonNode expected = golden.at("/logits_last/values");
+        int[] prompt = ints(golden.at("/prompts/plain/ids"));
+        try (TorchCheckpointModel weights = TorchCheckpointModel.open(TORCH.resolve(name));
+             DecoderModel model = Architectures.load(TORCH.resolve(name), weights, manager);
+             NDManager sequence = manager.newSubManager();
+             KvCache cache = model.newCache(sequence)) {
+            float[] logits = model.forward(prompt, cache, sequence).toFloatArray();
+            assertThat(logits).hasSize(expected.size());
+            double tolerance = 1e-4 * golden.at("/logits_last/max_abs").asDouble();
+            for (int i = 0; i < logits.length; i++) {
+                assertThat((double) logits[i]).as("%s logit %d", name, i)
+                        .isCloseTo(expected.get(i).asDouble(), Offset.offset(tolerance));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gpt2", "llama-sharded"})
+    void greedyIdsMatch(String name) throws IOException {
+        JsonNode golden = golden(name);
+        try (TorchCheckpointModel weights = TorchCheckpointModel.open(TORCH.resolve(name));
+             DecoderModel model = Architectures.load(TORCH.resolve(name), weights, manager)) {
+            for (String entry : new String[] {"greedy", "plain_greedy"}) {
+                JsonNode run = golden.get(entry);
+                Generator.Output out = new Generator(model, manager, Clock.systemUTC()).generate(prompt(golden, run),
+                        run.at("/kwargs/max_new_tokens").asInt(), eos(run), TokenSelector.greedy(),
+                        Instant.now().plusSeconds(60), token -> { });
+                assertThat(out.tokens()).as(name + " " + entry).containsExactly(ints(run.get("new_ids")));
+            }
+        }
+    }
+}
