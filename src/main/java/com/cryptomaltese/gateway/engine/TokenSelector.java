@@ -9,9 +9,18 @@ public interface TokenSelector {
 
     int select(int[] tokens, float[] logits);
 
-    /** Highest logit; the lowest index wins a tie, as {@code torch.argmax}. */
+    /**
+     * Highest logit; the lowest index wins a tie, as {@code torch.argmax}. Always the same
+     * instance, which the {@link Generator} recognises to take the argmax inside the engine
+     * instead of copying the whole vocabulary's logits out.
+     */
     static TokenSelector greedy() {
-        return (tokens, logits) -> {
+        return Greedy.INSTANCE;
+    }
+
+    /** Holder of the one greedy selector. */
+    final class Greedy {
+        static final TokenSelector INSTANCE = (tokens, logits) -> {
             int best = 0;
             for (int i = 1; i < logits.length; i++) {
                 if (logits[i] > logits[best]) {
@@ -20,5 +29,8 @@ public interface TokenSelector {
             }
             return best;
         };
+
+        private Greedy() {
+        }
     }
 }
