@@ -12,6 +12,9 @@ RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python, Java, Python
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
 OUT=${OUT:-target/bench}
+# A heap sized for the gateway's own objects: weights live off-heap in direct buffers, which
+# count against MaxDirectMemorySize (by default equal to -Xmx).
+JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g"}
 mkdir -p "$OUT"
 
 echo "== build"
@@ -26,12 +29,13 @@ fi
 
 java_side() {
   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-    ${JAVA_OPTS:-} -cp "$CP" com.cryptomaltese.gateway.bench.DecodeBenchmark "$MODEL_DIR" "$RUNS" 2>"$OUT/java.err"
+    $JAVA_OPTS -cp "$CP" com.cryptomaltese.gateway.bench.DecodeBenchmark "$MODEL_DIR" "$RUNS" 2>"$OUT/java.err"
 }
 python_side() {
   "$PYTHON" tools/bench/transformers_decode.py --model "$MODEL_DIR" --threads "$THREADS" --runs "$RUNS" 2>"$OUT/python.err"
 }
 
+echo "== java options: $JAVA_OPTS"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) (run on a quiet machine)"
 : >"$OUT/java.txt"; : >"$OUT/python.txt"
 for round in $(seq 1 "$ROUNDS"); do

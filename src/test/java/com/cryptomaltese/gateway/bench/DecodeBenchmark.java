@@ -128,7 +128,7 @@ public final class DecodeBenchmark {
     /**
      * Streaming read bandwidth, bytes/s, best of several runs of two ways: PyTorch summing a
      * 512 MB float tensor (vectorized, on the engine's intra-op threads, as the matrix multiplies
-     * read weights), and Java threads summing a 512 MB long[] (one per core).
+     * read weights), and Java threads summing a long[] of up to 512 MB (one per core).
      */
     static double bandwidth(NDManager manager) throws InterruptedException {
         long bytes = 512L << 20;
@@ -143,7 +143,8 @@ public final class DecodeBenchmark {
                 best = Math.max(best, bytes / ((System.nanoTime() - t) / 1e9));
             }
         }
-        long[] data = new long[(int) (bytes / 8)];
+        // Half the heap at most, so the program also runs with a small -Xmx.
+        long[] data = new long[(int) (Math.min(bytes, Runtime.getRuntime().maxMemory() / 2) / 8)];
         Arrays.fill(data, 1);
         int threads = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < 8; i++) {
