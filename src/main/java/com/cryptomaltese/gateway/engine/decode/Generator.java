@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.function.IntConsumer;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
@@ -48,11 +49,15 @@ public final class Generator {
                 if (!clock.instant().isBefore(deadline)) {
                     return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.DEADLINE);
                 }
-                float[] logits;
+                int next;
                 try (NDManager step = manager.newSubManager()) {
-                    logits = model.forward(input, cache, step).toFloatArray();
+                    NDArray logits = model.forward(input, cache, step);
+                    // Greedy needs one index, not the vocabulary's logits copied out (torch.argmax
+                    // also takes the lowest index on a tie).
+                    next = selector == TokenSelector.greedy()
+                            ? (int) logits.argMax().getLong()
+                            : selector.select(Arrays.copyOf(sequence, length), logits.toFloatArray());
                 }
-                int next = selector.select(Arrays.copyOf(sequence, length), logits);
                 sequence[length++] = next;
                 onToken.accept(next);
                 if (eosIds.contains(next)) {

@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.engine.decode;
 import java.util.random.RandomGenerator;
 
 import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.sampling.LogitsPipeline;
 import com.cryptomaltese.gateway.engine.sampling.LogitsProcessor;
 import com.cryptomaltese.gateway.engine.sampling.TokenSampler;
@@ -16,9 +17,15 @@ public interface TokenSelector {
 
     int select(int[] tokens, float[] logits);
 
-    /** transformers' processors for {@code params}, then greedy choice or sampling with {@code random}. */
+    /**
+     * transformers' processors for {@code params}, then greedy choice or sampling with
+     * {@code random}. Plain greedy decoding (no processor changes the argmax) is {@link #greedy()}.
+     */
     static TokenSelector of(GenerationParams params, RandomGenerator random) {
         LogitsProcessor processors = LogitsPipeline.of(params);
+        if (processors == LogitsProcessor.NONE && Decoding.of(params) == Decoding.GREEDY) {
+            return greedy();
+        }
         TokenSampler sampler = TokenSampler.of(params, random);
         return (tokens, logits) -> {
             processors.process(tokens, logits);
@@ -26,9 +33,20 @@ public interface TokenSelector {
         };
     }
 
-    /** Highest logit; the lowest index wins a tie, as {@code torch.argmax}. */
+    /**
+     * Highest logit; the lowest index wins a tie, as {@code torch.argmax}. Always the same
+     * instance, which the {@link Generator} recognises to take the argmax inside the engine
+     * instead of copying the whole vocabulary's logits out.
+     */
     static TokenSelector greedy() {
-        TokenSampler greedy = TokenSampler.greedy();
-        return (tokens, logits) -> greedy.choose(logits);
+        return Greedy.INSTANCE;
+    }
+
+    /** Holder of the one greedy selector. */
+    final class Greedy {
+        static final TokenSelector INSTANCE = (tokens, logits) -> TokenSampler.greedy().choose(logits);
+
+        private Greedy() {
+        }
     }
 }

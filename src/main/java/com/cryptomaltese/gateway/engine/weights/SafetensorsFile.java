@@ -98,6 +98,78 @@ public final class SafetensorsFile implements WeightLoader {
         return read(t);
     }
 
+    /**
+     * The tensor as F32 in a new direct buffer (native order), read with positional reads in
+     * chunks: no mapping (whose pages would count as resident until the buffer is collected) and
+     * no heap array. F16 and BF16 are widened chunk by chunk.
+     */
+    @Override
+    public ByteBuffer loadDirect(String name) throws IOException {
+        TensorInfo t = header.tensors().get(name);
+        if (t == null) {
+            throw SafetensorsException.noSuchTensor(source, name, header.tensors().keySet());
+        }
+        check(t);
+        long count = t.byteLength() / t.dtype().bytes();
+        if (4 * count > Integer.MAX_VALUE) {
+            throw new SafetensorsException(source + ": tensor '" + t.name() + "' is " + 4 * count
+                    + " bytes as F32; a single tensor over 2 GiB cannot be held in one buffer and is not supported");
+        }
+        ByteBuffer out = ByteBuffer.allocateDirect((int) (4 * count)).order(ByteOrder.nativeOrder());
+        if (t.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            readAt(t, out, t.byteOffset());
+            return out.clear();
+        }
+        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (long done = 0; done < t.byteLength(); ) {
+            chunk.clear().limit((int) Math.min(CHUNK_BYTES, t.byteLength() - done));
+            readAt(t, chunk, t.byteOffset() + done);
+            done += chunk.flip().remaining();
+            switch (t.dtype()) {
+                case F32 -> {
+                    while (chunk.hasRemaining()) {
+                        out.putFloat(chunk.getFloat());
+                    }
+                }
+                case F16 -> {
+                    while (chunk.hasRemaining()) {
+                        out.putFloat(HalfFloat.f16ToFloat(chunk.getShort()));
+                    }
+                }
+                case BF16 -> {
+                    while (chunk.hasRemaining()) {
+                        out.putFloat(HalfFloat.bf16ToFloat(chunk.getShort()));
+                    }
+                }
+            }
+        }
+        return out.clear();
+    }
+
+    private static final int CHUNK_BYTES = 1 << 20;
+
+    /** Fills {@code into} from {@code position}; the size was checked against the file by {@link #check}. */
+    private void readAt(TensorInfo t, ByteBuffer into, long position) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            int n = channel.read(into, at);
+            if (n < 0) {
+                throw new SafetensorsException(source + ": tensor '" + t.name() + "': the file ended while reading it");
+            }
+            at += n;
+        }
+    }
+
+    private void check(TensorInfo t) throws IOException {
+        String where = source + ": tensor '" + t.name() + "'";
+        if (!channel.isOpen()) {
+            throw new SafetensorsException(where + ": the file has been closed");
+        }
+        if (channel.size() < t.byteOffset() + t.byteLength()) {
+            throw new SafetensorsException(where + ": the file is shorter than when it was opened");
+        }
+    }
+
     private float[] read(TensorInfo t) throws IOException {
         String where = source + ": tensor '" + t.name() + "'";
         if (t.byteLength() > Integer.MAX_VALUE) {

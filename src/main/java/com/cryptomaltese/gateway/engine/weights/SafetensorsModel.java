@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.engine.weights;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,6 +95,15 @@ public final class SafetensorsModel implements WeightLoader {
             throw SafetensorsException.noSuchTensor(source, name, tensors.keySet());
         }
         return file.load(name);
+    }
+
+    @Override
+    public ByteBuffer loadDirect(String name) throws IOException {
+        SafetensorsFile file = fileOf.get(name);
+        if (file == null) {
+            throw SafetensorsException.noSuchTensor(source, name, tensors.keySet());
+        }
+        return file.loadDirect(name);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package com.cryptomaltese.gateway.engine.weights;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 
 /**
@@ -14,6 +16,17 @@ public interface WeightLoader extends AutoCloseable {
 
     /** Reads one tensor, converted to F32, row-major as stored. */
     float[] load(String name) throws IOException;
+
+    /**
+     * Reads one tensor, converted to F32, row-major as stored, into a new direct buffer in native
+     * byte order: what an engine can wrap without another copy, with nothing left on the Java heap.
+     */
+    default ByteBuffer loadDirect(String name) throws IOException {
+        float[] data = load(name);
+        ByteBuffer out = ByteBuffer.allocateDirect(4 * data.length).order(ByteOrder.nativeOrder());
+        out.asFloatBuffer().put(data);
+        return out;
+    }
 
     @Override
     void close() throws IOException;

@@ -46,8 +46,14 @@ public final class Gpt2Model extends TransformerDecoder {
         for (int i = 0; i < count; i++) {
             positions[i] = start + i;
         }
-        NDArray hidden = weights.wte().get(new NDIndex("{}", step.create(ids)))
-                .add(weights.wpe().get(new NDIndex("{}", step.create(positions)))); // (T, hidden)
+        // A result belongs to its first operand's manager: the gathered rows would otherwise join
+        // the weights' manager and live (and pile up) as long as the model. Attached to the step,
+        // everything computed from them is freed when the step ends.
+        NDArray tokenRows = weights.wte().get(new NDIndex("{}", step.create(ids)));
+        tokenRows.attach(step);
+        NDArray positionRows = weights.wpe().get(new NDIndex("{}", step.create(positions)));
+        positionRows.attach(step);
+        NDArray hidden = tokenRows.add(positionRows); // (T, hidden)
         NDArray mask = step.create(causalMask(start, count, 0), new Shape(count, start + count));
         for (int l = 0; l < config.numLayers(); l++) {
             Gpt2Weights.Block b = weights.blocks()[l];
@@ -70,7 +76,11 @@ public final class Gpt2Model extends TransformerDecoder {
         NDArray k = qkv.get(new NDIndex(":, {}:{}", h, 2 * h)).reshape(count, heads, hd).transpose(1, 0, 2);
         NDArray v = qkv.get(new NDIndex(":, {}:", 2 * h)).reshape(count, heads, hd).transpose(1, 0, 2);
         NDArray[] kv = cache.append(l, k, v); // (heads, S, hd)
-        NDArray scores = q.matMul(kv[0].transpose(0, 2, 1)).div((float) Math.sqrt(hd)).add(mask);
+        // The transposed view would belong to the cache's manager and keep this step's copy of the
+        // keys alive until the sequence ends: it belongs to the step, as q does.
+        NDArray keysT = kv[0].transpose(0, 2, 1);
+        keysT.attach(q.getManager());
+        NDArray scores = q.matMul(keysT).div((float) Math.sqrt(hd)).add(mask);
         NDArray out = scores.softmax(-1).matMul(kv[1]); // (heads, T, hd)
         return out.transpose(1, 0, 2).reshape(count, h).matMul(b.projW()).add(b.projB());
     }

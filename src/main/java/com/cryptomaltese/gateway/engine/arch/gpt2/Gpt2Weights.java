@@ -1,10 +1,12 @@
 package com.cryptomaltese.gateway.engine.arch.gpt2;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.cryptomaltese.gateway.engine.weights.TensorInfo;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
@@ -43,9 +45,10 @@ record Gpt2Weights(
                 throw new IOException("tensor " + prefix + name + " has shape " + Arrays.toString(info.shape())
                         + ", config.json implies " + Arrays.toString(shape));
             }
-            float[] data = loader.load(prefix + name);
-            bytes[0] += 4L * data.length;
-            return manager.create(data, new Shape(shape));
+            // Straight into a direct buffer that the tensor wraps: no heap copy to outlive the load.
+            ByteBuffer data = loader.loadDirect(prefix + name);
+            bytes[0] += data.capacity();
+            return manager.create(data, new Shape(shape), DataType.FLOAT32);
         };
         int h = c.hiddenSize();
         NDArray wte = r.read("wte.weight", c.vocabSize(), h);

@@ -81,10 +81,16 @@ public final class LlamaModel extends TransformerDecoder {
         // Grouped-query attention without copying keys: queries (KV, group, T, hd) against keys
         // (KV, 1, hd, S) broadcast over the group. Query head h uses kv head h / group, as repeat_kv.
         NDArray grouped = q.reshape(kvHeads, group, count, hd);
-        NDArray keysT = kv[0].transpose(0, 2, 1).expandDims(1);
+        // Views of the cache belong to the step (as q does), or they would keep this step's copy
+        // of the cache alive until the sequence ends.
+        NDArray keysT = kv[0].transpose(0, 2, 1);
+        keysT.attach(q.getManager());
+        keysT = keysT.expandDims(1);
+        NDArray values = kv[1].expandDims(1);
+        values.attach(q.getManager());
         NDArray scores = grouped.matMul(keysT).div((float) Math.sqrt(hd)).add(mask); // (KV, group, T, S)
         NDArray probs = scores.softmax(-1);
-        NDArray out = probs.matMul(kv[1].expandDims(1)); // (KV, group, T, hd)
+        NDArray out = probs.matMul(values); // (KV, group, T, hd)
         return out.reshape(heads, count, hd).transpose(1, 0, 2).reshape(count, heads * hd).matMul(w.wo());
     }
 

@@ -1,17 +1,19 @@
 package com.cryptomaltese.gateway.engine.arch.llama;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.cryptomaltese.gateway.engine.weights.TensorInfo;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 
 /**
  * The Llama family's weights in memory. Hugging Face tensor names appear here and nowhere else.
- * Projection matrices are kept transposed, (in, out), so the forward pass is {@code x.matMul(w)}.
+ * Projection matrices are seen transposed, (in, out), so the forward pass is {@code x.matMul(w)}.
  */
 record LlamaWeights(
         NDArray embedTokens, // (vocab, hidden)
@@ -73,22 +75,19 @@ record LlamaWeights(
         }
 
         NDArray tensor(String name, long... expected) throws IOException {
-            return manager.create(read(name, expected), new Shape(expected));
+            return manager.create(read(name, expected), new Shape(expected), DataType.FLOAT32);
         }
 
-        /** A (out, in) projection, transposed here to (in, out) and stored contiguous. */
+        /**
+         * A (out, in) projection as stored, seen as (in, out) through a transposed view: no copy,
+         * and the matrix multiply reads each output's weights contiguously, as nn.Linear does.
+         */
         NDArray linear(String name, int out, int in) throws IOException {
-            float[] data = read(name, out, in);
-            float[] transposed = new float[data.length];
-            for (int o = 0; o < out; o++) {
-                for (int i = 0; i < in; i++) {
-                    transposed[i * out + o] = data[o * in + i];
-                }
-            }
-            return manager.create(transposed, new Shape(in, out));
+            return tensor(name, out, in).transpose();
         }
 
-        private float[] read(String name, long... expected) throws IOException {
+        /** Straight into a direct buffer that the tensor wraps: no heap copy to outlive the load. */
+        private ByteBuffer read(String name, long... expected) throws IOException {
             TensorInfo info = loader.tensors().get(name);
             if (info == null) {
                 throw new IOException("missing tensor " + name);
@@ -97,8 +96,8 @@ record LlamaWeights(
                 throw new IOException("tensor " + name + " has shape " + Arrays.toString(info.shape())
                         + ", config.json implies " + Arrays.toString(expected));
             }
-            float[] data = loader.load(name);
-            bytes += 4L * data.length;
+            ByteBuffer data = loader.loadDirect(name);
+            bytes += data.capacity();
             return data;
         }
     }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Decode benchmark: Maltese's DJL engine against Hugging Face transformers on a GPT-2-small-shaped
+# model (random weights, F32). See tools/bench/README.md.
+#
+#   tools/bench/run.sh            # MODEL_DIR, THREADS, RUNS, ROUNDS, PYTHON overridable by env
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+MODEL_DIR=${MODEL_DIR:-/tmp/maltese-bench/gpt2-small}
+THREADS=${THREADS:-$(nproc)}
+RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
+ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python, Java, Python
+PYTHON=${PYTHON:-/tmp/ref/bin/python}
+OUT=${OUT:-target/bench}
+# A heap sized for the gateway's own objects: weights live off-heap in direct buffers, which
+# count against MaxDirectMemorySize (by default equal to -Xmx).
+JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g"}
+mkdir -p "$OUT"
+
+echo "== build"
+./mvnw -B -q test-compile
+./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test >/dev/null
+CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+
+if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
+  echo "== making $MODEL_DIR"
+  "$PYTHON" tools/bench/make_gpt2_small.py "$MODEL_DIR"
+fi
+
+java_side() {
+  java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
+    $JAVA_OPTS -cp "$CP" com.cryptomaltese.gateway.bench.DecodeBenchmark "$MODEL_DIR" "$RUNS" 2>"$OUT/java.err"
+}
+python_side() {
+  "$PYTHON" tools/bench/transformers_decode.py --model "$MODEL_DIR" --threads "$THREADS" --runs "$RUNS" 2>"$OUT/python.err"
+}
+
+echo "== java options: $JAVA_OPTS"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) (run on a quiet machine)"
+: >"$OUT/java.txt"; : >"$OUT/python.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "-- round $round: java";   java_side   | tee -a "$OUT/java.txt"   | grep -E '^run '
+  echo "-- round $round: python"; python_side | tee -a "$OUT/python.txt" | grep -E '^run '
+done
+
+# best over all processes for speeds, and the last process for load/RSS figures
+best() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | tail -1; }
+least() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | head -1; }
+J=$OUT/java.txt; P=$OUT/python.txt
+jt=$(best decode_tps "$J"); pt=$(best decode_tps "$P")
+wb=$(best weight_bytes "$J")
+jrss=$(best peak_rss_mb "$J"); prss=$(best peak_rss_mb "$P")
+echo
+echo "== results ($THREADS threads, $ROUNDS processes x $RUNS timed runs per side, best of each)"
+printf '%-28s %12s %14s\n' "" "djl (java)" "transformers"
+printf '%-28s %12s %14s\n' "decode tokens/s" "$jt" "$pt"
+printf '%-28s %12s %14s\n' "prefill 32 tokens (ms)" "$(least prefill_ms "$J")" "$(least prefill_ms "$P")"
+printf '%-28s %12s %14s\n' "load, warm cache (s)" "$(least load_s "$J")" "$(least load_s "$P")"
+printf '%-28s %12s %14s\n' "peak RSS (MB)" "$jrss" "$prss"
+printf '%-28s %12s %14s\n' "peak RSS / weight bytes" \
+  "$(awk -v r="$jrss" -v w="$wb" 'BEGIN{printf "%.2f", r*1048576/w}')" \
+  "$(awk -v r="$prss" -v w="$wb" 'BEGIN{printf "%.2f", r*1048576/w}')"
+echo "weight bytes                 $wb"
+echo "ratio java / transformers    $(awk -v a="$jt" -v b="$pt" 'BEGIN{printf "%.2f", a/b}')"
+echo "stream bandwidth (GB/s)      $(best bandwidth_gbs "$J")  -> limit $(best bandwidth_limit_tps "$J") tokens/s"
+echo "bandwidth fraction (java)    $(best bandwidth_fraction "$J")"
+echo "bandwidth fraction (transf.) $(awk -v t="$pt" -v l="$(best bandwidth_limit_tps "$J")" 'BEGIN{printf "%.2f", t/l}')"
+echo "greedy ids java   $(grep '^first_ids=' "$J" | tail -1 | cut -d= -f2)"
+echo "greedy ids python $(grep '^first_ids=' "$P" | tail -1 | cut -d= -f2)"
