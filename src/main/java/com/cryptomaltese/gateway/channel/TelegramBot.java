@@ -21,6 +21,7 @@ import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.telegram.model.IncomingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -69,6 +70,7 @@ public class TelegramBot {
     });
     private volatile String botUsername;
 
+    @Autowired
     TelegramBot(TelegramSettings settings, ModelService models) {
         this(settings, new TelegramBotApi(settings, d -> Thread.sleep(d.toMillis())), models, Clock.systemUTC());
     }

@@ -9,6 +9,7 @@ import org.apache.camel.component.telegram.TelegramException;
 import org.apache.camel.spi.PollingConsumerPollStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,6 +28,7 @@ class TelegramPollStrategy implements PollingConsumerPollStrategy {
     private final TelegramSettings settings;
     private final TelegramBotApi.Sleeper sleeper;
 
+    @Autowired
     TelegramPollStrategy(TelegramSettings settings) {
         this(settings, d -> Thread.sleep(d.toMillis()));
     }
