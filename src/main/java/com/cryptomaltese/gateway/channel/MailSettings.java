@@ -17,6 +17,8 @@ import org.springframework.util.unit.DataSize;
  * @param allowedSenders addresses, domains or {@code *.domain} patterns; empty lets everybody in
  * @param maxSize        larger mails get a short refusal instead of an answer
  * @param signature      appended to every reply below a "-- " line
+ * @param username       login of both IMAP and SMTP (env {@code GATEWAY_MAIL_USERNAME})
+ * @param password       password of both (env {@code GATEWAY_MAIL_PASSWORD}); never logged
  */
 @ConfigurationProperties("gateway.mail")
 public record MailSettings(
@@ -25,7 +27,17 @@ public record MailSettings(
         String address,
         @DefaultValue List<String> allowedSenders,
         @DefaultValue("256KB") DataSize maxSize,
-        @DefaultValue("Maltese AI gateway") String signature) {
+        @DefaultValue("Maltese AI gateway") String signature,
+        String username,
+        String password) {
+
+    /** The From of replies: the configured address, else the login when it is an address. */
+    public String ownAddress() {
+        if (address != null && !address.isBlank()) {
+            return address.strip();
+        }
+        return username != null && username.contains("@") ? username.strip() : null;
+    }
 
     public boolean enabled() {
         return imapUri != null && !imapUri.isBlank() && smtpUri != null && !smtpUri.isBlank();
