@@ -43,10 +43,8 @@ final class TelegramBotApi {
     JsonNode sendMessage(String chatId, String text, Long replyTo) {
         ObjectNode params = JSON.createObjectNode().put("chat_id", chatId).put("text", text);
         if (replyTo != null) {
-            params.set("reply_parameters", JSON.createObjectNode().put("message_id", replyTo)
-                    .put("allow_sending_without_reply", true));
-            // Older Bot API servers know only this field; current ones accept both.
-            params.put("reply_to_message_id", replyTo);
+            // The message may be deleted meanwhile: the answer is still worth sending.
+            params.put("reply_to_message_id", replyTo).put("allow_sending_without_reply", true);
         }
         return callWithRetries("sendMessage", params);
     }
