@@ -1,0 +1,48 @@
+package com.cryptomaltese.gateway.channel;
+
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Mail the gateway must never answer, because answering could start a loop between two robots:
+ * auto-replies (RFC 3834 Auto-Submitted, Precedence bulk/list/junk, X-Autoreply and friends) and
+ * senders that are machines (mailer-daemon, postmaster, no-reply addresses).
+ */
+public final class AutoReplies {
+
+    private static final Pattern MACHINE_SENDER = Pattern.compile(
+            "^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([+-].*)?@.*",
+            Pattern.CASE_INSENSITIVE);
+
+    private AutoReplies() {
+    }
+
+    /**
+     * Why a mail with these headers is automatic, or null when a person seems to have written it.
+     *
+     * @param header the first value of a header by name, or null
+     */
+    public static String automatic(Function<String, String> header) {
+        String autoSubmitted = header.apply("Auto-Submitted");
+        if (autoSubmitted != null && !autoSubmitted.strip().toLowerCase(Locale.ROOT).startsWith("no")) {
+            return "Auto-Submitted: " + autoSubmitted.strip();
+        }
+        String precedence = header.apply("Precedence");
+        if (precedence != null && precedence.strip().toLowerCase(Locale.ROOT).matches("bulk|list|junk|auto_reply")) {
+            return "Precedence: " + precedence.strip();
+        }
+        for (String name : new String[] {"X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"}) {
+            String value = header.apply(name);
+            if (value != null && !value.isBlank() && !"no".equalsIgnoreCase(value.strip())) {
+                return name + ": " + value.strip();
+            }
+        }
+        return null;
+    }
+
+    /** Whether the address belongs to a machine that does not read replies. */
+    public static boolean machineSender(String address) {
+        return address != null && MACHINE_SENDER.matcher(address.strip()).matches();
+    }
+}

@@ -1,0 +1,212 @@
+package com.cryptomaltese.gateway.channel;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.chat.ChatRequest;
+import com.cryptomaltese.gateway.chat.ChatResponse;
+import jakarta.mail.Address;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.InternetAddress;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.component.mail.MailMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * What routes/mail.yaml does with a mail: {@link #read} decides (ignore, refuse, or chat),
+ * {@link #chatRequest}/{@link #answer}/{@link #failure} talk to direct:chat, and {@link #reply}
+ * turns the text into the reply: Re: subject, In-Reply-To, References, plain text and signature.
+ */
+@Component("mailChannel")
+public class MailChannel {
+
+    static final String MAIL = "incomingMail";
+    static final String ACTION = "mailAction";
+    private static final Logger log = LoggerFactory.getLogger(MailChannel.class);
+    private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s]+>");
+    private static final Pattern RE = Pattern.compile("^(re|aw|sv|antw)\\s*:", Pattern.CASE_INSENSITIVE);
+
+    static final String TOO_LARGE = "Your mail is larger than I can read (%s at most). Please send a shorter "
+            + "message, without attachments.";
+    static final String EMPTY = "I could not find a question in your mail. Please write it in the message body.";
+    static final String NO_MODEL = "No model is loaded at the moment, so I cannot answer. Please try again later.";
+    static final String TOO_SLOW = "Answering took too long. Please try a shorter question, or again later.";
+    static final String BAD_INPUT = "I could not use your message (it may be too long). Please send a shorter one.";
+    static final String BROKEN = "Something went wrong on my side. Please try again later.";
+
+    private final MailSettings settings;
+    private final SenderAllowlist allowlist;
+
+    MailChannel(MailSettings settings) {
+        this.settings = settings;
+        this.allowlist = new SenderAllowlist(settings.allowedSenders());
+    }
+
+    /**
+     * Reads the mail and sets the {@code mailAction} header: {@code ignore} (never answered),
+     * {@code refuse} (the body is the refusal) or {@code chat}.
+     */
+    public Object read(Exchange exchange) throws MessagingException, IOException {
+        MailMessage mailMessage = exchange.getIn(MailMessage.class);
+        Message mail = mailMessage.getOriginalMessage() != null ? mailMessage.getOriginalMessage() : mailMessage.getMessage();
+        IncomingMail incoming = parse(mail);
+        exchange.setProperty(MAIL, incoming);
+        String own = settings.ownAddress();
+        String why = null;
+        if (incoming.from() == null) {
+            why = "no sender";
+        } else if (own != null && incoming.from().equalsIgnoreCase(own)) {
+            why = "sent by the gateway itself";
+        } else if (incoming.automatic() != null) {
+            why = "automatic mail (" + incoming.automatic() + ")";
+        } else if (AutoReplies.machineSender(incoming.from())) {
+            why = "machine sender";
+        } else if (!allowlist.allows(incoming.from())) {
+            why = "sender not on gateway.mail.allowed-senders";
+        }
+        if (why != null) {
+            log.info("Mail {} from {} not answered: {}", incoming.messageId(), incoming.from(), why);
+            return action(exchange, "ignore", null);
+        }
+        if (incoming.size() > settings.maxSize().toBytes()) {
+            log.info("Mail {} from {} is {} bytes, over {}", incoming.messageId(), incoming.from(), incoming.size(),
+                    settings.maxSize());
+            return action(exchange, "refuse", TOO_LARGE.formatted(settings.maxSize().toKilobytes() + " KB"));
+        }
+        if (incoming.text().isBlank()) {
+            return action(exchange, "refuse", EMPTY);
+        }
+        return action(exchange, "chat", incoming);
+    }
+
+    private static Object action(Exchange exchange, String action, Object body) {
+        exchange.getMessage().setHeader(ACTION, action);
+        return body;
+    }
+
+    public ChatRequest chatRequest(@ExchangeProperty(MAIL) IncomingMail mail) {
+        return ChatRequest.fromChannel("mail", mail.conversationKey(), mail.text());
+    }
+
+    public String answer(ChatResponse response) {
+        return response.response() == null ? "" : response.response().strip();
+    }
+
+    public String failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception e) {
+        if (e instanceof ApiException api) {
+            log.info("Mail chat answered {}: {}", api.status(), api.getMessage());
+            return switch (api.status()) {
+                case 503 -> NO_MODEL;
+                case 504 -> TOO_SLOW;
+                case 400, 413 -> BAD_INPUT;
+                default -> BROKEN;
+            };
+        }
+        log.warn("Mail chat failed: {}", e == null ? "unknown" : e.toString());
+        return BROKEN;
+    }
+
+    /** Replaces every header of the incoming mail with the reply's own, and appends the signature. */
+    public String reply(String text, @ExchangeProperty(MAIL) IncomingMail mail, Exchange exchange) {
+        var out = exchange.getMessage();
+        out.removeHeaders("*");
+        out.setHeader("To", mail.from());
+        if (settings.ownAddress() != null) {
+            out.setHeader("From", settings.ownAddress());
+        }
+        String subject = mail.subject() == null || mail.subject().isBlank() ? "Your message" : mail.subject().strip();
+        out.setHeader("Subject", RE.matcher(subject).find() ? subject : "Re: " + subject);
+        if (mail.messageId() != null) {
+            out.setHeader("In-Reply-To", mail.messageId());
+            List<String> references = new ArrayList<>(mail.references());
+            references.add(mail.messageId());
+            out.setHeader("References", String.join(" ", references));
+        }
+        out.setHeader("Auto-Submitted", "auto-replied");
+        out.setHeader("Content-Type", "text/plain; charset=UTF-8");
+        String signature = settings.signature() == null || settings.signature().isBlank()
+                ? "" : "\n-- \n" + settings.signature().strip() + "\n";
+        return text.strip() + "\n" + signature;
+    }
+
+    static IncomingMail parse(Message mail) throws MessagingException, IOException {
+        Address[] from = mail.getFrom();
+        String sender = from != null && from.length > 0 && from[0] instanceof InternetAddress a && a.getAddress() != null
+                ? a.getAddress().toLowerCase(Locale.ROOT) : null;
+        String messageId = first(mail, "Message-ID");
+        List<String> references = ids(first(mail, "References"));
+        for (String id : ids(first(mail, "In-Reply-To"))) {
+            if (!references.contains(id)) {
+                references.add(id);
+            }
+        }
+        String automatic = AutoReplies.automatic(name -> {
+            try {
+                return first(mail, name);
+            } catch (MessagingException e) {
+                return null;
+            }
+        });
+        String text = QuotedText.strip(text(mail));
+        return new IncomingMail(sender, mail.getSubject(), messageId == null ? null : messageId.strip(), references,
+                text, Math.max(mail.getSize(), 0), automatic);
+    }
+
+    private static String first(Message mail, String header) throws MessagingException {
+        String[] values = mail.getHeader(header);
+        return values == null || values.length == 0 ? null : values[0];
+    }
+
+    private static List<String> ids(String header) {
+        List<String> ids = new ArrayList<>();
+        if (header != null) {
+            Matcher m = MESSAGE_ID.matcher(header);
+            while (m.find()) {
+                ids.add(m.group());
+            }
+        }
+        return ids;
+    }
+
+    /** The plain text of a mail: its text/plain part, else its text/html part as text; attachments skipped. */
+    static String text(Part part) throws MessagingException, IOException {
+        String plain = find(part, "text/plain");
+        if (plain != null) {
+            return plain;
+        }
+        String html = find(part, "text/html");
+        return html == null ? "" : HtmlText.toText(html);
+    }
+
+    private static String find(Part part, String type) throws MessagingException, IOException {
+        if (Part.ATTACHMENT.equalsIgnoreCase(part.getDisposition())) {
+            return null;
+        }
+        if (part.isMimeType(type)) {
+            Object content = part.getContent();
+            return content instanceof String s ? s : null;
+        }
+        if (part.isMimeType("multipart/*") && part.getContent() instanceof Multipart multipart) {
+            for (int i = 0; i < multipart.getCount(); i++) {
+                BodyPart child = multipart.getBodyPart(i);
+                String found = find(child, type);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,45 @@
+package com.cryptomaltese.gateway.channel;
+
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * {@code gateway.mail.*}: the e-mail channel (routes/mail.yaml). It runs only when both
+ * {@code imap-uri} and {@code smtp-uri} are set (env {@code GATEWAY_MAIL_IMAP_URI},
+ * {@code GATEWAY_MAIL_SMTP_URI}).
+ *
+ * @param imapUri        where mail is read, {@code imaps://imap.example.com:993} (or {@code imap://})
+ * @param smtpUri        where replies are sent, {@code smtps://smtp.example.com:465} (or {@code smtp://})
+ * @param address        the gateway's own address: the From of replies, and never answered itself
+ * @param allowedSenders addresses, domains or {@code *.domain} patterns; empty lets everybody in
+ * @param maxSize        larger mails get a short refusal instead of an answer
+ * @param signature      appended to every reply below a "-- " line
+ * @param username       login of both IMAP and SMTP (env {@code GATEWAY_MAIL_USERNAME})
+ * @param password       password of both (env {@code GATEWAY_MAIL_PASSWORD}); never logged
+ */
+@ConfigurationProperties("gateway.mail")
+public record MailSettings(
+        String imapUri,
+        String smtpUri,
+        String address,
+        @DefaultValue List<String> allowedSenders,
+        @DefaultValue("256KB") DataSize maxSize,
+        @DefaultValue("Maltese AI gateway") String signature,
+        String username,
+        String password) {
+
+    /** The From of replies: the configured address, else the login when it is an address. */
+    public String ownAddress() {
+        if (address != null && !address.isBlank()) {
+            return address.strip();
+        }
+        return username != null && username.contains("@") ? username.strip() : null;
+    }
+
+    public boolean enabled() {
+        return imapUri != null && !imapUri.isBlank() && smtpUri != null && !smtpUri.isBlank();
+    }
+}

@@ -1,0 +1,127 @@
+package com.cryptomaltese.gateway.channel;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Bot API calls the Telegram route makes besides getUpdates: sendMessage, sendChatAction and
+ * getMe. camel-telegram 4.17 has no sendChatAction, and its producer puts the request URL (with
+ * the token) into exception messages; this client never does, and honours 429's retry_after.
+ */
+final class TelegramBotApi {
+
+    private static final Logger log = LoggerFactory.getLogger(TelegramBotApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+    interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
+    private final TelegramSettings settings;
+    private final HttpClient http;
+    private final Sleeper sleeper;
+
+    TelegramBotApi(TelegramSettings settings, Sleeper sleeper) {
+        this.settings = settings;
+        this.sleeper = sleeper;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** Sends one message, as a reply to {@code replyTo} when given; retries what Telegram asks to retry. */
+    JsonNode sendMessage(String chatId, String text, Long replyTo) {
+        ObjectNode params = JSON.createObjectNode().put("chat_id", chatId).put("text", text);
+        if (replyTo != null) {
+            // The message may be deleted meanwhile: the answer is still worth sending.
+            params.put("reply_to_message_id", replyTo).put("allow_sending_without_reply", true);
+        }
+        return callWithRetries("sendMessage", params);
+    }
+
+    /** One "typing…" indication; failures only cost the indication, so they are not retried. */
+    void sendChatAction(String chatId, String action) {
+        call("sendChatAction", JSON.createObjectNode().put("chat_id", chatId).put("action", action));
+    }
+
+    JsonNode getMe() {
+        return callWithRetries("getMe", JSON.createObjectNode());
+    }
+
+    JsonNode callWithRetries(String method, ObjectNode params) {
+        Duration backoff = FIRST_BACKOFF;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call(method, params);
+            } catch (TelegramApiException e) {
+                if (!e.transientFailure() || attempt >= settings.sendAttempts()) {
+                    throw e;
+                }
+                Duration wait = e.retryAfter() != null ? min(e.retryAfter(), settings.maxRetryAfter()) : backoff;
+                backoff = min(backoff.multipliedBy(2), Duration.ofSeconds(30));
+                log.warn("{}; attempt {} of {} in {} ms", e.getMessage(), attempt + 1, settings.sendAttempts(),
+                        wait.toMillis());
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    JsonNode call(String method, ObjectNode params) {
+        HttpRequest request = HttpRequest.newBuilder()
+                .uri(URI.create(settings.apiUrlWithoutSlash() + "/bot" + settings.token() + "/" + method))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(params.toString(), StandardCharsets.UTF_8))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new TelegramApiException(method, 0, e.getClass().getSimpleName(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TelegramApiException(method, 0, "interrupted", null);
+        }
+        JsonNode body = parse(response.body());
+        if (response.statusCode() == 200 && body.path("ok").asBoolean(false)) {
+            return body.path("result");
+        }
+        throw failure(method, response.statusCode(), body);
+    }
+
+    /** A Bot API error answer ({"ok":false,"error_code":429,"description":…,"parameters":{"retry_after":3}}). */
+    static TelegramApiException failure(String method, int httpStatus, JsonNode body) {
+        int status = body.path("error_code").asInt(httpStatus);
+        String description = body.path("description").asText("no description");
+        JsonNode retryAfter = body.path("parameters").path("retry_after");
+        return new TelegramApiException(method, status, description,
+                retryAfter.canConvertToLong() ? Duration.ofSeconds(retryAfter.asLong()) : null);
+    }
+
+    static JsonNode parse(String body) {
+        try {
+            return body == null || body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

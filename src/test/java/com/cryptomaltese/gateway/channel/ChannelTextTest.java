@@ -1,0 +1,124 @@
+package com.cryptomaltese.gateway.channel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** The channel helpers the YAML routes call: splitting, quote stripping, HTML, auto-replies, allowlists, rate limits. */
+class ChannelTextTest {
+
+    @Test
+    void splitsOnParagraphsThenSentencesThenWordsKeepingOrderAndLimit() {
+        String paragraph = "First sentence here. Second one follows! A third? ".repeat(30).strip();
+        String text = paragraph + "\n\n" + paragraph + "\n\n" + "x".repeat(50);
+        List<String> parts = ReplySplitter.split(text, 1000);
+        assertThat(parts).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(1000).isPositive());
+        assertThat(String.join(" ", parts).replaceAll("\\s+", " "))
+                .isEqualTo(text.replaceAll("\\s+", " "));
+        // sentence boundaries: no part ends inside a sentence
+        assertThat(parts).allSatisfy(p -> assertThat(p).matches("(?s).*([.!?]|x)$"));
+
+        assertThat(ReplySplitter.split("short", 4096)).containsExactly("short");
+        assertThat(ReplySplitter.split("  ", 4096)).isEmpty();
+        assertThat(ReplySplitter.split("alpha beta gamma", 11)).containsExactly("alpha beta", "gamma");
+        assertThat(ReplySplitter.split("abcdefghij", 4)).containsExactly("abcd", "efgh", "ij");
+        // a surrogate pair is never cut in half
+        assertThat(ReplySplitter.split("abc😀def", 4)).containsExactly("abc", "😀de", "f");
+    }
+
+    @Test
+    void stripsQuotedHistoryAttributionAndSignature() {
+        String mail = """
+                Thanks, and what about tomorrow?
+
+                On Mon, 3 Mar 2025 at 10:00, Maltese <bot@example.com> wrote:
+                > It will be sunny.
+                > -- 
+                """;
+        assertThat(QuotedText.strip(mail)).isEqualTo("Thanks, and what about tomorrow?");
+        assertThat(QuotedText.strip("Hi\r\n> old\r\nnew line\r\n-- \r\nAlice\r\n")).isEqualTo("Hi\nnew line");
+        assertThat(QuotedText.strip("Question\n-----Original Message-----\nFrom: x\n")).isEqualTo("Question");
+        assertThat(QuotedText.strip("Q\n\nOn Mon, 3 Mar 2025 at 10:00, Alice\n<alice@example.com> wrote:\n> a"))
+                .isEqualTo("Q");
+        assertThat(QuotedText.strip("Q\nFrom: Bot <bot@example.com>\nSent: Monday\nTo: Alice\n\nold")).isEqualTo("Q");
+    }
+
+    @Test
+    void convertsHtmlToText() {
+        String html = "<html><head><style>p{color:red}</style></head><body><p>Hello&nbsp;<b>world</b> &amp; "
+                + "friends</p><div>Line one<br>Line two</div><blockquote>quoted</blockquote><p>&#8364;5 &lt;3</p></body></html>";
+        assertThat(HtmlText.toText(html)).isEqualTo("Hello world & friends\n\nLine one\nLine two\n\n€5 <3");
+    }
+
+    @Test
+    void recognisesAutoRepliesAndMachineSenders() {
+        assertThat(AutoReplies.automatic(Map.of("Auto-Submitted", "auto-replied")::get)).contains("Auto-Submitted");
+        assertThat(AutoReplies.automatic(Map.of("Auto-Submitted", "no")::get)).isNull();
+        assertThat(AutoReplies.automatic(Map.of("Precedence", "bulk")::get)).isNotNull();
+        assertThat(AutoReplies.automatic(Map.of("Precedence", "List")::get)).isNotNull();
+        assertThat(AutoReplies.automatic(Map.of("Precedence", "junk")::get)).isNotNull();
+        assertThat(AutoReplies.automatic(Map.of("X-Autoreply", "yes")::get)).isNotNull();
+        assertThat(AutoReplies.automatic(Map.<String, String>of()::get)).isNull();
+        assertThat(AutoReplies.machineSender("MAILER-DAEMON@example.com")).isTrue();
+        assertThat(AutoReplies.machineSender("no-reply@example.com")).isTrue();
+        assertThat(AutoReplies.machineSender("noreply+x@example.com")).isTrue();
+        assertThat(AutoReplies.machineSender("postmaster@example.com")).isTrue();
+        assertThat(AutoReplies.machineSender("alice@example.com")).isFalse();
+        assertThat(AutoReplies.machineSender("noreplyfan@example.com")).isFalse();
+    }
+
+    @Test
+    void allowlistTakesAddressesDomainsAndSubdomainPatterns() {
+        SenderAllowlist list = new SenderAllowlist(List.of("Alice@Example.com", "@team.org", "partner.net", "*.corp.io"));
+        assertThat(list.allows("alice@example.com")).isTrue();
+        assertThat(list.allows("bob@example.com")).isFalse();
+        assertThat(list.allows("x@team.org")).isTrue();
+        assertThat(list.allows("x@sub.team.org")).isFalse();
+        assertThat(list.allows("x@partner.net")).isTrue();
+        assertThat(list.allows("x@eu.corp.io")).isTrue();
+        assertThat(list.allows("x@corp.io")).isFalse();
+        assertThat(list.allows("x@evilcorp.io")).isFalse();
+        assertThat(list.allows(null)).isFalse();
+        assertThat(new SenderAllowlist(List.of()).allows("anyone@anywhere.com")).isTrue();
+    }
+
+    @Test
+    void rateLimitSlidesOverTheWindowPerUser() {
+        MutableClock clock = new MutableClock();
+        RateLimiter limiter = new RateLimiter(2, Duration.ofMinutes(1), clock);
+        assertThat(limiter.tryAcquire("a")).isTrue();
+        clock.now = clock.now.plusSeconds(30);
+        assertThat(limiter.tryAcquire("a")).isTrue();
+        assertThat(limiter.tryAcquire("a")).isFalse();
+        assertThat(limiter.tryAcquire("b")).isTrue();
+        clock.now = clock.now.plusSeconds(31);
+        assertThat(limiter.tryAcquire("a")).isTrue();
+        assertThat(limiter.tryAcquire("a")).isFalse();
+    }
+
+    static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2025-01-01T00:00:00Z");
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package com.cryptomaltese.gateway.channel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A Telegram Bot API server on loopback speaking the real JSON: getUpdates with offsets (and a
+ * short long-poll), sendMessage, sendChatAction, getMe, and 429 answers with
+ * {@code parameters.retry_after} on demand. Every call is recorded in arrival order.
+ */
+final class FakeBotApi implements AutoCloseable {
+
+    static final String TOKEN = "123456:TEST-fake-token-never-real";
+    static final String BOT_USERNAME = "maltese_bot";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One Bot API call as received. */
+    record Call(String method, JsonNode params) {
+    }
+
+    private final HttpServer server;
+    private final List<ObjectNode> updates = new CopyOnWriteArrayList<>();
+    private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final List<Long> offsets = new CopyOnWriteArrayList<>();
+    private final AtomicLong nextUpdateId = new AtomicLong(5000);
+    private final AtomicLong nextMessageId = new AtomicLong(100);
+    private final AtomicInteger getUpdates429 = new AtomicInteger();
+    private final AtomicInteger sendMessage429 = new AtomicInteger();
+
+    FakeBotApi() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Queues a text message from a user; returns its message_id. */
+    long userWrites(long userId, String chatType, long chatId, String text, ArrayNode entities) {
+        long messageId = nextMessageId.incrementAndGet();
+        ObjectNode message = JSON.createObjectNode().put("message_id", messageId).put("date", 1735689600);
+        message.putObject("from").put("id", userId).put("is_bot", false).put("first_name", "User" + userId);
+        ObjectNode chat = message.putObject("chat").put("id", chatId).put("type", chatType);
+        if (!"private".equals(chatType)) {
+            chat.put("title", "A group");
+        }
+        if (text != null) {
+            message.put("text", text);
+        } else {
+            message.putArray("photo").addObject().put("file_id", "AgAD").put("file_unique_id", "u").put("width", 1)
+                    .put("height", 1);
+        }
+        if (entities != null) {
+            message.set("entities", entities);
+        }
+        ObjectNode update = JSON.createObjectNode().put("update_id", nextUpdateId.incrementAndGet());
+        update.set("message", message);
+        updates.add(update);
+        return messageId;
+    }
+
+    long privateMessage(long userId, String text) {
+        return userWrites(userId, "private", userId, text, null);
+    }
+
+    static ArrayNode mentionAt(int offset, int length) {
+        ArrayNode entities = JSON.createArrayNode();
+        entities.addObject().put("type", "mention").put("offset", offset).put("length", length);
+        return entities;
+    }
+
+    void answerGetUpdatesWith429(int times) {
+        getUpdates429.set(times);
+    }
+
+    void answerSendMessageWith429(int times) {
+        sendMessage429.set(times);
+    }
+
+    List<Call> calls() {
+        return new ArrayList<>(calls);
+    }
+
+    List<Long> offsets() {
+        return new ArrayList<>(offsets);
+    }
+
+    /** The sendMessage calls that reply to one message, in order. */
+    List<String> repliesTo(long messageId) {
+        return calls.stream().filter(c -> c.method().equals("sendMessage"))
+                .filter(c -> c.params().path("reply_to_message_id").asLong() == messageId)
+                .map(c -> c.params().path("text").asText()).toList();
+    }
+
+    private void handle(HttpExchange http) throws IOException {
+        try (http) {
+            String path = http.getRequestURI().getPath();
+            String prefix = "/bot" + TOKEN + "/";
+            if (!path.startsWith(prefix)) {
+                respond(http, 401, error(401, "Unauthorized", null));
+                return;
+            }
+            String method = path.substring(prefix.length());
+            JsonNode params = params(http);
+            switch (method) {
+                case "getUpdates" -> getUpdates(http, params);
+                case "getMe" -> respond(http, 200, ok(JSON.createObjectNode().put("id", 999).put("is_bot", true)
+                        .put("first_name", "Maltese").put("username", BOT_USERNAME)));
+                case "sendChatAction" -> {
+                    calls.add(new Call(method, params));
+                    respond(http, 200, ok(JSON.getNodeFactory().booleanNode(true)));
+                }
+                case "sendMessage" -> {
+                    if (sendMessage429.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        calls.add(new Call("sendMessage-429", params));
+                        respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));
+                        return;
+                    }
+                    calls.add(new Call(method, params));
+                    ObjectNode sent = JSON.createObjectNode().put("message_id", nextMessageId.incrementAndGet())
+                            .put("date", 1735689601).put("text", params.path("text").asText());
+                    sent.putObject("chat").put("id", params.path("chat_id").asText()).put("type", "private");
+                    respond(http, 200, ok(sent));
+                }
+                default -> respond(http, 404, error(404, "Not Found: method not found", null));
+            }
+        }
+    }
+
+    private void getUpdates(HttpExchange http, JsonNode params) throws IOException {
+        long offset = params.path("offset").asLong(0);
+        offsets.add(offset);
+        if (getUpdates429.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            calls.add(new Call("getUpdates-429", params));
+            respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));
+            return;
+        }
+        // A short long-poll: wait up to 300 ms for something to deliver.
+        long until = System.nanoTime() + 300_000_000L;
+        List<ObjectNode> pending = pending(offset);
+        while (pending.isEmpty() && System.nanoTime() < until) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            pending = pending(offset);
+        }
+        ArrayNode result = JSON.createArrayNode();
+        pending.stream().limit(100).forEach(result::add);
+        respond(http, 200, ok(result));
+    }
+
+    private List<ObjectNode> pending(long offset) {
+        return updates.stream().filter(u -> u.path("update_id").asLong() >= offset).toList();
+    }
+
+    private static JsonNode params(HttpExchange http) throws IOException {
+        ObjectNode params = JSON.createObjectNode();
+        String query = http.getRequestURI().getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                String[] kv = pair.split("=", 2);
+                params.put(kv[0], kv.length > 1 ? java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+            }
+        }
+        try (InputStream in = http.getRequestBody()) {
+            byte[] body = in.readAllBytes();
+            if (body.length > 0) {
+                JsonNode json = JSON.readTree(body);
+                json.fields().forEachRemaining(e -> params.set(e.getKey(), e.getValue()));
+            }
+        }
+        return params;
+    }
+
+    private static ObjectNode ok(JsonNode result) {
+        ObjectNode node = JSON.createObjectNode().put("ok", true);
+        node.set("result", result);
+        return node;
+    }
+
+    private static ObjectNode error(int code, String description, Integer retryAfter) {
+        ObjectNode node = JSON.createObjectNode().put("ok", false).put("error_code", code).put("description", description);
+        if (retryAfter != null) {
+            node.putObject("parameters").put("retry_after", retryAfter);
+        }
+        return node;
+    }
+
+    private static void respond(HttpExchange http, int status, JsonNode body) throws IOException {
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        http.getResponseHeaders().set("Content-Type", "application/json");
+        http.sendResponseHeaders(status, bytes.length);
+        http.getResponseBody().write(bytes);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+}

@@ -1,0 +1,222 @@
+package com.cryptomaltese.gateway.channel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.doReturn;
+import static org.mockito.Mockito.verify;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.chat.ChatProcessor;
+import com.cryptomaltese.gateway.chat.ChatResponse;
+import com.cryptomaltese.gateway.chat.Conversations;
+import com.cryptomaltese.gateway.model.ModelService;
+import com.cryptomaltese.gateway.params.ParameterService;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.telegram.TelegramEndpoint;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
+
+/**
+ * routes/telegram.yaml, loaded by the running application, against a fake Bot API server on
+ * loopback: replies come from the real TinyStories-260K model through direct:chat.
+ */
+@CamelSpringBootTest
+@SpringBootTest(properties = {
+        "gateway.data-dir=" + TelegramChannelTest.DATA,
+        "gateway.telegram.token=" + FakeBotApi.TOKEN,
+        "gateway.telegram.allowed-users=1001,1002,1003,1004,1005,1006,1007,1008",
+        "gateway.telegram.rate-limit=4",
+        "gateway.telegram.poll-timeout-seconds=1",
+        "gateway.telegram.typing-interval=1s"})
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@ExtendWith(OutputCaptureExtension.class)
+class TelegramChannelTest {
+
+    static final String DATA = "target/test-data/channel-telegram";
+    static final Path DATA_DIR = TestData.freshDataDir(DATA);
+    static final FakeBotApi BOT_API = start();
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    ModelService models;
+    @Autowired
+    ParameterService parameters;
+    @MockitoSpyBean
+    ChatProcessor chatProcessor;
+    @MockitoSpyBean
+    Conversations conversations;
+
+    static FakeBotApi start() {
+        StoriesModel.linkInto(DATA_DIR);
+        try {
+            return new FakeBotApi();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void botApi(DynamicPropertyRegistry registry) {
+        registry.add("gateway.telegram.api-url", BOT_API::url);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        BOT_API.close();
+    }
+
+    @BeforeEach
+    void model() {
+        if (models.current().isEmpty()) {
+            StoriesModel.loadGreedy(models, parameters);
+        }
+    }
+
+    @Test
+    void theYamlRoutePollsTheConfiguredBotApi() {
+        assertThat(camel.getRouteController().getRouteStatus("telegram-updates").isStarted()).isTrue();
+        assertThat(camel.getRoute("telegram-updates").getEndpoint()).isInstanceOf(TelegramEndpoint.class);
+        assertThat(camel.getRoute("telegram-chat")).isNotNull();
+    }
+
+    @Test
+    void aPrivateMessageGetsTypingAndTheModelsReplyToIt(CapturedOutput output) {
+        long messageId = BOT_API.privateMessage(1001, StoriesModel.PROMPT);
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
+        assertThat(BOT_API.repliesTo(messageId)).containsExactly(StoriesModel.GREEDY);
+        List<FakeBotApi.Call> calls = BOT_API.calls();
+        int typing = indexOf(calls, "sendChatAction", "1001");
+        int reply = indexOf(calls, "sendMessage", "1001");
+        assertThat(typing).as("typing before the reply").isGreaterThanOrEqualTo(0).isLessThan(reply);
+        assertThat(calls.get(typing).params().path("action").asText()).isEqualTo("typing");
+        assertThat(output.getAll()).doesNotContain(FakeBotApi.TOKEN);
+    }
+
+    @Test
+    void aLongAnswerArrivesInOrderedPartsWithinTelegramsLimit() {
+        String paragraph = "The little dog ran across the green field to find the old farmer by the river. ".repeat(25);
+        String answer = (paragraph.strip() + "\n\n").repeat(6).strip();
+        assertThat(answer.length()).isGreaterThan(10_000);
+        doReturn(new ChatResponse(answer, StoriesModel.ID.toString(), null, "length", null, 0.1, Instant.now()))
+                .when(chatProcessor).chat(argThat(r -> r != null && "Tell me a long story".equals(r.message())));
+
+        long messageId = BOT_API.privateMessage(1002, "Tell me a long story");
+
+        await().atMost(WAIT).until(() -> String.join(" ", BOT_API.repliesTo(messageId)).length() >= answer.length() - 10);
+        List<String> parts = BOT_API.repliesTo(messageId);
+        assertThat(parts).hasSizeGreaterThanOrEqualTo(3).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(4096));
+        assertThat(String.join("\n\n", parts)).isEqualTo(answer);
+    }
+
+    @Test
+    void resetForgetsTheConversation() {
+        long messageId = BOT_API.privateMessage(1003, "/reset");
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
+        assertThat(BOT_API.repliesTo(messageId)).containsExactly(TelegramBot.RESET);
+        verify(conversations).forget("telegram", "1003");
+    }
+
+    @Test
+    void commandsAnswerWithoutTheModel() {
+        long start = BOT_API.privateMessage(1004, "/start");
+        long help = BOT_API.privateMessage(1004, "/help");
+        long model = BOT_API.privateMessage(1004, "/model");
+        long photo = BOT_API.privateMessage(1004, null);
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(photo).isEmpty());
+        assertThat(BOT_API.repliesTo(start)).containsExactly(TelegramBot.START);
+        assertThat(BOT_API.repliesTo(help)).containsExactly(TelegramBot.HELP);
+        assertThat(BOT_API.repliesTo(model)).containsExactly("Answers come from karpathy/stories260K.");
+        assertThat(BOT_API.repliesTo(photo)).containsExactly(TelegramBot.NON_TEXT);
+    }
+
+    @Test
+    void aUserOutsideTheAllowlistIsRefusedOnce() {
+        long first = BOT_API.privateMessage(666, "Hello?");
+        long second = BOT_API.privateMessage(666, "Hello again?");
+        long marker = BOT_API.privateMessage(1008, "/help");
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(marker).isEmpty());
+        assertThat(BOT_API.repliesTo(first)).containsExactly(TelegramBot.NOT_ALLOWED);
+        assertThat(BOT_API.repliesTo(second)).isEmpty();
+    }
+
+    @Test
+    void groupMessagesWithoutMentionAreIgnoredAndMentionsAnswered() {
+        long group = -100777;
+        long plain = BOT_API.userWrites(1006, "supergroup", group, StoriesModel.PROMPT, null);
+        long otherBot = BOT_API.userWrites(1006, "supergroup", group, "/help@other_bot", null);
+        String mentioning = "@" + FakeBotApi.BOT_USERNAME + " " + StoriesModel.PROMPT;
+        long mention = BOT_API.userWrites(1006, "supergroup", group, mentioning,
+                FakeBotApi.mentionAt(0, FakeBotApi.BOT_USERNAME.length() + 1));
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(mention).isEmpty());
+        assertThat(BOT_API.repliesTo(mention)).containsExactly(StoriesModel.GREEDY);
+        assertThat(BOT_API.repliesTo(plain)).isEmpty();
+        assertThat(BOT_API.repliesTo(otherBot)).isEmpty();
+    }
+
+    @Test
+    void aUserOverTheRateLimitIsAskedToSlowDownOnce() {
+        long[] ids = new long[6];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = BOT_API.privateMessage(1007, "/help");
+        }
+        long marker = BOT_API.privateMessage(1005, "/help");
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(marker).isEmpty());
+        for (int i = 0; i < 4; i++) {
+            assertThat(BOT_API.repliesTo(ids[i])).containsExactly(TelegramBot.HELP);
+        }
+        assertThat(BOT_API.repliesTo(ids[4])).containsExactly(TelegramBot.SLOW_DOWN);
+        assertThat(BOT_API.repliesTo(ids[5])).isEmpty();
+    }
+
+    @Test
+    void flood429sAreWaitedOutAndNoUpdateIsLost(CapturedOutput output) {
+        BOT_API.answerGetUpdatesWith429(1);
+        BOT_API.answerSendMessageWith429(1);
+        long messageId = BOT_API.privateMessage(1001, "/help");
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
+        assertThat(BOT_API.repliesTo(messageId)).containsExactly(TelegramBot.HELP);
+        assertThat(BOT_API.calls()).extracting(FakeBotApi.Call::method).contains("getUpdates-429", "sendMessage-429");
+        // offsets only ever move forward, one past the handled update
+        List<Long> offsets = BOT_API.offsets();
+        for (int i = 1; i < offsets.size(); i++) {
+            assertThat(offsets.get(i)).isGreaterThanOrEqualTo(offsets.get(i - 1));
+        }
+        assertThat(output.getAll()).contains("429").doesNotContain(FakeBotApi.TOKEN);
+    }
+
+    private static int indexOf(List<FakeBotApi.Call> calls, String method, String chatId) {
+        for (int i = 0; i < calls.size(); i++) {
+            if (calls.get(i).method().equals(method) && calls.get(i).params().path("chat_id").asText().equals(chatId)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
