@@ -58,6 +58,31 @@ public final class TestData {
         }
     }
 
+    /** Shared TinyStories-260K (../shared/models/stories260K/hf): read in place, never copied into the repo. */
+    public static final Path STORIES = Path.of("../shared/models/stories260K/hf").toAbsolutePath().normalize();
+
+    /**
+     * An existing model folder ({@code source}) made available as {@code org/name} in the Hugging
+     * Face cache layout under {@code dataDir/models}: the snapshot's files are symlinks to the
+     * source's, as the Hub cache links them to its blobs.
+     */
+    public static Path linkHubModel(Path dataDir, Path source, String org, String name) {
+        Path folder = dataDir.resolve("models").resolve("models--" + org + "--" + name);
+        try {
+            Path snapshot = Files.createDirectories(folder.resolve("snapshots/0123abcd"));
+            Files.createDirectories(folder.resolve("refs"));
+            Files.writeString(folder.resolve("refs/main"), "0123abcd", StandardCharsets.UTF_8);
+            try (Stream<Path> files = Files.list(source.toAbsolutePath())) {
+                for (Path file : files.toList()) {
+                    Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
+                }
+            }
+            return folder;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void link(Path blobs, Path snapshot, String file, byte[] content) throws IOException {
         Path blob = blobs.resolve(Integer.toHexString(file.hashCode()) + "-" + content.length);
         Files.write(blob, content);

@@ -1,11 +1,8 @@
 package com.cryptomaltese.gateway.channel;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
+import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.GenerationSettings;
@@ -28,19 +25,7 @@ final class StoriesModel {
     }
 
     static void linkInto(Path dataDir) {
-        Path folder = dataDir.resolve("models").resolve("models--karpathy--stories260K");
-        try {
-            Path snapshot = Files.createDirectories(folder.resolve("snapshots/0123abcd"));
-            Files.createDirectories(folder.resolve("refs"));
-            Files.writeString(folder.resolve("refs/main"), "0123abcd");
-            try (Stream<Path> files = Files.list(SOURCE)) {
-                for (Path file : files.toList()) {
-                    Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestData.linkHubModel(dataDir, SOURCE, "karpathy", "stories260K");
     }
 
     static void loadGreedy(ModelService models, ParameterService parameters) {

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
@@ -69,16 +67,8 @@ class ConversationMemoryTest {
     TestApi api;
 
     @BeforeAll
-    static void modelOnDisk() throws IOException {
-        Path folder = DATA_DIR.resolve("models/models--fixtures--chatml");
-        Path snapshot = Files.createDirectories(folder.resolve("snapshots/c1"));
-        Files.createDirectories(folder.resolve("refs"));
-        Files.writeString(folder.resolve("refs/main"), "c1");
-        try (Stream<Path> files = Files.list(FIXTURE)) {
-            for (Path file : files.toList()) {
-                Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
-            }
-        }
+    static void modelOnDisk() {
+        TestData.linkHubModel(DATA_DIR, FIXTURE, "fixtures", "chatml");
     }
 
     @BeforeEach

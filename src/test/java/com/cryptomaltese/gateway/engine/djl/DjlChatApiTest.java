@@ -3,7 +3,6 @@ package com.cryptomaltese.gateway.engine.djl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +10,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
@@ -50,21 +48,9 @@ class DjlChatApiTest {
 
     /** Snapshot files are symlinks to the model's files, as the Hub cache links them to blobs. */
     @BeforeAll
-    static void modelsInHubCacheLayout() throws IOException {
-        linkAsHubModel(STORIES, "models--karpathy--stories260K");
-        linkAsHubModel(FIXTURE_LLAMA, "models--fixtures--llama");
-    }
-
-    static void linkAsHubModel(Path source, String cacheFolder) throws IOException {
-        Path folder = DATA_DIR.resolve("models").resolve(cacheFolder);
-        Path snapshot = Files.createDirectories(folder.resolve("snapshots/0123abcd"));
-        Files.createDirectories(folder.resolve("refs"));
-        Files.writeString(folder.resolve("refs/main"), "0123abcd");
-        try (Stream<Path> files = Files.list(source)) {
-            for (Path file : files.toList()) {
-                Files.createSymbolicLink(snapshot.resolve(file.getFileName()), file);
-            }
-        }
+    static void modelsInHubCacheLayout() {
+        TestData.linkHubModel(DATA_DIR, STORIES, "karpathy", "stories260K");
+        TestData.linkHubModel(DATA_DIR, FIXTURE_LLAMA, "fixtures", "llama");
     }
 
     /**
