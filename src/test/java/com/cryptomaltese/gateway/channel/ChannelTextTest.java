@@ -15,6 +15,16 @@ import org.junit.jupiter.api.Test;
 class ChannelTextTest {
 
     @Test
+    void aTenThousandCharacterAnswerBecomesOrderedPartsWithinTelegramsLimit() {
+        String paragraph = "The little dog ran across the green field to find the old farmer by the river. ".repeat(25);
+        String answer = (paragraph.strip() + "\n\n").repeat(6).strip();
+        assertThat(answer.length()).isGreaterThan(10_000);
+        List<String> parts = ReplySplitter.split(answer, 4096);
+        assertThat(parts).hasSizeGreaterThanOrEqualTo(3).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(4096));
+        assertThat(String.join("\n\n", parts)).isEqualTo(answer);
+    }
+
+    @Test
     void splitsOnParagraphsThenSentencesThenWordsKeepingOrderAndLimit() {
         String paragraph = "First sentence here. Second one follows! A third? ".repeat(30).strip();
         String text = paragraph + "\n\n" + paragraph + "\n\n" + "x".repeat(50);

@@ -2,21 +2,19 @@ package com.cryptomaltese.gateway.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.mockito.ArgumentMatchers.argThat;
-import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.verify;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.chat.ChatProcessor;
-import com.cryptomaltese.gateway.chat.ChatResponse;
+import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.Conversations;
 import com.cryptomaltese.gateway.model.ModelService;
+import com.cryptomaltese.gateway.params.GenerationSettings;
 import com.cryptomaltese.gateway.params.ParameterService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.telegram.TelegramEndpoint;
@@ -45,7 +43,10 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
         "gateway.telegram.allowed-users=1001,1002,1003,1004,1005,1006,1007,1008",
         "gateway.telegram.rate-limit=4",
         "gateway.telegram.poll-timeout-seconds=1",
-        "gateway.telegram.typing-interval=1s"})
+        "gateway.telegram.typing-interval=1s",
+        // Small parts, so a real reply of the model spans several of them (ReplySplitter's unit
+        // test covers 10 000 characters at Telegram's 4096).
+        "gateway.telegram.max-message-chars=" + TelegramChannelTest.PART_LIMIT})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 @ExtendWith(OutputCaptureExtension.class)
 class TelegramChannelTest {
@@ -54,6 +55,7 @@ class TelegramChannelTest {
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
     static final FakeBotApi BOT_API = start();
     static final Duration WAIT = Duration.ofSeconds(60);
+    static final int PART_LIMIT = 200;
 
     @Autowired
     CamelContext camel;
@@ -61,7 +63,7 @@ class TelegramChannelTest {
     ModelService models;
     @Autowired
     ParameterService parameters;
-    @MockitoSpyBean
+    @Autowired
     ChatProcessor chatProcessor;
     @MockitoSpyBean
     Conversations conversations;
@@ -114,19 +116,28 @@ class TelegramChannelTest {
     }
 
     @Test
-    void aLongAnswerArrivesInOrderedPartsWithinTelegramsLimit() {
-        String paragraph = "The little dog ran across the green field to find the old farmer by the river. ".repeat(25);
-        String answer = (paragraph.strip() + "\n\n").repeat(6).strip();
-        assertThat(answer.length()).isGreaterThan(10_000);
-        doReturn(new ChatResponse(answer, StoriesModel.ID.toString(), null, "length", null, 0.1, Instant.now()))
-                .when(chatProcessor).chat(argThat(r -> r != null && "Tell me a long story".equals(r.message())));
+    void aLongAnswerArrivesInOrderedPartsWithinTheLimit() {
+        // A longer greedy generation of the real model for this test only; the reply it must
+        // equal is the same model's answer to the same message through the chat processor.
+        parameters.update(StoriesModel.ID, new GenerationSettings(null, null, null, 300, 1.0, false, null, null, null,
+                null), "test");
+        try {
+            String answer = chatProcessor.chat(ChatRequest.of(StoriesModel.PROMPT, null)).response();
+            assertThat(answer.length()).isGreaterThan(3 * PART_LIMIT);
 
-        long messageId = BOT_API.privateMessage(1002, "Tell me a long story");
+            long messageId = BOT_API.privateMessage(1002, StoriesModel.PROMPT);
 
-        await().atMost(WAIT).until(() -> String.join(" ", BOT_API.repliesTo(messageId)).length() >= answer.length() - 10);
-        List<String> parts = BOT_API.repliesTo(messageId);
-        assertThat(parts).hasSizeGreaterThanOrEqualTo(3).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(4096));
-        assertThat(String.join("\n\n", parts)).isEqualTo(answer);
+            await().atMost(WAIT).until(() -> String.join(" ", BOT_API.repliesTo(messageId)).length()
+                    >= answer.strip().length() - 10);
+            List<String> parts = BOT_API.repliesTo(messageId);
+            assertThat(parts).hasSizeGreaterThanOrEqualTo(4)
+                    .allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(PART_LIMIT));
+            // Parts break at whitespace, which the splitter drops at the seams.
+            assertThat(String.join(" ", parts).replaceAll("\\s+", " "))
+                    .isEqualTo(answer.strip().replaceAll("\\s+", " "));
+        } finally {
+            StoriesModel.loadGreedy(models, parameters);
+        }
     }
 
     @Test
