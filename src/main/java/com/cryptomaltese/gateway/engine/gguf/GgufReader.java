@@ -32,6 +32,11 @@ public final class GgufReader {
     public static final long MAX_HEADER_BYTES = 64L << 20;
     /** Arrays of arrays of ... deeper than this are refused. */
     public static final int MAX_ARRAY_DEPTH = 4;
+    /**
+     * Array elements in the whole header, bounding the memory of boxed values; the largest real
+     * vocabularies (~262k tokens with scores and types, plus merges) need about 1.5 million.
+     */
+    public static final long MAX_ARRAY_ELEMENTS = 1L << 23;
     public static final int MAX_DIMS = 4;
     public static final int DEFAULT_ALIGNMENT = 32;
 
@@ -51,6 +56,7 @@ public final class GgufReader {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private String where = "header";
+    private long arrayElements;
 
     private GgufReader(Path file, FileChannel channel) throws IOException {
         this.file = file;
@@ -242,6 +248,15 @@ public final class GgufReader {
             throw fail("array count " + Long.toUnsignedString(count) + " of " + min + "-byte elements exceeds the "
                     + left + " bytes left");
         }
+        if (count > MAX_ARRAY_ELEMENTS - arrayElements) {
+            throw fail("array count " + count + " exceeds the limit of " + MAX_ARRAY_ELEMENTS
+                    + " array elements in a header (" + arrayElements + " read so far)");
+        }
+        if (count * min > MAX_HEADER_BYTES - position()) {
+            throw fail("array count " + count + " of " + min + "-byte elements exceeds the header limit of "
+                    + MAX_HEADER_BYTES + " bytes");
+        }
+        arrayElements += count;
         List<Object> list = new ArrayList<>((int) Math.min(count, 1 << 16));
         String outer = where;
         for (long i = 0; i < count; i++) {

@@ -128,6 +128,10 @@ class GgufMalformedTest {
                 .contains("metadata 'tokenizer.ggml.tokens' (#0): array count 18446744073709551615 of 8-byte elements exceeds the 16 bytes left");
         assertThat(refused(header(3, 0, 1).str("k").u32(ARRAY).u32(UINT32).u64(5).u32(1).u32(2)))
                 .contains("array count 5 of 4-byte elements exceeds the 8 bytes left");
+        // bounded element total across the header, even when the file is large enough
+        int tooMany = (int) GgufReader.MAX_ARRAY_ELEMENTS + 1;
+        assertThat(refused(header(3, 0, 1).str("big").u32(ARRAY).u32(UINT8).u64(tooMany).zeros(tooMany)))
+                .contains("metadata 'big' (#0): array count 8388609 exceeds the limit of 8388608 array elements");
         GgufBuilder deep = header(3, 0, 1).str("deep").u32(ARRAY);
         for (int i = 0; i < 6; i++) {
             deep.u32(ARRAY).u64(1);
