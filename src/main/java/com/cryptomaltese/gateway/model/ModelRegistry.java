@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.GatewayProperties;
+import com.cryptomaltese.gateway.engine.gguf.GgufException;
+import com.cryptomaltese.gateway.engine.gguf.GgufReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
@@ -85,7 +87,7 @@ public class ModelRegistry {
             }
             List<String> names = files.stream().map(f -> snapshot.relativize(f).toString()).toList();
             return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), ModelFormat.detect(names), size,
-                    describe(snapshot)));
+                    describe(snapshot, files)));
         } catch (IOException | UncheckedIOException e) {
             log.warn("Skipping unreadable model folder {}: {}", folder.getFileName(), e.getMessage());
             return Optional.empty();
@@ -116,11 +118,14 @@ public class ModelRegistry {
         }
     }
 
-    /** A one-line description from {@code config.json}: model type and architecture. */
-    private static String describe(Path snapshot) {
+    /**
+     * A one-line description from {@code config.json}: model type and architecture; without one, from
+     * the header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)".
+     */
+    private static String describe(Path snapshot, List<Path> files) {
         Path config = snapshot.resolve("config.json");
         if (!Files.isRegularFile(config)) {
-            return null;
+            return describeGguf(snapshot, files);
         }
         try {
             JsonNode json = CONFIG_READER.readTree(config.toFile());
@@ -138,5 +143,20 @@ public class ModelRegistry {
         } catch (IOException e) {
             return "config.json unreadable: " + e.getMessage();
         }
+    }
+
+    /** Malformed GGUF files are skipped with a warning (they will never reach native code). */
+    private static String describeGguf(Path snapshot, List<Path> files) {
+        List<Path> ggufs = files.stream().filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();
+        for (Path file : ggufs) {
+            try {
+                return GgufReader.read(file).describe();
+            } catch (GgufException e) {
+                log.warn("Skipping malformed GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
+            } catch (IOException e) {
+                log.warn("Skipping unreadable GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
+            }
+        }
+        return null;
     }
 }

@@ -32,6 +32,38 @@ class ModelsApiTest extends ApiTestBase {
         // Not models at all.
         Files.createDirectories(models.resolve("datasets--list-org--data/snapshots/x"));
         Files.writeString(models.resolve("version.txt"), "1");
+        // GGUF-only folders (no config.json): described from the GGUF header; malformed files skipped.
+        Path storiesGguf = Path.of("../shared/models/stories260K/gguf/stories260K.gguf").toAbsolutePath().normalize();
+        TestData.linkHubModel(models.getParent(), storiesGguf.getParent(), "list-org", "stories-gguf");
+        Path mixed = ggufOnly(models, "mixed-gguf");
+        Files.write(mixed.resolve("a-broken.gguf"), "GGUX-not-a-gguf-header-at-all".getBytes());
+        Files.createSymbolicLink(mixed.resolve("b-stories.gguf"), storiesGguf);
+        Files.write(ggufOnly(models, "bad-gguf").resolve("model.gguf"),
+                new byte[] {'G', 'G', 'U', 'F', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+    }
+
+    /** An empty snapshot folder of a model {@code list-org/name}, for GGUF files only. */
+    private static Path ggufOnly(Path models, String name) throws IOException {
+        Path folder = models.resolve("models--list-org--" + name);
+        Files.createDirectories(folder.resolve("refs"));
+        Files.writeString(folder.resolve("refs/main"), "c0ffee");
+        return Files.createDirectories(folder.resolve("snapshots/c0ffee"));
+    }
+
+    @Test
+    void ggufOnlyModelsAreDescribedFromTheirHeader() {
+        JsonNode body = api.get("/api/v1/models", TestApi.USER_KEY).json();
+        // stories260K.gguf: llama, GGUF v3, all F32, llama.context_length 512 (values of the gguf Python package)
+        assertThat(model(body, "list-org/stories-gguf").get("description").asText())
+                .isEqualTo("llama (GGUF v3, F32, context 512)");
+        assertThat(model(body, "list-org/stories-gguf").get("format").asText()).isEqualTo("gguf");
+        // the malformed file sorts first and is skipped; the valid one describes the model
+        assertThat(model(body, "list-org/mixed-gguf").get("description").asText())
+                .isEqualTo("llama (GGUF v3, F32, context 512)");
+        // only a malformed (version 1) file: still listed, but nothing from its header
+        JsonNode bad = model(body, "list-org/bad-gguf");
+        assertThat(bad.get("format").asText()).isEqualTo("gguf");
+        assertThat(bad.hasNonNull("description")).isFalse();
     }
 
     @Test
