@@ -1,5 +1,7 @@
 package com.cryptomaltese.gateway.engine.arch;
 
+import java.io.IOException;
+
 import ai.djl.ndarray.NDManager;
 
 /**
@@ -20,6 +22,22 @@ public abstract class TransformerDecoder implements DecoderModel {
         this.vocabSize = vocabSize;
         this.maxPositions = maxPositions;
         this.weightBytes = weightBytes;
+    }
+
+    /** Builds a model whose weights live in their own manager, closed again if the build fails. */
+    @FunctionalInterface
+    protected interface Build<M> {
+        M build(NDManager manager) throws IOException;
+    }
+
+    protected static <M extends DecoderModel> M inOwnManager(NDManager parent, Build<M> build) throws IOException {
+        NDManager manager = parent.newSubManager();
+        try {
+            return build.build(manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
     }
 
     /** The token ids as the int64 indices the embedding lookup takes, after checking they fit. */

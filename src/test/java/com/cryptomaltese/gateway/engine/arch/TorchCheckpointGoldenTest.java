@@ -16,7 +16,6 @@ import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.decode.TokenSelector;
 import com.cryptomaltese.gateway.engine.weights.TorchCheckpointModel;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,20 +43,8 @@ class TorchCheckpointGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama", "gpt2", "llama-sharded"})
     void logitsMatch(String name) throws IOException {
-        JsonNode golden = golden(name);
-        JsonNode expected = golden.at("/logits_last/values");
-        int[] prompt = ints(golden.at("/prompts/plain/ids"));
-        try (TorchCheckpointModel weights = TorchCheckpointModel.open(TORCH.resolve(name));
-             DecoderModel model = Architectures.load(TORCH.resolve(name), weights, manager);
-             NDManager sequence = manager.newSubManager();
-             KvCache cache = model.newCache(sequence)) {
-            float[] logits = model.forward(prompt, cache, sequence).toFloatArray();
-            assertThat(logits).hasSize(expected.size());
-            double tolerance = 1e-4 * golden.at("/logits_last/max_abs").asDouble();
-            for (int i = 0; i < logits.length; i++) {
-                assertThat((double) logits[i]).as("%s logit %d", name, i)
-                        .isCloseTo(expected.get(i).asDouble(), Offset.offset(tolerance));
-            }
+        try (TorchCheckpointModel weights = TorchCheckpointModel.open(TORCH.resolve(name))) {
+            TransformersGoldenTest.assertLastLogitsMatch(name, TORCH.resolve(name), weights, golden(name), manager);
         }
     }
 

@@ -28,13 +28,8 @@ public final class Gpt2Model extends TransformerDecoder {
     }
 
     public static Gpt2Model load(Gpt2Config config, WeightLoader loader, NDManager parent) throws IOException {
-        NDManager manager = parent.newSubManager();
-        try {
-            return new Gpt2Model(config, Gpt2Weights.load(config, loader, manager), manager);
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return inOwnManager(parent,
+                manager -> new Gpt2Model(config, Gpt2Weights.load(config, loader, manager), manager));
     }
 
     @Override

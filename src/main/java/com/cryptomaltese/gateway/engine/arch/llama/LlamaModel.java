@@ -30,13 +30,8 @@ public final class LlamaModel extends TransformerDecoder {
     }
 
     public static LlamaModel load(LlamaConfig config, WeightLoader loader, NDManager parent) throws IOException {
-        NDManager manager = parent.newSubManager();
-        try {
-            return new LlamaModel(config, LlamaWeights.load(config, loader, manager), manager);
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return inOwnManager(parent,
+                manager -> new LlamaModel(config, LlamaWeights.load(config, loader, manager), manager));
     }
 
     @Override
