@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.chat.ChatRequest;
@@ -18,7 +19,6 @@ import com.cryptomaltese.gateway.model.ModelService;
 import jakarta.annotation.PreDestroy;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.component.telegram.model.IncomingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -26,9 +26,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * What routes/telegram.yaml does with an update, step by step: {@link #classify} decides (ignore,
- * a fixed reply, reset, or chat), {@link #chatRequest} and {@link #answer} convert to and from the
- * chat route, {@link #failure} turns a failure into a friendly line, {@link #send} delivers the
- * reply in parts, and {@link #startTyping}/{@link #stopTyping} keep "typing…" visible meanwhile.
+ * a fixed reply, reset, chat, or resend a reply still owed), {@link #chatRequest} and
+ * {@link #answer} convert to and from the chat route, {@link #failure} turns a failure into a
+ * friendly line, {@link #send} delivers the reply in parts, and {@link #startTyping}/{@link
+ * #stopTyping} keep "typing…" visible meanwhile.
  */
 @Component("telegramBot")
 public class TelegramBot {
@@ -68,11 +69,22 @@ public class TelegramBot {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * The reply whose delivery failed, kept until Telegram hands its update over again: resending
+     * the rest of it, rather than classifying and generating anew, answers once, adds one turn to
+     * the conversation and counts once against the rate limit. One consumer handles updates in
+     * order and stops at the first undelivered one, so one slot is enough.
+     */
+    private final AtomicReference<PendingReply> pending = new AtomicReference<>();
     private volatile String botUsername;
 
+    /** The parts of one reply, of which the first {@code delivered} reached Telegram. */
+    private record PendingReply(long updateId, List<String> parts, int delivered) {
+    }
+
     @Autowired
-    TelegramBot(TelegramSettings settings, ModelService models) {
-        this(settings, new TelegramBotApi(settings, d -> Thread.sleep(d.toMillis())), models, Clock.systemUTC());
+    TelegramBot(TelegramSettings settings, TelegramBotApi api, ModelService models) {
+        this(settings, api, models, Clock.systemUTC());
     }
 
     TelegramBot(TelegramSettings settings, TelegramBotApi api, ModelService models, Clock clock) {
@@ -86,13 +98,25 @@ public class TelegramBot {
     }
 
     /**
-     * Decides what to do with a message; sets the {@code telegramAction} header to {@code ignore},
-     * {@code reply} (the body is the text to send), {@code reset} or {@code chat}.
+     * Decides what to do with an update; sets the {@code telegramAction} header to {@code ignore},
+     * {@code reply} (the body is the text to send), {@code reset}, {@code chat} or {@code resend}
+     * (the update comes again after its reply could not be delivered: {@link #send} finishes it).
      */
-    public Object classify(IncomingMessage message, Exchange exchange) {
-        TelegramTurn turn = TelegramUpdates.read(message, this::botUsername);
+    public Object classify(TelegramUpdate update, Exchange exchange) {
+        TelegramTurn turn = TelegramUpdates.read(update, this::botUsername);
         exchange.setProperty(TURN, turn);
         exchange.getMessage().setHeader(USER, turn.userId());
+        PendingReply owed = pending.get();
+        if (owed != null && owed.updateId() == update.updateId()) {
+            log.info("Telegram update {}: sending the rest of its reply ({} of {} parts delivered)",
+                    update.updateId(), owed.delivered(), owed.parts().size());
+            return action(exchange, "resend", null);
+        }
+        if (owed != null) {
+            // Telegram moved on without it (an update is kept 24 hours): the reply is no longer owed.
+            log.warn("Telegram update {} was not delivered again; its reply is dropped", owed.updateId());
+            pending.compareAndSet(owed, null);
+        }
         if (turn.action() == TelegramTurn.Action.IGNORE) {
             return action(exchange, "ignore", null);
         }
@@ -165,13 +189,27 @@ public class TelegramBot {
         return BROKEN;
     }
 
-    /** Sends the body as replies to the user's message, split on natural boundaries, in order. */
+    /**
+     * Sends the body as replies to the user's message, split on natural boundaries, in order; or,
+     * for {@code resend}, the parts of the pending reply not delivered yet. When Telegram cannot
+     * take a part for a while (429, 5xx or no answer, after the API client's retries) the rest is
+     * kept and the failure goes on to the route, so the update is not confirmed and comes again.
+     */
     public void send(String text, @ExchangeProperty(TURN) TelegramTurn turn) {
-        List<String> parts = ReplySplitter.split(text, settings.maxMessageChars());
-        for (String part : parts) {
-            api.sendMessage(turn.chatId(), part, turn.messageId());
+        PendingReply owed = pending.getAndSet(null);
+        PendingReply reply = owed != null && owed.updateId() == turn.updateId() ? owed
+                : new PendingReply(turn.updateId(), ReplySplitter.split(text, settings.maxMessageChars()), 0);
+        for (int i = reply.delivered(); i < reply.parts().size(); i++) {
+            try {
+                api.sendMessage(turn.chatId(), reply.parts().get(i), turn.messageId());
+            } catch (TelegramApiException e) {
+                if (e.transientFailure()) {
+                    pending.set(new PendingReply(reply.updateId(), reply.parts(), i));
+                }
+                throw e;
+            }
         }
-        log.debug("Telegram reply to chat {} in {} part(s)", turn.chatId(), parts.size());
+        log.debug("Telegram reply to chat {} in {} part(s)", turn.chatId(), reply.parts().size());
     }
 
     /** Shows "typing…" now and every typing-interval until {@link #stopTyping}. */
@@ -194,7 +232,10 @@ public class TelegramBot {
         }
     }
 
-    /** The bot's @username for group mentions: configured, or asked once from getMe. */
+    /**
+     * The bot's @username for group mentions and replies: configured, or asked once from getMe.
+     * While Telegram cannot answer, the failure goes on, so the group message waits for a later poll.
+     */
     String botUsername() {
         String name = botUsername;
         if (name == null) {
@@ -202,6 +243,9 @@ public class TelegramBot {
                 name = api.getMe().path("username").asText(null);
                 botUsername = name;
             } catch (TelegramApiException e) {
+                if (e.transientFailure()) {
+                    throw e;
+                }
                 log.warn("cannot learn the bot's username: {}", e.getMessage());
             }
         }

@@ -7,22 +7,31 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
 
 /**
- * The Bot API calls the Telegram route makes besides getUpdates: sendMessage, sendChatAction and
- * getMe. camel-telegram 4.17 has no sendChatAction, and its producer puts the request URL (with
- * the token) into exception messages; this client never does, and honours 429's retry_after.
+ * The Bot API calls of the Telegram channel: getUpdates, sendMessage, sendChatAction and getMe,
+ * against {@code gateway.telegram.api-url}. Failures are described by method, status and
+ * Telegram's description, never by URL (the URL holds the token); 429's retry_after is honoured.
  */
+@Component
 final class TelegramBotApi {
 
     private static final Logger log = LoggerFactory.getLogger(TelegramBotApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** How much longer than the long-polling timeout a getUpdates answer may take to arrive. */
+    private static final Duration POLL_GRACE = Duration.ofSeconds(15);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
 
     interface Sleeper {
@@ -33,10 +42,49 @@ final class TelegramBotApi {
     private final HttpClient http;
     private final Sleeper sleeper;
 
+    @Autowired
+    TelegramBotApi(TelegramSettings settings) {
+        this(settings, d -> Thread.sleep(d.toMillis()));
+    }
+
     TelegramBotApi(TelegramSettings settings, Sleeper sleeper) {
         this.settings = settings;
         this.sleeper = sleeper;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * One long poll: the updates after {@code offset} (all unconfirmed ones when null), waiting up
+     * to the poll timeout for the first. Asking with an offset confirms every update before it, so
+     * the caller passes one past the last update it has handled. Only new messages are asked for.
+     */
+    List<TelegramUpdate> getUpdates(Long offset) {
+        ObjectNode params = JSON.createObjectNode().put("timeout", settings.pollTimeoutSeconds());
+        if (offset != null) {
+            params.put("offset", offset);
+        }
+        params.putArray("allowed_updates").add("message");
+        Duration timeout = Duration.ofSeconds(settings.pollTimeoutSeconds()).plus(POLL_GRACE);
+        JsonNode result = call("getUpdates", params, timeout);
+        if (!result.isArray()) {
+            throw new TelegramApiException("getUpdates", 200, "the result is not a list", null);
+        }
+        List<TelegramUpdate> updates = new ArrayList<>();
+        for (JsonNode entry : result) {
+            updates.add(update(entry));
+        }
+        return updates;
+    }
+
+    /** One entry; a message that does not read as one is kept as a bare update id, so it is skipped, not retried. */
+    static TelegramUpdate update(JsonNode entry) {
+        try {
+            return JSON.treeToValue(entry, TelegramUpdate.class);
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("Telegram update {} not readable, skipped: {}", entry.path("update_id").asLong(),
+                    e.getClass().getSimpleName());
+            return new TelegramUpdate(entry.path("update_id").asLong(), null);
+        }
     }
 
     /** Sends one message, as a reply to {@code replyTo} when given; retries what Telegram asks to retry. */
@@ -82,9 +130,13 @@ final class TelegramBotApi {
     }
 
     JsonNode call(String method, ObjectNode params) {
+        return call(method, params, Duration.ofSeconds(30));
+    }
+
+    private JsonNode call(String method, ObjectNode params, Duration timeout) {
         HttpRequest request = HttpRequest.newBuilder()
                 .uri(URI.create(settings.apiUrlWithoutSlash() + "/bot" + settings.token() + "/" + method))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(params.toString(), StandardCharsets.UTF_8))
                 .build();

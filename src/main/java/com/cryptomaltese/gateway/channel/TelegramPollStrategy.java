@@ -2,22 +2,21 @@ package com.cryptomaltese.gateway.channel;
 
 import java.time.Duration;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
-import org.apache.camel.component.telegram.TelegramException;
 import org.apache.camel.spi.PollingConsumerPollStrategy;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * How the Telegram consumer (camel-telegram's getUpdates loop) lives through failures: a 429 waits
- * Telegram's {@code retry_after}, other failures back off (1 s doubling to 60 s), and then the poll
- * is retried with the same offset, so no update is skipped. camel-telegram's exception messages
- * contain the request URL with the bot token, so they are logged here as status and description
- * only, and never reach Camel's default poll-error logging.
+ * How the Telegram consumer ({@link TelegramUpdatesConsumer}) lives through failures of getUpdates
+ * or of an update's reply: a 429 waits Telegram's {@code retry_after}, other failures back off
+ * (1 s doubling to 60 s), and then the poll is retried from the offset of the first update not
+ * handled, so no update is skipped. Failures are logged as Bot API method, status and description
+ * (never a URL, which would hold the token), not by Camel's default poll-error logging.
  */
 @Component("telegramPollStrategy")
 class TelegramPollStrategy implements PollingConsumerPollStrategy {
@@ -49,8 +48,12 @@ class TelegramPollStrategy implements PollingConsumerPollStrategy {
 
     @Override
     public boolean rollback(Consumer consumer, Endpoint endpoint, int retryCounter, Exception cause) {
+        if (consumer instanceof ServiceSupport service && !service.isRunAllowed()) {
+            log.info("Telegram poll failed while stopping: {}", describe(cause));
+            return false;
+        }
         Duration wait = waitAfter(cause, retryCounter);
-        log.warn("Telegram getUpdates failed: {}; polling again in {} ms", describe(cause), wait.toMillis());
+        log.warn("Telegram poll failed: {}; polling again in {} ms", describe(cause), wait.toMillis());
         try {
             sleeper.sleep(wait);
         } catch (InterruptedException e) {
@@ -61,23 +64,19 @@ class TelegramPollStrategy implements PollingConsumerPollStrategy {
     }
 
     Duration waitAfter(Exception cause, int retryCounter) {
-        if (cause instanceof TelegramException t && t.getHttpResponseCode() == 429) {
-            JsonNode retryAfter = TelegramBotApi.parse(t.getHttpResponseStatus()).path("parameters").path("retry_after");
-            if (retryAfter.canConvertToLong()) {
-                Duration asked = Duration.ofSeconds(retryAfter.asLong());
-                return asked.compareTo(settings.maxRetryAfter()) <= 0 ? asked : settings.maxRetryAfter();
-            }
+        if (cause instanceof TelegramApiException t && t.retryAfter() != null) {
+            Duration asked = t.retryAfter();
+            return asked.compareTo(settings.maxRetryAfter()) <= 0 ? asked : settings.maxRetryAfter();
         }
         long seconds = 1L << Math.min(Math.max(retryCounter, 0), 6);
         Duration backoff = Duration.ofSeconds(seconds);
         return backoff.compareTo(MAX_BACKOFF) <= 0 ? backoff : MAX_BACKOFF;
     }
 
-    /** Status and Telegram's description, or the exception type: never the message (it holds the URL). */
+    /** A Bot API failure's own message (method, status, description), else the exception type only. */
     static String describe(Exception cause) {
-        if (cause instanceof TelegramException t && t.getHttpResponseCode() > 0) {
-            JsonNode body = TelegramBotApi.parse(t.getHttpResponseStatus());
-            return t.getHttpResponseCode() + " " + body.path("description").asText("");
+        if (cause instanceof TelegramApiException t) {
+            return t.getMessage();
         }
         Throwable root = cause;
         while (root.getCause() != null && root.getCause() != root) {

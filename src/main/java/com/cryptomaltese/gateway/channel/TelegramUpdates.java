@@ -3,33 +3,33 @@ package com.cryptomaltese.gateway.channel;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
-
-import org.apache.camel.component.telegram.model.IncomingMessage;
-import org.apache.camel.component.telegram.model.IncomingMessageEntity;
+import java.util.regex.Pattern;
 
 /**
- * Reads an incoming Telegram message: is it addressed to the bot, and is it text, a command or
- * something else. Private chats address the bot with every message; groups only by an @mention or
- * a command suffixed with the bot's name (camel-telegram's message model carries no
- * reply_to_message, so a reply to the bot without mention is not recognised).
+ * Reads an incoming Telegram update: is it addressed to the bot, and is it text, a command or
+ * something else. Private chats address the bot with every message; groups by an @mention, a
+ * command suffixed with the bot's name, or a reply to one of the bot's messages.
  */
 final class TelegramUpdates {
 
     private TelegramUpdates() {
     }
 
-    static TelegramTurn read(IncomingMessage message, Supplier<String> botUsername) {
-        if (message == null || message.getChat() == null || message.getFrom() == null || message.getFrom().isBot()) {
-            return new TelegramTurn(TelegramTurn.Action.IGNORE, null, null, null, null, null);
+    /** @param botUsername the bot's username without "@"; asked only for group messages */
+    static TelegramTurn read(TelegramUpdate update, Supplier<String> botUsername) {
+        TelegramUpdate.Message message = update.message();
+        if (message == null || message.chat() == null || message.from() == null || message.from().bot()) {
+            return new TelegramTurn(update.updateId(), TelegramTurn.Action.IGNORE, null, null, null, null, null);
         }
-        String chatId = message.getChat().getId();
-        String userId = String.valueOf(message.getFrom().getId());
-        boolean privateChat = "private".equals(message.getChat().getType());
-        String text = message.getText();
+        String chatId = String.valueOf(message.chat().id());
+        String userId = String.valueOf(message.from().id());
+        boolean privateChat = "private".equals(message.chat().type());
+        boolean addressed = privateChat || repliesToBot(message, botUsername);
+        String text = message.text();
         if (text == null) {
-            boolean addressed = privateChat || mentions(message.getCaption(), message.getCaptionEntities(), botUsername);
-            return new TelegramTurn(addressed ? TelegramTurn.Action.NON_TEXT : TelegramTurn.Action.IGNORE,
-                    chatId, message.getMessageId(), userId, null, null);
+            addressed = addressed || mentions(message.caption(), message.captionEntities(), botUsername);
+            return turn(update, addressed ? TelegramTurn.Action.NON_TEXT : TelegramTurn.Action.IGNORE, userId, null,
+                    null);
         }
         String trimmed = text.strip();
         if (trimmed.startsWith("/")) {
@@ -39,40 +39,50 @@ final class TelegramUpdates {
             if (at >= 0) {
                 command = word.substring(0, at);
                 if (!word.substring(at + 1).equalsIgnoreCase(botUsername.get())) {
-                    return ignore(chatId, message, userId);
+                    return turn(update, TelegramTurn.Action.IGNORE, userId, null, null);
                 }
-            } else if (!privateChat && !mentions(text, message.getEntities(), botUsername)) {
+            } else if (!addressed && !mentions(text, message.entities(), botUsername)) {
                 // "/help" in a group may be meant for any bot there; only "/help@ourbot" is ours.
-                return ignore(chatId, message, userId);
+                return turn(update, TelegramTurn.Action.IGNORE, userId, null, null);
             }
             String rest = trimmed.length() > word.length() + 1 ? trimmed.substring(word.length() + 1).strip() : "";
-            return new TelegramTurn(TelegramTurn.Action.COMMAND, chatId, message.getMessageId(), userId,
-                    command.toLowerCase(Locale.ROOT), rest);
+            return turn(update, TelegramTurn.Action.COMMAND, userId, command.toLowerCase(Locale.ROOT), rest);
         }
-        if (!privateChat) {
-            if (!mentions(text, message.getEntities(), botUsername)) {
-                return ignore(chatId, message, userId);
-            }
+        if (!privateChat && mentions(text, message.entities(), botUsername)) {
+            addressed = true;
             trimmed = withoutMention(trimmed, botUsername.get());
         }
-        if (trimmed.isEmpty()) {
-            return ignore(chatId, message, userId);
+        if (!addressed || trimmed.isEmpty()) {
+            return turn(update, TelegramTurn.Action.IGNORE, userId, null, null);
         }
-        return new TelegramTurn(TelegramTurn.Action.CHAT, chatId, message.getMessageId(), userId, null, trimmed);
+        return turn(update, TelegramTurn.Action.CHAT, userId, null, trimmed);
     }
 
-    private static TelegramTurn ignore(String chatId, IncomingMessage message, String userId) {
-        return new TelegramTurn(TelegramTurn.Action.IGNORE, chatId, message.getMessageId(), userId, null, null);
+    private static TelegramTurn turn(TelegramUpdate update, TelegramTurn.Action action, String userId, String command,
+                                     String text) {
+        TelegramUpdate.Message message = update.message();
+        return new TelegramTurn(update.updateId(), action, String.valueOf(message.chat().id()), message.messageId(),
+                userId, command, text);
     }
 
-    static boolean mentions(String text, List<IncomingMessageEntity> entities, Supplier<String> botUsername) {
+    /** A reply to one of the bot's own messages (Telegram tells who wrote the message replied to). */
+    static boolean repliesToBot(TelegramUpdate.Message message, Supplier<String> botUsername) {
+        TelegramUpdate.Message original = message.replyTo();
+        if (original == null || original.from() == null || !original.from().bot() || original.from().username() == null) {
+            return false;
+        }
+        return original.from().username().equalsIgnoreCase(botUsername.get());
+    }
+
+    static boolean mentions(String text, List<TelegramUpdate.Entity> entities, Supplier<String> botUsername) {
         if (text == null || entities == null) {
             return false;
         }
-        for (IncomingMessageEntity entity : entities) {
-            if ("mention".equals(entity.getType()) && entity.getOffset() != null && entity.getLength() != null
-                    && entity.getOffset() + entity.getLength() <= text.length()) {
-                String mention = text.substring(entity.getOffset(), entity.getOffset() + entity.getLength());
+        for (TelegramUpdate.Entity entity : entities) {
+            if (entity != null && "mention".equals(entity.type()) && entity.offset() != null && entity.length() != null
+                    && entity.offset() >= 0 && entity.length() >= 0
+                    && entity.offset() + entity.length() <= text.length()) {
+                String mention = text.substring(entity.offset(), entity.offset() + entity.length());
                 String name = botUsername.get();
                 if (name != null && mention.equalsIgnoreCase("@" + name)) {
                     return true;
@@ -86,7 +96,7 @@ final class TelegramUpdates {
         if (botUsername == null) {
             return text;
         }
-        return text.replaceAll("(?i)@" + java.util.regex.Pattern.quote(botUsername) + "\\b", " ")
+        return text.replaceAll("(?i)@" + Pattern.quote(botUsername) + "\\b", " ")
                 .replaceAll("\\s{2,}", " ").strip();
     }
 }

@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,8 +23,9 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A Telegram Bot API server on loopback speaking the real JSON: getUpdates with offsets (and a
- * short long-poll), sendMessage, sendChatAction, getMe, and 429 answers with
- * {@code parameters.retry_after} on demand. Every call is recorded in arrival order.
+ * short long-poll), sendMessage, sendChatAction, getMe, and on demand 429 answers with
+ * {@code parameters.retry_after} or 5xx answers. Every call is recorded in arrival order, and
+ * every getUpdates with its offset and the update ids it delivered.
  */
 final class FakeBotApi implements AutoCloseable {
 
@@ -30,14 +33,23 @@ final class FakeBotApi implements AutoCloseable {
     static final String BOT_USERNAME = "maltese_bot";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One Bot API call as received. */
-    record Call(String method, JsonNode params) {
+    /** One Bot API call as received, at {@code nanos} (System.nanoTime). */
+    record Call(String method, JsonNode params, long nanos) {
+        Call(String method, JsonNode params) {
+            this(method, params, System.nanoTime());
+        }
+    }
+
+    /** One getUpdates: the offset asked for and the update ids answered. */
+    record Poll(long offset, List<Long> updateIds) {
     }
 
     private final HttpServer server;
     private final List<ObjectNode> updates = new CopyOnWriteArrayList<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final List<Long> offsets = new CopyOnWriteArrayList<>();
+    private final List<Poll> polls = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> sendMessageFailures = new ConcurrentHashMap<>();
     private final AtomicLong nextUpdateId = new AtomicLong(5000);
     private final AtomicLong nextMessageId = new AtomicLong(100);
     private final AtomicInteger getUpdates429 = new AtomicInteger();
@@ -54,10 +66,28 @@ final class FakeBotApi implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    /** Queues a text message from a user; returns its message_id. */
+    /** Queues a text message from a user (a photo when text is null); returns its message_id. */
     long userWrites(long userId, String chatType, long chatId, String text, ArrayNode entities) {
-        long messageId = nextMessageId.incrementAndGet();
-        ObjectNode message = JSON.createObjectNode().put("message_id", messageId).put("date", 1735689600);
+        ObjectNode message = message(userId, chatType, chatId, text, entities);
+        enqueue(message);
+        return message.path("message_id").asLong();
+    }
+
+    /** Queues a group message from a user that replies (without mention) to a message of {@code author}. */
+    long userRepliesTo(long userId, long chatId, String text, long repliedMessageId, String author, boolean authorIsBot) {
+        ObjectNode message = message(userId, "supergroup", chatId, text, null);
+        ObjectNode original = message.putObject("reply_to_message").put("message_id", repliedMessageId)
+                .put("date", 1735689500).put("text", "an earlier message");
+        original.putObject("from").put("id", authorIsBot ? 123456 : 4242).put("is_bot", authorIsBot)
+                .put("first_name", author).put("username", author);
+        original.set("chat", message.path("chat").deepCopy());
+        enqueue(message);
+        return message.path("message_id").asLong();
+    }
+
+    private ObjectNode message(long userId, String chatType, long chatId, String text, ArrayNode entities) {
+        ObjectNode message = JSON.createObjectNode().put("message_id", nextMessageId.incrementAndGet())
+                .put("date", 1735689600);
         message.putObject("from").put("id", userId).put("is_bot", false).put("first_name", "User" + userId);
         ObjectNode chat = message.putObject("chat").put("id", chatId).put("type", chatType);
         if (!"private".equals(chatType)) {
@@ -72,10 +102,19 @@ final class FakeBotApi implements AutoCloseable {
         if (entities != null) {
             message.set("entities", entities);
         }
+        return message;
+    }
+
+    private synchronized void enqueue(ObjectNode message) {
         ObjectNode update = JSON.createObjectNode().put("update_id", nextUpdateId.incrementAndGet());
         update.set("message", message);
         updates.add(update);
-        return messageId;
+    }
+
+    /** The update id of the message, once queued. */
+    long updateIdOf(long messageId) {
+        return updates.stream().filter(u -> u.path("message").path("message_id").asLong() == messageId)
+                .mapToLong(u -> u.path("update_id").asLong()).findFirst().orElseThrow();
     }
 
     long privateMessage(long userId, String text) {
@@ -94,6 +133,15 @@ final class FakeBotApi implements AutoCloseable {
 
     void answerSendMessageWith429(int times) {
         sendMessage429.set(times);
+    }
+
+    /** The next {@code times} sendMessage calls to this chat are answered with this 5xx status. */
+    void failSendMessageTo(String chatId, int times) {
+        sendMessageFailures.put(chatId, new AtomicInteger(times));
+    }
+
+    List<Poll> polls() {
+        return new ArrayList<>(polls);
     }
 
     List<Call> calls() {
@@ -135,6 +183,12 @@ final class FakeBotApi implements AutoCloseable {
                         respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));
                         return;
                     }
+                    AtomicInteger failures = sendMessageFailures.get(params.path("chat_id").asText());
+                    if (failures != null && failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        calls.add(new Call("sendMessage-502", params));
+                        respond(http, 502, error(502, "Bad Gateway", null));
+                        return;
+                    }
                     calls.add(new Call(method, params));
                     ObjectNode sent = JSON.createObjectNode().put("message_id", nextMessageId.incrementAndGet())
                             .put("date", 1735689601).put("text", params.path("text").asText());
@@ -154,6 +208,7 @@ final class FakeBotApi implements AutoCloseable {
             respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));
             return;
         }
+        calls.add(new Call("getUpdates", params));
         // A short long-poll: wait up to 300 ms for something to deliver.
         long until = System.nanoTime() + 300_000_000L;
         List<ObjectNode> pending = pending(offset);
@@ -168,6 +223,7 @@ final class FakeBotApi implements AutoCloseable {
         }
         ArrayNode result = JSON.createArrayNode();
         pending.stream().limit(100).forEach(result::add);
+        polls.add(new Poll(offset, pending.stream().limit(100).map(u -> u.path("update_id").asLong()).toList()));
         respond(http, 200, ok(result));
     }
 

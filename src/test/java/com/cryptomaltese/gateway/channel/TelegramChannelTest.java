@@ -17,7 +17,6 @@ import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.GenerationSettings;
 import com.cryptomaltese.gateway.params.ParameterService;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.telegram.TelegramEndpoint;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,10 +39,11 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 @SpringBootTest(properties = {
         "gateway.data-dir=" + TelegramChannelTest.DATA,
         "gateway.telegram.token=" + FakeBotApi.TOKEN,
-        "gateway.telegram.allowed-users=1001,1002,1003,1004,1005,1006,1007,1008",
+        "gateway.telegram.allowed-users=1001,1002,1003,1004,1005,1006,1007,1008,1009",
         "gateway.telegram.rate-limit=4",
         "gateway.telegram.poll-timeout-seconds=1",
         "gateway.telegram.typing-interval=1s",
+        "gateway.telegram.send-attempts=" + TelegramChannelTest.SEND_ATTEMPTS,
         // Small parts, so a real reply of the model spans several of them (ReplySplitter's unit
         // test covers 10 000 characters at Telegram's 4096).
         "gateway.telegram.max-message-chars=" + TelegramChannelTest.PART_LIMIT})
@@ -56,6 +56,7 @@ class TelegramChannelTest {
     static final FakeBotApi BOT_API = start();
     static final Duration WAIT = Duration.ofSeconds(60);
     static final int PART_LIMIT = 200;
+    static final int SEND_ATTEMPTS = 2;
 
     @Autowired
     CamelContext camel;
@@ -97,7 +98,7 @@ class TelegramChannelTest {
     @Test
     void theYamlRoutePollsTheConfiguredBotApi() {
         assertThat(camel.getRouteController().getRouteStatus("telegram-updates").isStarted()).isTrue();
-        assertThat(camel.getRoute("telegram-updates").getEndpoint()).isInstanceOf(TelegramEndpoint.class);
+        assertThat(camel.getRoute("telegram-updates").getEndpoint()).isInstanceOf(TelegramUpdatesEndpoint.class);
         assertThat(camel.getRoute("telegram-chat")).isNotNull();
     }
 
@@ -164,7 +165,7 @@ class TelegramChannelTest {
     }
 
     @Test
-    void aUserOutsideTheAllowlistIsRefusedOnce() {
+    void aUserOutsideTheAllowlistIsRefusedOnce(CapturedOutput output) {
         long first = BOT_API.privateMessage(666, "Hello?");
         long second = BOT_API.privateMessage(666, "Hello again?");
         long marker = BOT_API.privateMessage(1008, "/help");
@@ -172,6 +173,8 @@ class TelegramChannelTest {
         await().atMost(WAIT).until(() -> !BOT_API.repliesTo(marker).isEmpty());
         assertThat(BOT_API.repliesTo(first)).containsExactly(TelegramBot.NOT_ALLOWED);
         assertThat(BOT_API.repliesTo(second)).isEmpty();
+        assertThat(output.getAll()).contains("Telegram user 666 is not on gateway.telegram.allowed-users: refused")
+                .contains("Telegram user 666 is not on gateway.telegram.allowed-users: ignored (already refused)");
     }
 
     @Test
@@ -187,6 +190,49 @@ class TelegramChannelTest {
         assertThat(BOT_API.repliesTo(mention)).containsExactly(StoriesModel.GREEDY);
         assertThat(BOT_API.repliesTo(plain)).isEmpty();
         assertThat(BOT_API.repliesTo(otherBot)).isEmpty();
+    }
+
+    @Test
+    void inGroupsARepliesToTheBotIsAnsweredWithoutMention() {
+        long group = -100778;
+        long toSomeoneElse = BOT_API.userRepliesTo(1006, group, StoriesModel.PROMPT, 40, "alice", false);
+        long toAnotherBot = BOT_API.userRepliesTo(1006, group, StoriesModel.PROMPT, 41, "other_bot", true);
+        long toUs = BOT_API.userRepliesTo(1006, group, StoriesModel.PROMPT, 42, FakeBotApi.BOT_USERNAME, true);
+        long commandToUs = BOT_API.userRepliesTo(1006, group, "/help", 43, FakeBotApi.BOT_USERNAME, true);
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(commandToUs).isEmpty());
+        assertThat(BOT_API.repliesTo(toUs)).containsExactly(StoriesModel.GREEDY);
+        assertThat(BOT_API.repliesTo(commandToUs)).containsExactly(TelegramBot.HELP);
+        assertThat(BOT_API.repliesTo(toSomeoneElse)).isEmpty();
+        assertThat(BOT_API.repliesTo(toAnotherBot)).isEmpty();
+    }
+
+    @Test
+    void aReplyTelegramCannotTakeIsSentOnceOnALaterPollAndOnlyThenConfirmed(CapturedOutput output) {
+        // More 502s than one round of attempts: the first handling of the update gives up.
+        BOT_API.failSendMessageTo("1009", SEND_ATTEMPTS + 1);
+        long messageId = BOT_API.privateMessage(1009, StoriesModel.PROMPT);
+        long updateId = BOT_API.updateIdOf(messageId);
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
+        await().atMost(WAIT).until(() -> BOT_API.polls().stream().anyMatch(p -> p.offset() > updateId));
+
+        assertThat(BOT_API.calls()).filteredOn(c -> c.params().path("chat_id").asText().equals("1009"))
+                .extracting(FakeBotApi.Call::method).containsSubsequence("sendMessage-502", "sendMessage-502",
+                        "sendMessage-502", "sendMessage");
+        assertThat(BOT_API.repliesTo(messageId)).containsExactly(StoriesModel.GREEDY);
+        // Fetched twice while unconfirmed, then confirmed by the first offset past it.
+        List<FakeBotApi.Poll> polls = BOT_API.polls();
+        assertThat(polls).filteredOn(p -> p.updateIds().contains(updateId)).hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(p -> assertThat(p.offset()).isLessThanOrEqualTo(updateId));
+        int lastDelivery = lastIndexWith(polls, updateId);
+        assertThat(polls.subList(lastDelivery + 1, polls.size())).isNotEmpty()
+                .allSatisfy(p -> assertThat(p.offset()).isEqualTo(updateId + 1));
+        // Generated once: one user turn and one answer in the conversation.
+        assertThat(conversations.export("telegram", "1009")).extracting(Conversations.Turn::content)
+                .containsExactly(StoriesModel.PROMPT, StoriesModel.GREEDY);
+        assertThat(output.getAll()).contains("Telegram update " + updateId + " for user 1009 not delivered yet")
+                .doesNotContain(FakeBotApi.TOKEN);
     }
 
     @Test
@@ -213,13 +259,31 @@ class TelegramChannelTest {
 
         await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
         assertThat(BOT_API.repliesTo(messageId)).containsExactly(TelegramBot.HELP);
-        assertThat(BOT_API.calls()).extracting(FakeBotApi.Call::method).contains("getUpdates-429", "sendMessage-429");
+        List<FakeBotApi.Call> calls = BOT_API.calls();
+        assertThat(calls).extracting(FakeBotApi.Call::method).contains("getUpdates-429", "sendMessage-429");
+        // retry_after is 1 s: the next attempt of each call came no sooner
+        for (String method : List.of("getUpdates", "sendMessage")) {
+            int refused = calls.stream().map(FakeBotApi.Call::method).toList().indexOf(method + "-429");
+            FakeBotApi.Call retry = calls.subList(refused + 1, calls.size()).stream()
+                    .filter(c -> c.method().startsWith(method)).findFirst().orElseThrow();
+            assertThat(Duration.ofNanos(retry.nanos() - calls.get(refused).nanos())).as(method)
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        }
         // offsets only ever move forward, one past the handled update
         List<Long> offsets = BOT_API.offsets();
         for (int i = 1; i < offsets.size(); i++) {
             assertThat(offsets.get(i)).isGreaterThanOrEqualTo(offsets.get(i - 1));
         }
         assertThat(output.getAll()).contains("429").doesNotContain(FakeBotApi.TOKEN);
+    }
+
+    private static int lastIndexWith(List<FakeBotApi.Poll> polls, long updateId) {
+        for (int i = polls.size() - 1; i >= 0; i--) {
+            if (polls.get(i).updateIds().contains(updateId)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int indexOf(List<FakeBotApi.Call> calls, String method, String chatId) {

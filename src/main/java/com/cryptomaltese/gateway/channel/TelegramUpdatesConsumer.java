@@ -1,0 +1,55 @@
+package com.cryptomaltese.gateway.channel;
+
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.ScheduledPollConsumer;
+
+/**
+ * Long-polls getUpdates and hands each update, in order, to the route as a {@link TelegramUpdate}
+ * body. The offset moves one past an update only when its exchange succeeded; a failed exchange
+ * (a reply Telegram did not take, after the sender's own retries) ends the poll with that failure,
+ * so the poll strategy waits and the next getUpdates, still at the old offset, brings the update
+ * back. Telegram forgets updates below the offset sent, so an update is confirmed only by asking
+ * for the ones after it.
+ */
+final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
+
+    static final String UPDATE_ID = "telegramUpdateId";
+
+    private final TelegramBotApi api;
+    /** One past the last handled update; null until then, which asks Telegram for all unconfirmed ones. */
+    private volatile Long offset;
+
+    TelegramUpdatesConsumer(TelegramUpdatesEndpoint endpoint, Processor processor, TelegramBotApi api) {
+        super(endpoint, processor);
+        this.api = api;
+    }
+
+    @Override
+    protected int poll() throws Exception {
+        List<TelegramUpdate> updates = api.getUpdates(offset);
+        int handled = 0;
+        for (TelegramUpdate update : updates) {
+            if (!isRunAllowed()) {
+                // Stopping: the rest stays unconfirmed and comes again with the next getUpdates.
+                break;
+            }
+            Exchange exchange = createExchange(false);
+            try {
+                exchange.getIn().setBody(update);
+                exchange.getIn().setHeader(UPDATE_ID, update.updateId());
+                getProcessor().process(exchange);
+                if (exchange.getException() != null) {
+                    throw exchange.getException();
+                }
+            } finally {
+                releaseExchange(exchange, false);
+            }
+            offset = offset == null ? update.updateId() + 1 : Math.max(offset, update.updateId() + 1);
+            handled++;
+        }
+        return handled;
+    }
+}
