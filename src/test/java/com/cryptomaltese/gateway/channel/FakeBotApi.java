@@ -49,6 +49,7 @@ final class FakeBotApi implements AutoCloseable {
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final List<Long> offsets = new CopyOnWriteArrayList<>();
     private final List<Poll> polls = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> sendMessagePasses = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> sendMessageFailures = new ConcurrentHashMap<>();
     private final AtomicLong nextUpdateId = new AtomicLong(5000);
     private final AtomicLong nextMessageId = new AtomicLong(100);
@@ -135,8 +136,14 @@ final class FakeBotApi implements AutoCloseable {
         sendMessage429.set(times);
     }
 
-    /** The next {@code times} sendMessage calls to this chat are answered with this 5xx status. */
+    /** The next {@code times} sendMessage calls to this chat are answered 502 Bad Gateway. */
     void failSendMessageTo(String chatId, int times) {
+        failSendMessageTo(chatId, 0, times);
+    }
+
+    /** After {@code passFirst} more messages to this chat go through, the next {@code times} are answered 502. */
+    void failSendMessageTo(String chatId, int passFirst, int times) {
+        sendMessagePasses.put(chatId, new AtomicInteger(passFirst));
         sendMessageFailures.put(chatId, new AtomicInteger(times));
     }
 
@@ -183,8 +190,11 @@ final class FakeBotApi implements AutoCloseable {
                         respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));
                         return;
                     }
-                    AtomicInteger failures = sendMessageFailures.get(params.path("chat_id").asText());
-                    if (failures != null && failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    String chat = params.path("chat_id").asText();
+                    AtomicInteger passes = sendMessagePasses.getOrDefault(chat, new AtomicInteger());
+                    AtomicInteger failures = sendMessageFailures.get(chat);
+                    if (passes.getAndUpdate(n -> Math.max(0, n - 1)) == 0 && failures != null
+                            && failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                         calls.add(new Call("sendMessage-502", params));
                         respond(http, 502, error(502, "Bad Gateway", null));
                         return;
