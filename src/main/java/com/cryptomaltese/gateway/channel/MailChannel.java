@@ -2,8 +2,10 @@ package com.cryptomaltese.gateway.channel;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,9 +18,11 @@ import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
+import jakarta.mail.UIDFolder;
 import jakarta.mail.internet.InternetAddress;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.component.mail.MailConstants;
 import org.apache.camel.component.mail.MailMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +32,17 @@ import org.springframework.stereotype.Component;
  * What routes/mail.yaml does with a mail: {@link #read} decides (ignore, refuse, or chat),
  * {@link #chatRequest}/{@link #answer}/{@link #failure} talk to direct:chat, and {@link #reply}
  * turns the text into the reply: Re: subject, In-Reply-To, References, plain text and signature.
+ * {@link #done} and {@link #failed} decide where the mail goes once its exchange ends: the
+ * processed folder, the error folder, or (camel-mail's doing) seen or unseen in the folder read.
  */
 @Component("mailChannel")
 public class MailChannel {
 
     static final String MAIL = "incomingMail";
     static final String ACTION = "mailAction";
+    static final String KEY = "mailKey";
+    /** Failed attempts are remembered for this many mails at most (the oldest are forgotten first). */
+    private static final int REMEMBERED_FAILURES = 1000;
     private static final Logger log = LoggerFactory.getLogger(MailChannel.class);
     private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s]+>");
     private static final Pattern RE = Pattern.compile("^(re|aw|sv|antw)\\s*:", Pattern.CASE_INSENSITIVE);
@@ -48,6 +57,13 @@ public class MailChannel {
 
     private final MailSettings settings;
     private final SenderAllowlist allowlist;
+    /** Polls that failed per mail since start; a mail answered or given up is forgotten. */
+    private final Map<String, Integer> failures = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > REMEMBERED_FAILURES;
+        }
+    };
 
     MailChannel(MailSettings settings) {
         this.settings = settings;
@@ -61,6 +77,7 @@ public class MailChannel {
     public Object read(Exchange exchange) throws MessagingException, IOException {
         MailMessage mailMessage = exchange.getIn(MailMessage.class);
         Message mail = mailMessage.getOriginalMessage() != null ? mailMessage.getOriginalMessage() : mailMessage.getMessage();
+        exchange.setProperty(KEY, key(mail));
         IncomingMail incoming = parse(mail);
         exchange.setProperty(MAIL, incoming);
         String own = settings.ownAddress();
@@ -139,6 +156,77 @@ public class MailChannel {
         String signature = settings.signature() == null || settings.signature().isBlank()
                 ? "" : "\n-- \n" + settings.signature().strip() + "\n";
         return text.strip() + "\n" + signature;
+    }
+
+    /**
+     * The mail is done with (answered, refused or ignored): forgets its failures and, when a
+     * processed folder is set, has camel-mail move it there once the exchange completes.
+     */
+    public void done(Exchange exchange) {
+        forgetFailures(exchange.getProperty(KEY, String.class));
+        if (settings.processedFolder() != null) {
+            exchange.getIn().setHeader(MailConstants.MAIL_MOVE_TO, settings.processedFolder());
+        }
+    }
+
+    /**
+     * Whether the failure now being handled is the mail's last attempt, so it goes to the error
+     * folder: the route's {@code handled} predicate, which Camel reads before {@link #failed} runs,
+     * so it only looks and does not count.
+     */
+    public boolean givesUp(Exchange exchange) {
+        return settings.errorFolder() != null && failuresOf(exchange.getProperty(KEY, String.class)) + 1
+                >= settings.maxAttempts();
+    }
+
+    /**
+     * The mail could not be handled on this poll, retries included. It stays unseen for the next
+     * poll, unless {@link #givesUp}: then it is moved to the error folder once the exchange ends.
+     */
+    public void failed(Exchange exchange) {
+        String key = exchange.getProperty(KEY, String.class);
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String why = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        boolean givesUp = givesUp(exchange);
+        int attempts = countFailure(key);
+        if (givesUp) {
+            forgetFailures(key);
+            exchange.getIn().setHeader(MailConstants.MAIL_MOVE_TO, settings.errorFolder());
+            log.warn("Mail {} not answered after {} attempts, moved to folder {}: {}", key, attempts,
+                    settings.errorFolder(), why);
+        } else {
+            log.warn("Mail {} not answered (attempt {}), left unseen for the next poll: {}", key, attempts, why);
+        }
+    }
+
+    private int failuresOf(String key) {
+        synchronized (failures) {
+            return failures.getOrDefault(String.valueOf(key), 0);
+        }
+    }
+
+    private int countFailure(String key) {
+        synchronized (failures) {
+            return failures.merge(String.valueOf(key), 1, Integer::sum);
+        }
+    }
+
+    private void forgetFailures(String key) {
+        synchronized (failures) {
+            failures.remove(String.valueOf(key));
+        }
+    }
+
+    /** What names a mail across polls: its Message-ID, else its IMAP UID. */
+    static String key(Message mail) throws MessagingException {
+        String messageId = first(mail, "Message-ID");
+        if (messageId != null && !messageId.isBlank()) {
+            return messageId.strip();
+        }
+        if (mail.getFolder() instanceof UIDFolder folder) {
+            return "uid " + folder.getUID(mail);
+        }
+        return "number " + mail.getMessageNumber();
     }
 
     static IncomingMail parse(Message mail) throws MessagingException, IOException {

@@ -19,6 +19,11 @@ import org.springframework.util.unit.DataSize;
  * @param signature      appended to every reply below a "-- " line
  * @param username       login of both IMAP and SMTP (env {@code GATEWAY_MAIL_USERNAME})
  * @param password       password of both (env {@code GATEWAY_MAIL_PASSWORD}); never logged
+ * @param processedFolder where answered and deliberately ignored mail is moved (created when missing);
+ *                        unset: it stays in the folder read, marked seen
+ * @param errorFolder     where a mail goes whose reply failed on {@code maxAttempts} polls; unset: it
+ *                        stays unseen and is tried on every poll
+ * @param maxAttempts     polls (each with its SMTP retries) a mail may fail before it goes to the error folder
  */
 @ConfigurationProperties("gateway.mail")
 public record MailSettings(
@@ -29,7 +34,22 @@ public record MailSettings(
         @DefaultValue("256KB") DataSize maxSize,
         @DefaultValue("Maltese AI gateway") String signature,
         String username,
-        String password) {
+        String password,
+        String processedFolder,
+        String errorFolder,
+        @DefaultValue("5") int maxAttempts) {
+
+    public MailSettings {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("gateway.mail.max-attempts must be at least 1, was " + maxAttempts);
+        }
+        processedFolder = blankToNull(processedFolder);
+        errorFolder = blankToNull(errorFolder);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
 
     /** The From of replies: the configured address, else the login when it is an address. */
     public String ownAddress() {

@@ -3,29 +3,16 @@ package com.cryptomaltese.gateway.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.ParameterService;
-import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
-import com.icegreen.greenmail.util.ServerSetup;
-import jakarta.mail.Flags;
-import jakarta.mail.Folder;
-import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
-import jakarta.mail.Store;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.NotifyBuilder;
@@ -40,15 +27,14 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * routes/mail.yaml, loaded by the running application, against GreenMail: the gateway's mailbox
- * on a real IMAP server (where users' mail arrives over SMTP) and a second real SMTP server that
- * receives the gateway's replies, which can be taken down and brought back.
+ * routes/mail.yaml, loaded by the running application, against GreenMail ({@link MailServers}):
+ * without processed and error folders, mail stays in the INBOX, marked seen once answered.
  */
 @CamelSpringBootTest
 @SpringBootTest(properties = {
         "gateway.data-dir=" + MailChannelTest.DATA,
-        "gateway.mail.username=" + MailChannelTest.BOT,
-        "gateway.mail.password=" + MailChannelTest.BOT_PASSWORD,
+        "gateway.mail.username=" + MailServers.BOT,
+        "gateway.mail.password=" + MailServers.BOT_PASSWORD,
         "gateway.mail.signature=Maltese test gateway",
         "gateway.mail.max-size=4KB",
         "gateway.mail.poll-delay-ms=300",
@@ -59,15 +45,9 @@ class MailChannelTest {
 
     static final String DATA = "target/test-data/channel-mail";
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
-    static final String BOT = "bot@maltese.test";
-    static final String BOT_PASSWORD = "bot-secret";
-    static final Duration WAIT = Duration.ofSeconds(60);
-
-    /** The gateway's mailbox: users send to it over SMTP, the gateway reads it over IMAP. */
-    static final GreenMail MAILBOX = startMailbox();
-    /** Where the gateway sends replies. */
-    static final int OUTBOX_PORT = freePort();
-    static GreenMail outbox = startOutbox();
+    static final String BOT = MailServers.BOT;
+    static final Duration WAIT = MailServers.WAIT;
+    static final MailServers SERVERS = start();
 
     @Autowired
     CamelContext camel;
@@ -76,42 +56,20 @@ class MailChannelTest {
     @Autowired
     ParameterService parameters;
 
-    static GreenMail startMailbox() {
+    static MailServers start() {
         StoriesModel.linkInto(DATA_DIR);
-        GreenMail mail = new GreenMail(new ServerSetup[] {
-                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort(),
-                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_IMAP).dynamicPort()});
-        mail.start();
-        mail.setUser(BOT, BOT, BOT_PASSWORD);
-        return mail;
-    }
-
-    static GreenMail startOutbox() {
-        GreenMail mail = new GreenMail(new ServerSetup(OUTBOX_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
-        mail.setUser(BOT, BOT, BOT_PASSWORD);
-        return mail;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return new MailServers();
     }
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        registry.add("gateway.mail.imap-uri", () -> "imap://127.0.0.1:" + MAILBOX.getImap().getPort());
-        registry.add("gateway.mail.smtp-uri", () -> "smtp://127.0.0.1:" + OUTBOX_PORT);
+        registry.add("gateway.mail.imap-uri", SERVERS::imapUri);
+        registry.add("gateway.mail.smtp-uri", SERVERS::smtpUri);
     }
 
     @AfterAll
     static void stopServers() {
-        MAILBOX.stop();
-        outbox.stop();
+        SERVERS.stop();
     }
 
     @BeforeEach
@@ -173,8 +131,7 @@ class MailChannelTest {
         for (MimeMessage m : List.of(autoReply, bulk, xAuto, self, daemon, noReply)) {
             await().atMost(WAIT).until(() -> seen(m.getMessageID()));
         }
-        assertThat(Arrays.stream(outbox.getReceivedMessages()).map(MailChannelTest::recipient))
-                .doesNotContain("dave@users.test", "news@users.test", "erin@users.test", BOT,
+        assertThat(SERVERS.replyRecipients()).doesNotContain("dave@users.test", "news@users.test", "erin@users.test", BOT,
                         "mailer-daemon@users.test", "no-reply@users.test");
     }
 
@@ -188,7 +145,7 @@ class MailChannelTest {
 
     @Test
     void anSmtpOutageDelaysTheReplyButNeverLosesOrDuplicatesIt() throws Exception {
-        outbox.stop();
+        SERVERS.stopOutbox();
         NotifyBuilder failed = new NotifyBuilder(camel).fromRoute("mail-inbox").whenFailed(2).create();
         MimeMessage mail = mail("henry@users.test", "During the outage", StoriesModel.PROMPT);
         send(mail);
@@ -197,65 +154,29 @@ class MailChannelTest {
         assertThat(failed.matches(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(seen(mail.getMessageID())).isFalse();
 
-        outbox = startOutbox();
+        SERVERS.startOutbox();
         MimeMessage reply = awaitReplyTo("henry@users.test");
         assertThat(GreenMailUtil.getBody(reply)).startsWith(StoriesModel.GREEDY);
         await().atMost(WAIT).until(() -> seen(mail.getMessageID()));
         // Later polls do not answer it again: a marker sent afterwards is answered, and henry has one reply.
         send(mail("ivy@users.test", "After", StoriesModel.PROMPT));
         awaitReplyTo("ivy@users.test");
-        assertThat(Arrays.stream(outbox.getReceivedMessages()).map(MailChannelTest::recipient)
-                .filter("henry@users.test"::equals)).hasSize(1);
+        assertThat(SERVERS.replyRecipients()).filteredOn("henry@users.test"::equals).hasSize(1);
     }
 
     private static MimeMessage mail(String from, String subject, String text) throws MessagingException {
-        Session session = GreenMailUtil.getSession(MAILBOX.getSmtp().getServerSetup());
-        MimeMessage mail = new MimeMessage(session);
-        mail.setFrom(new InternetAddress(from));
-        mail.setRecipient(Message.RecipientType.TO, new InternetAddress(BOT));
-        mail.setSubject(subject);
-        if (text != null) {
-            mail.setText(text, "UTF-8");
-        }
-        return mail;
+        return SERVERS.mail(from, subject, text);
     }
 
     private static void send(MimeMessage mail) throws MessagingException {
-        mail.saveChanges();
-        Transport.send(mail);
+        MailServers.send(mail);
     }
 
     private static MimeMessage awaitReplyTo(String address) {
-        return await().atMost(WAIT).until(() -> Arrays.stream(outbox.getReceivedMessages())
-                .filter(m -> address.equals(recipient(m))).findFirst().orElse(null), m -> m != null);
+        return SERVERS.awaitReplyTo(address);
     }
 
-    private static String recipient(MimeMessage m) {
-        try {
-            return ((InternetAddress) m.getRecipients(Message.RecipientType.TO)[0]).getAddress().toLowerCase();
-        } catch (MessagingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Whether the gateway's mailbox holds the message flagged SEEN. */
     private static boolean seen(String messageId) throws MessagingException {
-        Session session = GreenMailUtil.getSession(MAILBOX.getImap().getServerSetup());
-        try (Store store = session.getStore("imap")) {
-            store.connect("127.0.0.1", MAILBOX.getImap().getPort(), BOT, BOT_PASSWORD);
-            Folder inbox = store.getFolder("INBOX");
-            inbox.open(Folder.READ_ONLY);
-            try {
-                for (Message m : inbox.getMessages()) {
-                    String[] ids = m.getHeader("Message-ID");
-                    if (ids != null && ids[0].equals(messageId)) {
-                        return m.isSet(Flags.Flag.SEEN);
-                    }
-                }
-                return false;
-            } finally {
-                inbox.close(false);
-            }
-        }
+        return SERVERS.seen(messageId);
     }
 }
