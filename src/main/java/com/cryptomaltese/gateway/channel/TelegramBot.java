@@ -1,7 +1,6 @@
 package com.cryptomaltese.gateway.channel;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +20,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -82,16 +80,11 @@ public class TelegramBot {
     private record PendingReply(long updateId, List<String> parts, int delivered) {
     }
 
-    @Autowired
     TelegramBot(TelegramSettings settings, TelegramBotApi api, ModelService models) {
-        this(settings, api, models, Clock.systemUTC());
-    }
-
-    TelegramBot(TelegramSettings settings, TelegramBotApi api, ModelService models, Clock clock) {
         this.settings = settings;
         this.api = api;
         this.models = models;
-        this.rateLimiter = new RateLimiter(settings.rateLimit(), settings.rateWindow(), clock);
+        this.rateLimiter = new RateLimiter(settings.rateLimit(), settings.rateWindow(), Clock.systemUTC());
         this.allowedUsers = Set.copyOf(settings.allowedUsers());
         this.botUsername = settings.botUsername() == null || settings.botUsername().isBlank()
                 ? null : settings.botUsername().replaceFirst("^@", "");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -22,8 +21,7 @@ class TelegramBotTest {
     private final TelegramSettings settings = new TelegramSettings(FakeBotApi.TOKEN, server.url(),
             FakeBotApi.BOT_USERNAME, List.of(), 10, Duration.ofMinutes(1), Duration.ofMillis(500), 20, 1, ATTEMPTS,
             Duration.ofSeconds(5));
-    private final TelegramBot bot = new TelegramBot(settings, new TelegramBotApi(settings, d -> { }), null,
-            Clock.systemUTC());
+    private final TelegramBot bot = new TelegramBot(settings, new TelegramBotApi(settings, d -> { }), null);
     private final DefaultCamelContext camel = new DefaultCamelContext();
 
     private static FakeBotApi start() {
