@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.channel;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
@@ -17,9 +18,21 @@ import org.springframework.stereotype.Component;
 class TelegramUpdatesComponent extends DefaultComponent {
 
     private final TelegramBotApi api;
+    /** The consumer polling now: Telegram ends one of two concurrent getUpdates with 409 Conflict. */
+    private final AtomicReference<TelegramUpdatesConsumer> polling = new AtomicReference<>();
 
     TelegramUpdatesComponent(TelegramBotApi api) {
         this.api = api;
+    }
+
+    void startPolling(TelegramUpdatesConsumer consumer) {
+        if (!polling.compareAndSet(null, consumer) && polling.get() != consumer) {
+            throw new IllegalStateException("another route already polls Telegram getUpdates; one consumer only");
+        }
+    }
+
+    void stopPolling(TelegramUpdatesConsumer consumer) {
+        polling.compareAndSet(consumer, null);
     }
 
     @Override

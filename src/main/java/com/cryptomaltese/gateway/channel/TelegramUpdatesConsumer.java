@@ -19,12 +19,27 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
     static final String UPDATE_ID = "telegramUpdateId";
 
     private final TelegramBotApi api;
+    private final TelegramUpdatesComponent component;
     /** One past the last handled update; null until then, which asks Telegram for all unconfirmed ones. */
     private volatile Long offset;
 
-    TelegramUpdatesConsumer(TelegramUpdatesEndpoint endpoint, Processor processor, TelegramBotApi api) {
+    TelegramUpdatesConsumer(TelegramUpdatesEndpoint endpoint, Processor processor, TelegramBotApi api,
+                            TelegramUpdatesComponent component) {
         super(endpoint, processor);
         this.api = api;
+        this.component = component;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        component.startPolling(this);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        component.stopPolling(this);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package com.cryptomaltese.gateway.channel;
 
-import org.apache.camel.Component;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
@@ -11,7 +10,7 @@ final class TelegramUpdatesEndpoint extends ScheduledPollEndpoint {
 
     private final TelegramBotApi api;
 
-    TelegramUpdatesEndpoint(String uri, Component component, TelegramBotApi api) {
+    TelegramUpdatesEndpoint(String uri, TelegramUpdatesComponent component, TelegramBotApi api) {
         super(uri, component);
         this.api = api;
     }
@@ -23,7 +22,8 @@ final class TelegramUpdatesEndpoint extends ScheduledPollEndpoint {
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
-        TelegramUpdatesConsumer consumer = new TelegramUpdatesConsumer(this, processor, api);
+        TelegramUpdatesConsumer consumer = new TelegramUpdatesConsumer(this, processor, api,
+                (TelegramUpdatesComponent) getComponent());
         configureConsumer(consumer);
         return consumer;
     }
