@@ -17,12 +17,15 @@ import org.springframework.web.util.UriUtils;
 class UserDataOperations {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @Schema(description = "Everything the gateway stores about a user: their conversation, oldest first")
+    @Schema(description = "Everything the gateway stores about a user: every conversation, oldest message first")
     record UserExport(String channel, String userId, Instant exportedAt, List<StoredMessage> messages) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    record StoredMessage(@Schema(allowableValues = {"user", "assistant"}) String role, String content,
+    record StoredMessage(@Schema(description = "The user's conversation the message belongs to (a Telegram "
+                                 + "chat, a mail thread, a conversation_id); null for the default one")
+                         String conversationId,
+                         @Schema(allowableValues = {"user", "assistant"}) String role, String content,
                          Instant createdAt) {
     }
 
@@ -41,13 +44,15 @@ class UserDataOperations {
     public UserExport export(String channel, String userId) {
         ConversationKey key = key(channel, userId);
         List<StoredMessage> messages = conversations.export(key.channel(), key.userId()).stream()
-                .map(t -> new StoredMessage(t.role(), t.content(), t.createdAt())).toList();
+                .map(t -> new StoredMessage(t.thread().isEmpty() ? null : t.thread(), t.role(), t.content(),
+                        t.createdAt()))
+                .toList();
         return new UserExport(key.channel(), key.userId(), Instant.now(), messages);
     }
 
     public UserErased erase(String channel, String userId) {
         ConversationKey key = key(channel, userId);
-        return new UserErased("success", key.channel(), key.userId(), conversations.forget(key.channel(), key.userId()));
+        return new UserErased("success", key.channel(), key.userId(), conversations.erase(key.channel(), key.userId()));
     }
 
     /** Path segments arrive URL-encoded (a mail address's @ as %40): decode once, then validate. */

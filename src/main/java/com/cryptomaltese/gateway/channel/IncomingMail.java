@@ -1,5 +1,9 @@
 package com.cryptomaltese.gateway.channel;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -14,9 +18,25 @@ import java.util.List;
 public record IncomingMail(String from, String subject, String messageId, List<String> references, String text,
                            int size, String automatic) {
 
-    /** The conversation key: sender and thread, the thread named by its first message. */
-    public String conversationKey() {
+    private static final int MAX_THREAD = 200;
+
+    /**
+     * The sender's conversation this mail belongs to: its thread, named by the thread's first
+     * message. A Message-ID is the sender's to choose: one too long or odd to be a conversation id
+     * is named by its SHA-256 instead.
+     */
+    public String thread() {
         String root = !references.isEmpty() ? references.get(0) : messageId;
-        return root == null ? from : from + " " + root;
+        if (root == null) {
+            return "";
+        }
+        if (root.length() <= MAX_THREAD && root.chars().noneMatch(Character::isISOControl)) {
+            return root;
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(root.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 }

@@ -114,7 +114,7 @@ public class MailChannel {
     }
 
     public ChatRequest chatRequest(@ExchangeProperty(MAIL) IncomingMail mail) {
-        return ChatRequest.fromChannel("mail", mail.conversationKey(), mail.text());
+        return ChatRequest.fromChannel("mail", mail.from(), mail.thread(), mail.text());
     }
 
     public String answer(ChatResponse response) {

@@ -35,6 +35,7 @@ public class TelegramBot {
     static final String TURN = "telegramTurn";
     static final String ACTION = "telegramAction";
     static final String USER = "telegramUserId";
+    static final String CHAT = "telegramChatId";
     private static final String TYPING = "telegramTyping";
     private static final Logger log = LoggerFactory.getLogger(TelegramBot.class);
 
@@ -99,6 +100,7 @@ public class TelegramBot {
         TelegramTurn turn = TelegramUpdates.read(update, this::botUsername);
         exchange.setProperty(TURN, turn);
         exchange.getMessage().setHeader(USER, turn.userId());
+        exchange.getMessage().setHeader(CHAT, turn.chatId());
         PendingReply owed = pending.get();
         if (owed != null && owed.updateId() == update.updateId()) {
             log.info("Telegram update {}: sending the rest of its reply ({} of {} parts delivered)",
@@ -156,7 +158,7 @@ public class TelegramBot {
     }
 
     public ChatRequest chatRequest(@ExchangeProperty(TURN) TelegramTurn turn) {
-        return ChatRequest.fromChannel("telegram", turn.userId(), turn.text());
+        return ChatRequest.fromChannel("telegram", turn.userId(), turn.chatId(), turn.text());
     }
 
     public String answer(ChatResponse response) {

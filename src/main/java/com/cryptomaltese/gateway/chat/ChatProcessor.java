@@ -78,7 +78,7 @@ public class ChatProcessor {
                         + " s passed", List.of(), null);
             }
             if (conversation != null) {
-                conversations.append(conversation.channel(), conversation.userId(), message, result.text());
+                conversations.append(conversation, message, result.text());
             }
             Instant end = clock.instant();
             return new ChatResponse(result.text(), loaded.id().toString(), used,
@@ -115,10 +115,10 @@ public class ChatProcessor {
             return List.of();
         }
         if (Boolean.TRUE.equals(reset)) {
-            conversations.forget(conversation.channel(), conversation.userId());
+            conversations.forget(conversation);
             return List.of();
         }
-        return conversations.recent(conversation.channel(), conversation.userId());
+        return conversations.recent(conversation);
     }
 
     /**

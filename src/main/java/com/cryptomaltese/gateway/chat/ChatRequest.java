@@ -17,8 +17,10 @@ public record ChatRequest(
         String modelId,
         @Schema(description = "Per-request generation parameters, over the model's stored ones")
         GenerationSettings parameters,
-        @Schema(description = "Keep a conversation under this id: earlier turns are part of the prompt "
-                + "(an alternative to user_id + channel)", example = "support-4711")
+        @Schema(description = "Keep a conversation under this id: earlier turns are part of the prompt. "
+                + "Alone, it names a conversation of its own; with user_id + channel, one of that user's "
+                + "conversations (each kept apart, all found by the user's export and erasure)",
+                example = "support-4711")
         String conversationId,
         @Schema(description = "Keep a conversation per user of a channel (with channel)", example = "alice")
         String userId,
@@ -32,8 +34,12 @@ public record ChatRequest(
         return new ChatRequest(message, null, parameters, null, null, null, null);
     }
 
-    /** A message of a channel user, answered within that user's conversation. */
-    public static ChatRequest fromChannel(String channel, String userId, String message) {
-        return new ChatRequest(message, null, null, null, userId, channel, null);
+    /**
+     * A message of a channel user, answered within one of that user's conversations: a Telegram
+     * chat, a mail thread.
+     */
+    public static ChatRequest fromChannel(String channel, String userId, String thread, String message) {
+        return new ChatRequest(message, null, null, thread == null || thread.isEmpty() ? null : thread, userId,
+                channel, null);
     }
 }

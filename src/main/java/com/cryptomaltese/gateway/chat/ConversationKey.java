@@ -5,10 +5,16 @@ import java.util.regex.Pattern;
 import com.cryptomaltese.gateway.api.ApiException;
 
 /**
- * Whose conversation a message belongs to: a channel's user ({@code user_id} + {@code channel}),
- * or a caller-chosen {@code conversation_id}, kept under the channel {@value #CONVERSATION_CHANNEL}.
+ * Which conversation a message belongs to: a thread of a channel's user ({@code user_id} +
+ * {@code channel}, optionally {@code conversation_id} naming one of that user's threads), or a
+ * caller-chosen {@code conversation_id} alone, kept under the channel {@value #CONVERSATION_CHANNEL}.
+ * A user's threads are kept apart in the prompt but found together by access and erasure requests.
+ *
+ * @param thread the user's thread, {@value #NO_THREAD} for their default conversation
  */
-public record ConversationKey(String channel, String userId) {
+public record ConversationKey(String channel, String userId, String thread) {
+
+    static final String NO_THREAD = "";
 
     static final String CONVERSATION_CHANNEL = "conversation";
     private static final Pattern CHANNEL = Pattern.compile("[a-z0-9_-]{1,32}");
@@ -18,17 +24,16 @@ public record ConversationKey(String channel, String userId) {
     static ConversationKey from(ChatRequest request) {
         boolean byId = request.conversationId() != null;
         boolean byUser = request.userId() != null || request.channel() != null;
-        if (byId && byUser) {
-            throw ApiException.badRequest("conversation_id", "goes alone: send conversation_id, or user_id with channel");
-        }
-        if (byId) {
-            return new ConversationKey(CONVERSATION_CHANNEL, validId(request.conversationId(), "conversation_id"));
-        }
         if (byUser) {
             if (request.userId() == null) {
                 throw ApiException.badRequest("user_id", "is required with channel");
             }
-            return of(request.channel(), request.userId());
+            ConversationKey user = of(request.channel(), request.userId());
+            return byId ? user.inThread(validId(request.conversationId(), "conversation_id")) : user;
+        }
+        if (byId) {
+            return new ConversationKey(CONVERSATION_CHANNEL, validId(request.conversationId(), "conversation_id"),
+                    NO_THREAD);
         }
         if (Boolean.TRUE.equals(request.reset())) {
             throw ApiException.badRequest("reset", "needs a conversation: send conversation_id, or user_id with channel");
@@ -41,7 +46,12 @@ public record ConversationKey(String channel, String userId) {
         if (channel == null || !CHANNEL.matcher(channel).matches()) {
             throw ApiException.badRequest("channel", "must be 1 to 32 of a-z, 0-9, '_', '-'");
         }
-        return new ConversationKey(channel, validId(userId, "user_id"));
+        return new ConversationKey(channel, validId(userId, "user_id"), NO_THREAD);
+    }
+
+    /** The same user's conversation named {@code thread}. */
+    ConversationKey inThread(String thread) {
+        return new ConversationKey(channel, userId, thread);
     }
 
     private static String validId(String id, String field) {

@@ -1,5 +1,7 @@
 package com.cryptomaltese.gateway.chat;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +21,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Conversation memory per (channel, user): the last turns, as long as the conversation has not
+ * Conversation memory per (channel, user, thread): the last turns, as long as the conversation has not
  * been idle past the timeout. Message text lives only in the database, never in the logs.
  */
 @Component
@@ -27,8 +29,8 @@ public class Conversations {
 
     private static final Logger log = LoggerFactory.getLogger(Conversations.class);
 
-    /** One stored message. */
-    public record Turn(String role, String content, Instant createdAt) {
+    /** One stored message, in the user's conversation {@code thread} ("" for the default one). */
+    public record Turn(String thread, String role, String content, Instant createdAt) {
     }
 
     private final JdbcClient jdbc;
@@ -44,13 +46,12 @@ public class Conversations {
      * The conversation so far, oldest first: at most {@code max-turns} exchanges, and only those
      * after the last pause longer than the idle timeout (a pause starts a new conversation).
      */
-    public List<ChatMessage> recent(String channel, String userId) {
+    public List<ChatMessage> recent(ConversationKey key) {
         List<Turn> newestFirst = jdbc.sql("""
-                        SELECT role, content, created_at FROM conversation_message
-                        WHERE channel = ? AND user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?""")
-                .params(channel, userId, 2 * settings.maxTurns())
-                .query((rs, row) -> new Turn(rs.getString("role"), rs.getString("content"),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                        SELECT thread, role, content, created_at FROM conversation_message
+                        WHERE channel = ? AND user_id = ? AND thread = ? ORDER BY created_at DESC, id DESC LIMIT ?""")
+                .params(key.channel(), key.userId(), key.thread(), 2 * settings.maxTurns())
+                .query(Conversations::turn)
                 .list();
         List<ChatMessage> messages = new ArrayList<>();
         Instant after = clock.instant();
@@ -70,32 +71,50 @@ public class Conversations {
     }
 
     @Transactional
-    public void append(String channel, String userId, String userMessage, String reply) {
+    public void append(ConversationKey key, String userMessage, String reply) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        insert(channel, userId, "user", userMessage, now);
-        insert(channel, userId, "assistant", reply, now.plusMillis(1));
+        insert(key, "user", userMessage, now);
+        insert(key, "assistant", reply, now.plusMillis(1));
     }
 
-    private void insert(String channel, String userId, String role, String content, Instant at) {
-        jdbc.sql("INSERT INTO conversation_message (channel, user_id, role, content, created_at) VALUES (?, ?, ?, ?, ?)")
-                .params(channel, userId, role, content, at.atOffset(ZoneOffset.UTC)).update();
+    private void insert(ConversationKey key, String role, String content, Instant at) {
+        jdbc.sql("""
+                        INSERT INTO conversation_message (channel, user_id, thread, role, content, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)""")
+                .params(key.channel(), key.userId(), key.thread(), role, content, at.atOffset(ZoneOffset.UTC))
+                .update();
     }
 
-    /** Forgets the conversation (the /reset of a channel, or reset: true). */
-    public int forget(String channel, String userId) {
+    /** Forgets one conversation (reset: true), leaving the user's others. */
+    public int forget(ConversationKey key) {
+        return forgetThread(key.channel(), key.userId(), key.thread());
+    }
+
+    /** Forgets the user's conversation {@code thread}: a channel's /reset. */
+    public int forgetThread(String channel, String userId, String thread) {
+        return jdbc.sql("DELETE FROM conversation_message WHERE channel = ? AND user_id = ? AND thread = ?")
+                .params(channel, userId, thread).update();
+    }
+
+    /** Erases everything stored about a user, every conversation: the right of erasure. */
+    public int erase(String channel, String userId) {
         return jdbc.sql("DELETE FROM conversation_message WHERE channel = ? AND user_id = ?")
                 .params(channel, userId).update();
     }
 
-    /** Everything stored about a user, oldest first: the right of access. */
+    /** Everything stored about a user, every conversation, oldest first: the right of access. */
     public List<Turn> export(String channel, String userId) {
         return jdbc.sql("""
-                        SELECT role, content, created_at FROM conversation_message
+                        SELECT thread, role, content, created_at FROM conversation_message
                         WHERE channel = ? AND user_id = ? ORDER BY created_at, id""")
                 .params(channel, userId)
-                .query((rs, row) -> new Turn(rs.getString("role"), rs.getString("content"),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                .query(Conversations::turn)
                 .list();
+    }
+
+    private static Turn turn(ResultSet rs, int row) throws SQLException {
+        return new Turn(rs.getString("thread"), rs.getString("role"), rs.getString("content"),
+                rs.getObject("created_at", OffsetDateTime.class).toInstant());
     }
 
     /** The retention job of routes/schedules.yaml. */

@@ -147,7 +147,7 @@ class TelegramChannelTest {
 
         await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
         assertThat(BOT_API.repliesTo(messageId)).containsExactly(TelegramBot.RESET);
-        verify(conversations).forget("telegram", "1003");
+        verify(conversations).forgetThread("telegram", "1003", "1003");
     }
 
     @Test

@@ -134,6 +134,32 @@ class ConversationMemoryTest {
     }
 
     @Test
+    void aUsersConversationsAreKeptApartAndErasedTogether() {
+        String frank = "\"user_id\": \"frank\", \"channel\": \"telegram\", " + PARAMS;
+        String privateReply = chat("{\"message\": \"in private\", " + frank + "}").json().get("response").asText();
+        chat("{\"message\": \"in the group\", \"conversation_id\": \"-100777\", " + frank + "}");
+        assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("in the group"));
+        chat("{\"message\": \"again in private\", " + frank + "}");
+        assertThat(engine.lastMessages()).extracting(ChatMessage::content)
+                .containsExactly("in private", privateReply, "again in private");
+
+        chat("{\"message\": \"fresh start\", \"conversation_id\": \"-100777\", \"reset\": true, " + frank + "}");
+        chat("{\"message\": \"still private\", " + frank + "}");
+        // The fixture's short context keeps only the latest exchanges: all of them private ones.
+        assertThat(engine.lastMessages()).extracting(ChatMessage::content)
+                .contains("again in private").doesNotContain("in the group", "fresh start").endsWith("still private");
+
+        JsonNode export = api.get("/api/v1/users/telegram/frank", TestApi.ADMIN_KEY).json();
+        assertThat(export.get("messages").findValuesAsText("content")).contains("in private", "fresh start")
+                .doesNotContain("in the group");
+        assertThat(export.get("messages").findValues("conversation_id")).extracting(JsonNode::asText)
+                .containsOnly("null", "-100777");
+        Reply erased = api.send(api.request("/api/v1/users/telegram/frank", TestApi.ADMIN_KEY).DELETE());
+        assertThat(erased.json().get("messages_deleted").asInt()).isEqualTo(8);
+        assertThat(count("frank")).isZero();
+    }
+
+    @Test
     void theRetentionJobPurgesOldMessagesOnly() {
         assertThat(camel.getRouteController().getRouteStatus("purge-conversations-daily")).isEqualTo(ServiceStatus.Started);
         insert("api", "erin", "user", "from long ago", Instant.now().minus(Duration.ofDays(40)));
@@ -148,7 +174,7 @@ class ConversationMemoryTest {
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"user_id\": \"a\"}"), "channel");
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"channel\": \"api\"}"), "user_id");
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
-                "{\"message\": \"x\", \"conversation_id\": \"c\", \"user_id\": \"a\", \"channel\": \"api\"}"), "conversation_id");
+                "{\"message\": \"x\", \"conversation_id\": \"\", \"user_id\": \"a\", \"channel\": \"api\"}"), "conversation_id");
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"reset\": true}"), "reset");
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
                 "{\"message\": \"x\", \"user_id\": \"a\", \"channel\": \"Not OK\"}"), "channel");
