@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.chat.Conversations;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.ParameterService;
 import com.icegreen.greenmail.util.GreenMailUtil;
@@ -54,6 +55,8 @@ class MailChannelTest {
     @Autowired
     ModelService models;
     @Autowired
+    Conversations conversations;
+    @Autowired
     ParameterService parameters;
 
     static MailServers start() {
@@ -97,6 +100,9 @@ class MailChannelTest {
         assertThat(GreenMailUtil.getBody(reply).replace("\r\n", "\n").stripTrailing())
                 .isEqualTo(StoriesModel.GREEDY + "\n\n-- \nMaltese test gateway");
         await().atMost(WAIT).until(() -> seen(mail.getMessageID()));
+        // Kept as the sender's conversation in this thread: found by the sender's address.
+        assertThat(conversations.export("mail", "alice@users.test")).extracting(Conversations.Turn::thread)
+                .containsOnly(messageId);
     }
 
     @Test
