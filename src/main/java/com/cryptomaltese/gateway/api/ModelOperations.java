@@ -102,12 +102,12 @@ class ModelOperations {
         if (quant != null) {
             format = "gguf";
         }
-        DownloadManager.Started started = downloads.start(id, format, quant, request.authToken());
+        DownloadManager.Started started = downloads.start(id, request.revision(), format, quant, request.authToken());
         DownloadProgress p = started.progress();
         String message = started.joined() ? "joined the running download of " + id
                 : "downloading " + id + " (" + p.format() + ", " + p.filesTotal() + " files, " + p.bytesTotal() + " bytes)";
         return new DownloadStarted("downloading", message, id.toString(), p.downloadProgress(), p.estimatedTime(),
-                p.format(), p.revision(), p.bytesDownloaded(), p.bytesTotal(), started.joined());
+                p.format(), p.revision(), p.requestedRevision(), p.bytesDownloaded(), p.bytesTotal(), started.joined());
     }
 
     /** Cancels a download, or deletes a model from disk that is not loaded. */

@@ -99,6 +99,7 @@ public class DownloadManager {
         this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
         watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
+        restore();
     }
 
     /** The answer to a download request. */
@@ -109,44 +110,55 @@ public class DownloadManager {
      * Starts downloading {@code id}, or joins the download of it that is running. Answers only when
      * the file list is read and the disk checked; the files come in the background.
      *
-     * @param format null for the default (safetensors, else gguf, onnx, pytorch)
-     * @param quant  a GGUF quantisation such as Q4_K_M, or null
-     * @param token  the request's token; the configured HF_TOKEN when blank
+     * @param revision branch, tag or commit; {@code main} when null or blank
+     * @param format   null for the default (safetensors, else gguf, onnx, pytorch)
+     * @param quant    a GGUF quantisation such as Q4_K_M, or null
+     * @param token    the request's token; the configured HF_TOKEN when blank
      */
-    public Started start(ModelId id, String format, String quant, String token) {
+    public Started start(ModelId id, String revision, String format, String quant, String token) {
+        String useRevision = revision == null || revision.isBlank() ? "main" : revision;
+        String problem = CachePaths.revisionProblem(useRevision);
+        if (problem != null) {
+            throw ApiException.badRequest("revision", problem);
+        }
         String useToken = token == null || token.isBlank() ? settings.token() : token;
         Download job;
         boolean created = false;
         synchronized (jobs) {
             job = jobs.get(id);
             if (job == null || job.finished()) {
-                job = new Download(id, format, quant, useToken);
+                job = new Download(id, useRevision, format, quant, useToken);
                 jobs.put(id, job);
                 created = true;
             }
         }
         if (!created) {
+            if (!job.revision.equals(useRevision)) {
+                throw ApiException.conflict("a download of " + id + " at revision " + job.revision
+                        + " is running; wait for it or cancel it (DELETE) before asking for revision " + useRevision);
+            }
             awaitPrepared(job);
             return new Started(id, true, job.progress());
         }
         try {
             prepare(job);
+            DownloadRecord.of(job).write(job.id.cacheFolderIn(modelsDir));
             job.prepared.complete(null);
         } catch (HubException e) {
             job.token = null;
             finish(job, e.kind() == Kind.CANCELLED ? Download.State.CANCELLED : Download.State.ERROR, e.getMessage());
             job.prepared.completeExceptionally(e);
             throw toApi(e);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             job.token = null;
             finish(job, Download.State.ERROR, "the download could not start: " + e.getMessage());
             job.prepared.completeExceptionally(e);
-            throw e;
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         Download started = job;
         coordinators.submit(() -> run(started));
-        log.info("Downloading {} ({}, commit {}, {} files, {} bytes)", id, job.choice.format(), job.listing.commit(),
-                job.choice.files().size(), job.choice.totalBytes());
+        log.info("Downloading {} at {} ({}, commit {}, {} files, {} bytes)", id, useRevision, job.choice.format(),
+                job.listing.commit(), job.choice.files().size(), job.choice.totalBytes());
         return new Started(id, false, job.progress());
     }
 
@@ -172,10 +184,10 @@ public class DownloadManager {
         return all;
     }
 
-    /** Why the last download of {@code id} failed, if it did. */
+    /** Why the last download of {@code id} failed or what interrupted it, if it did not complete. */
     public Optional<String> failure(ModelId id) {
         Download job = jobs.get(id);
-        return job != null && job.state == Download.State.ERROR ? Optional.ofNullable(job.error) : Optional.empty();
+        return job != null && job.failed() ? Optional.ofNullable(job.error) : Optional.empty();
     }
 
     /**
@@ -226,7 +238,7 @@ public class DownloadManager {
 
     private void prepare(Download job) {
         String repo = job.id.toString();
-        HubListing listing = withRetries(job, () -> client.listing(repo, "main", job.token));
+        HubListing listing = withRetries(job, () -> client.listing(repo, job.revision, job.token));
         CachePaths.commit(listing.commit());
         // Every name the Hub sends must be safe, chosen or not: a list holding ../../etc/passwd is hostile.
         Path probe = modelsDir.resolve("probe");
@@ -296,8 +308,9 @@ public class DownloadManager {
                 throw new HubException(Kind.CANCELLED, "download of " + job.id + " was cancelled");
             }
             publish(job);
+            DownloadRecord.delete(job.id.cacheFolderIn(modelsDir));
             finish(job, Download.State.COMPLETED, null);
-            log.info("Downloaded {} (commit {})", job.id, job.listing.commit());
+            log.info("Downloaded {} at {} (commit {})", job.id, job.revision, job.listing.commit());
         } catch (Throwable t) {
             job.cancelledOthers();
             closeStreams(job);
@@ -308,10 +321,15 @@ public class DownloadManager {
                 finish(job, Download.State.CANCELLED, null);
                 jobs.remove(job.id, job);
                 log.info("Download of {} cancelled", job.id);
+            } else if (job.interrupted) {
+                // The record on disk still says "downloading": the next start reads it as interrupted.
+                finish(job, Download.State.INTERRUPTED, "the download of " + job.id + " was interrupted by a shutdown");
+                log.info("Download of {} interrupted by the shutdown; its partial files are kept", job.id);
             } else {
                 String message = t instanceof HubException ? t.getMessage()
                         : "download of " + job.id + " failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
                 finish(job, Download.State.ERROR, message);
+                persistFailure(job);
                 log.warn("Download of {} failed: {}", job.id, message);
             }
         } finally {
@@ -513,12 +531,16 @@ public class DownloadManager {
                 throw e;
             }
         }
-        new ModelMetadata("huggingface", job.id.toString(), "main", commit, job.choice.format(), size, Instant.now(),
-                List.copyOf(records)).write(paths.folder());
-        Files.createDirectories(paths.refsMain().getParent());
-        Path ref = paths.refsMain().resolveSibling("main.tmp");
-        Files.writeString(ref, commit, StandardCharsets.UTF_8);
-        Files.move(ref, paths.refsMain(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        new ModelMetadata("huggingface", job.id.toString(), job.revision, commit, job.choice.format(), size,
+                Instant.now(), List.copyOf(records)).write(paths.folder());
+        // As huggingface-cli: a branch or tag gets refs/<revision>; a commit asked for by its sha needs none.
+        if (!job.revision.equals(commit)) {
+            Path ref = paths.ref(job.revision);
+            Files.createDirectories(ref.getParent());
+            Path tmp = ref.resolveSibling(ref.getFileName() + ".tmp");
+            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
+            Files.move(tmp, ref, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** After a cancel: partial files go, and the whole folder when no complete model is in it. */
@@ -529,6 +551,7 @@ public class DownloadManager {
         }
         try {
             if (usableOnDisk.test(job.id)) {
+                DownloadRecord.delete(folder);
                 try (var children = Files.list(folder.resolve("blobs"))) {
                     for (Path p : children.filter(p -> p.getFileName().toString().endsWith(CachePaths.INCOMPLETE)).toList()) {
                         Files.deleteIfExists(p);
@@ -539,6 +562,88 @@ public class DownloadManager {
             }
         } catch (IOException e) {
             log.warn("Could not remove what the download of {} left: {}", job.id, e.getMessage());
+        }
+    }
+
+    // ---- records that outlive the process ----
+
+    private void persistFailure(Download job) {
+        try {
+            DownloadRecord.of(job).write(job.id.cacheFolderIn(modelsDir));
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not record the failed download of {}: {}", job.id, e.getMessage());
+        }
+    }
+
+    /**
+     * Reads the records of downloads that did not complete before this start: a failed one keeps its
+     * reason; one still marked downloading was cut short by a restart or a crash and becomes
+     * {@code interrupted}, with what is on disk. Neither resumes by itself (the token, if one was
+     * sent, was never stored): the same download request continues from the bytes on disk.
+     */
+    private void restore() {
+        if (!Files.isDirectory(modelsDir)) {
+            return;
+        }
+        try (var folders = Files.newDirectoryStream(modelsDir, "models--*")) {
+            for (Path folder : folders) {
+                try {
+                    DownloadRecord.read(folder).ifPresent(record -> restore(folder, record));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("Ignoring the unreadable download record in {}: {}", folder.getFileName(), e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Could not read the download records in {}: {}", modelsDir, e.getMessage());
+        }
+    }
+
+    private void restore(Path folder, DownloadRecord record) {
+        ModelId id = ModelId.parse(record.modelId(), "model_id");
+        if (!id.cacheFolderIn(modelsDir).equals(folder.toAbsolutePath().normalize())) {
+            throw new IllegalStateException("it names " + id + ", which belongs in another folder");
+        }
+        String commit = CachePaths.commit(record.commit());
+        if (ModelMetadata.read(folder).filter(m -> commit.equals(m.commit())).isPresent() && usableOnDisk.test(id)) {
+            // Completed: the process ended between publishing the model and removing the record.
+            sweep(folder);
+            return;
+        }
+        List<HubFile> files = record.files().stream().map(DownloadRecord.PlannedFile::hubFile).toList();
+        Download job = new Download(id, record.revision(), record.requestedFormat(), record.quant(), null,
+                record.startedAt() == null ? Instant.now() : record.startedAt());
+        job.listing = new HubListing(id.toString(), commit, files);
+        job.choice = new FileSelection.Choice(record.format(), files);
+        CachePaths paths = new CachePaths(folder);
+        for (HubFile file : files) {
+            String name = blobName(file);
+            long whole = name == null ? 0 : sizeOf(paths.blob(name));
+            job.bytesDone.addAndGet(whole > 0 ? whole : sizeOf(paths.incomplete(name != null ? name : pathKey(file))));
+            if (whole > 0) {
+                job.filesDone.incrementAndGet();
+            }
+        }
+        job.prepared.complete(null);
+        job.finishedAt = record.finishedAt() == null ? Instant.now() : record.finishedAt();
+        if (DownloadRecord.ERROR.equals(record.state())) {
+            job.error = record.error();
+            job.state = Download.State.ERROR;
+        } else {
+            long total = job.choice.totalBytes();
+            job.error = "the download of " + id + " was interrupted by a restart of the gateway with "
+                    + job.bytesDone.get() + " of " + total + " bytes on disk (" + human(job.bytesDone.get()) + " of "
+                    + human(total) + "); send the same download request again to continue from there";
+            job.state = Download.State.INTERRUPTED;
+        }
+        jobs.put(id, job);
+        log.info("Download of {} at {} did not complete before: {}", id, record.revision(), job.error);
+    }
+
+    private static void sweep(Path folder) {
+        try {
+            DownloadRecord.delete(folder);
+        } catch (IOException e) {
+            log.warn("Could not remove the download record in {}: {}", folder.getFileName(), e.getMessage());
         }
     }
 
@@ -742,7 +847,7 @@ public class DownloadManager {
     @PreDestroy
     void shutdown() {
         jobs.values().forEach(j -> {
-            j.cancelled = false;
+            j.interrupted = true;
             closeStreams(j);
         });
         coordinators.shutdownNow();
