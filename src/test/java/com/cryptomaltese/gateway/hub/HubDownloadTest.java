@@ -328,4 +328,102 @@ class HubDownloadTest {
         assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve("tokenizer.json")))
                 .isEqualTo(Files.readAllBytes(LLAMA.resolve("tokenizer.json")));
     }
+
+    static final String COMMIT_V1 = "7777777777777777777777777777777777777777";
+
+    /** The repo at tag v1.0: its own commit, with a generation config that differs from main's. */
+    byte[] tagV1() throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (Stream<Path> list = Files.list(LLAMA)) {
+            for (Path f : list.sorted().toList()) {
+                files.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        }
+        byte[] generation = "{\"max_new_tokens\": 7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        files.put("generation_config.json", generation);
+        hub.addRevision("v1.0", new FakeHub.Repo("fixtures/llama", COMMIT_V1, files, null, List.of()));
+        hub.addRevision("refs/pr/1", new FakeHub.Repo("fixtures/llama", COMMIT_V1, files, null, List.of()));
+        return generation;
+    }
+
+    @Test
+    void aRevisionIsListedFetchedAtItsCommitAndRecordedAsHuggingfaceCliDoes() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        byte[] generation = tagV1();
+        DownloadManager manager = manager();
+        DownloadManager.Started started = manager.start(ID, "v1.0", null, null, null);
+        assertThat(started.progress().revision()).isEqualTo(COMMIT_V1);
+        assertThat(started.progress().requestedRevision()).isEqualTo("v1.0");
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+
+        assertThat(hub.requestsFor("/api/models/")).singleElement().asString()
+                .startsWith("hub GET /api/models/fixtures/llama/revision/v1.0 ");
+        // Every file comes from the commit the tag named, never from "main" or the tag (which could move).
+        assertThat(hub.requestsFor("hub GET /fixtures/llama/resolve/")).hasSize(5)
+                .allMatch(r -> r.startsWith("hub GET /fixtures/llama/resolve/" + COMMIT_V1 + "/"));
+        assertThat(Files.readString(folder().resolve("refs/v1.0"))).isEqualTo(COMMIT_V1);
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+        assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT_V1).resolve("generation_config.json")))
+                .isEqualTo(generation);
+        ModelMetadata meta = ModelMetadata.read(folder()).orElseThrow();
+        assertThat(meta.revision()).isEqualTo("v1.0");
+        assertThat(meta.commit()).isEqualTo(COMMIT_V1);
+
+        // A pull-request ref travels URL-encoded and lands in refs/refs/pr/1, as huggingface-cli writes it.
+        manager.start(ID, "refs/pr/1", null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(hub.requestsFor("/api/models/")).last().asString()
+                .startsWith("hub GET /api/models/fixtures/llama/revision/refs%2Fpr%2F1 ");
+        assertThat(Files.readString(folder().resolve("refs/refs/pr/1"))).isEqualTo(COMMIT_V1);
+
+        // A commit asked for by its sha gets no ref (huggingface-cli writes none either).
+        manager.start(ID, COMMIT, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(folder().resolve("refs").resolve(COMMIT)).doesNotExist();
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+        assertThat(ModelMetadata.read(folder()).orElseThrow().revision()).isEqualTo(COMMIT);
+        assertThat(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS)).exists();
+    }
+
+    @Test
+    void aBadRevisionIsRefusedBeforeAnyRequestAndAnUnknownOneIs404() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        DownloadManager manager = manager();
+        for (String bad : List.of("../main", "/etc/passwd", "a//b", "refs/", ".hidden", "a/.git", "a b", "v1..2",
+                "x.lock", "main?x=1", "main%2F..", "tag\\x", "é", "v".repeat(129))) {
+            assertThatThrownBy(() -> manager.start(ID, bad, null, null, null)).as(bad)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.details()).singleElement().satisfies(d -> assertThat(d.field()).isEqualTo("revision"));
+                    });
+        }
+        assertThat(hub.requests).isEmpty();
+        assertThat(manager.progress(ID)).isEmpty();
+        assertThatThrownBy(() -> manager.start(ID, "no-such-branch", null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(404);
+                    assertThat(e.getMessage()).contains("the Hub has no model fixtures/llama at this revision");
+                });
+        assertThat(folder()).doesNotExist();
+    }
+
+    @Test
+    void aRequestForAnotherRevisionDoesNotJoinTheRunningDownload() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        tagV1();
+        hub.fault(WEIGHTS, Fault.HOLD);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        assertThat(hub.awaitHolding()).isTrue();
+        assertThatThrownBy(() -> manager.start(ID, "v1.0", null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.getMessage()).isEqualTo("a download of fixtures/llama at revision main is running; "
+                            + "wait for it or cancel it (DELETE) before asking for revision v1.0");
+                });
+        assertThat(manager.start(ID, "main", null, null, null).joined()).isTrue();
+        hub.release();
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(Files.readString(folder().resolve("refs/main"))).isEqualTo(COMMIT);
+    }
 }
