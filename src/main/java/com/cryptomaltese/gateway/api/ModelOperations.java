@@ -116,16 +116,15 @@ class ModelOperations {
             downloads.cancel(id);
             return new ModelDeleted("success", "download of " + id + " cancelled; its files were removed", id.toString());
         }
-        if (models.current().map(m -> m.id().equals(id)).orElse(false) || models.loadingId().map(id::equals).orElse(false)) {
-            throw ApiException.conflict("model " + id + " is loaded; unload it before deleting it");
-        }
-        boolean failed = downloads.failure(id).isPresent();
-        if (registry.find(id).isEmpty() && !failed) {
-            throw ApiException.notFound("model " + id + " is not on disk and not being downloaded");
-        }
-        downloads.cancel(id);
-        downloads.deleteModel(id);
-        return new ModelDeleted("success", "model " + id + " deleted from disk", id.toString());
+        return models.whileUnused(id, () -> {
+            boolean failed = downloads.failure(id).isPresent();
+            if (registry.find(id).isEmpty() && !failed) {
+                throw ApiException.notFound("model " + id + " is not on disk and not being downloaded");
+            }
+            downloads.cancel(id);
+            downloads.deleteModel(id);
+            return new ModelDeleted("success", "model " + id + " deleted from disk", id.toString());
+        });
     }
 
     public ModelLoaded load(ModelId id) {
