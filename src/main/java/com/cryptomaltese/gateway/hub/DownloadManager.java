@@ -72,7 +72,7 @@ import org.springframework.stereotype.Component;
 public class DownloadManager {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadManager.class);
-    private static final int BUFFER = 64 * 1024;
+    private static final int BUFFER = 1 << 20;
 
     private final HubProperties settings;
     private final HubClient client;
@@ -81,6 +81,8 @@ public class DownloadManager {
     private final Map<ModelId, Download> jobs = new ConcurrentHashMap<>();
     private final ExecutorService coordinators;
     private final ExecutorService transfers;
+    /** Threads hashing files behind their transfers ({@link TrailingHash}). */
+    private final ExecutorService hashers;
     private final ScheduledExecutorService watchdog;
     private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
 
@@ -96,6 +98,7 @@ public class DownloadManager {
         this.usableOnDisk = usableOnDisk;
         this.coordinators = Executors.newCachedThreadPool(threads("hub-download"));
         this.transfers = Executors.newFixedThreadPool(Math.max(1, settings.parallelFiles()), threads("hub-transfer"));
+        this.hashers = Executors.newCachedThreadPool(threads("hub-hash"));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
         watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
@@ -354,6 +357,7 @@ public class DownloadManager {
         AtomicLong counted = new AtomicLong();
         String expectedSha = file.sha256();
         long expectedSize = file.size();
+        TrailingHash[] hash = new TrailingHash[1];
         job.current.add(file.path());
         try {
             for (int attempt = 1; ; attempt++) {
@@ -393,7 +397,7 @@ public class DownloadManager {
                         expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
                                 : response.contentLength().orElse(-1) + offset;
                     }
-                    copy(job, response.body(), part, append, counted);
+                    copy(job, response.body(), part, append, counted, hash);
                     break;
                 } catch (HubException e) {
                     if (!e.retryable() || attempt >= settings.maxAttempts() || job.stopping()) {
@@ -418,14 +422,14 @@ public class DownloadManager {
                     }
                 }
             }
-            String[] sums = verify(part, file, expectedSha, expectedSize);
-            String blobName = name != null ? name : sums[0];
+            String sha256 = verify(part, file, expectedSha, expectedSize, hash);
+            String blobName = name != null ? name : sha256;
             Path blob = paths.blob(blobName);
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
             Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            job.done.put(file.path(), new String[] {blobName, sums[0]});
+            job.done.put(file.path(), new String[] {blobName, sha256});
             job.filesDone.incrementAndGet();
         } catch (HubException e) {
             if (e.kind() == Kind.INTEGRITY) {
@@ -434,21 +438,42 @@ public class DownloadManager {
             throw e;
         } finally {
             job.current.remove(file.path());
+            if (hash[0] != null) {
+                hash[0].stop();
+            }
         }
     }
 
-    /** Appends the body to {@code part}, counting the bytes. Stalled reads are dropped by the watchdog. */
-    private void copy(Download job, InputStream body, Path part, boolean append, AtomicLong counted) throws IOException {
+    /**
+     * Appends the body to {@code part} (or writes it afresh), counting the bytes, while {@code hash[0]}
+     * hashes what is written; a fresh start gets a fresh hash. Stalled reads are dropped by the watchdog.
+     */
+    private void copy(Download job, InputStream body, Path part, boolean append, AtomicLong counted,
+                      TrailingHash[] hash) throws IOException {
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
         job.open.add(body);
         reading.put(body, lastRead);
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            long written = out.size();
+            if (hash[0] == null || !append) {
+                if (hash[0] != null) {
+                    hash[0].stop();
+                }
+                hash[0] = new TrailingHash(part, hashers);
+            }
+            hash[0].advance(written);
             byte[] buffer = new byte[BUFFER];
+            ByteBuffer wrapped = ByteBuffer.wrap(buffer);
             int n;
             while ((n = body.read(buffer)) > 0) {
                 lastRead.set(System.nanoTime());
-                out.write(ByteBuffer.wrap(buffer, 0, n));
+                wrapped.clear().limit(n);
+                while (wrapped.hasRemaining()) {
+                    out.write(wrapped);
+                }
+                written += n;
+                hash[0].advance(written);
                 counted.addAndGet(n);
                 job.bytesDone.addAndGet(n);
                 job.received.addAndGet(n);
@@ -465,39 +490,40 @@ public class DownloadManager {
         }
     }
 
-    /** {sha256, git blob sha1} of the part, after checking its size and checksum; a bad part is deleted. */
-    private String[] verify(Path part, HubFile file, String expectedSha, long expectedSize) throws IOException {
+    /**
+     * The sha256 of the part, after checking its size, its sha256 against the listing's (LFS files)
+     * and, for the others, the git blob id; a bad part is deleted.
+     */
+    private String verify(Path part, HubFile file, String expectedSha, long expectedSize, TrailingHash[] hash)
+            throws IOException {
         long size = sizeOf(part);
         if (expectedSize >= 0 && size != expectedSize) {
             Files.deleteIfExists(part);
             throw new HubException(Kind.INTEGRITY, file.path() + " arrived with " + size + " bytes instead of "
                     + expectedSize + "; it was discarded");
         }
-        MessageDigest sha256 = digester("SHA-256");
-        MessageDigest sha1 = digester("SHA-1");
-        sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
-        try (InputStream in = Files.newInputStream(part)) {
-            byte[] buffer = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                sha256.update(buffer, 0, n);
-                sha1.update(buffer, 0, n);
-            }
+        if (hash[0] == null) {
+            // Complete from an earlier run: nothing was transferred now, so the hash starts from the file.
+            hash[0] = new TrailingHash(part, hashers);
         }
-        String actualSha = HexFormat.of().formatHex(sha256.digest());
-        String actualBlob = HexFormat.of().formatHex(sha1.digest());
+        String actualSha = hash[0].finish(size);
         if (expectedSha != null && !expectedSha.equalsIgnoreCase(actualSha)) {
             Files.deleteIfExists(part);
             throw new HubException(Kind.INTEGRITY, file.path() + " failed its sha256 check (expected " + expectedSha
                     + ", got " + actualSha + "); it was discarded and nothing of it was kept");
         }
-        if (expectedSha == null && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")
-                && !file.blobId().equals(actualBlob)) {
-            Files.deleteIfExists(part);
-            throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
-                    + file.blobId() + ", got " + actualBlob + "); it was discarded");
+        if (expectedSha == null && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")) {
+            // Files outside LFS are small; their git blob id is a second read of them.
+            MessageDigest sha1 = digester("SHA-1");
+            sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
+            String actualBlob = HexFormat.of().formatHex(digest(part, sha1));
+            if (!file.blobId().equals(actualBlob)) {
+                Files.deleteIfExists(part);
+                throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
+                        + file.blobId() + ", got " + actualBlob + "); it was discarded");
+            }
         }
-        return new String[] {actualSha, actualBlob};
+        return actualSha;
     }
 
     /** Links the snapshot (built hidden, then renamed into place), writes the metadata, then refs/main. */
@@ -748,15 +774,18 @@ public class DownloadManager {
     }
 
     private static String digest(Path file, String algorithm) throws IOException {
-        MessageDigest md = digester(algorithm);
+        return HexFormat.of().formatHex(digest(file, digester(algorithm)));
+    }
+
+    private static byte[] digest(Path file, MessageDigest md) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[BUFFER];
+            byte[] buffer = new byte[64 * 1024];
             int n;
             while ((n = in.read(buffer)) > 0) {
                 md.update(buffer, 0, n);
             }
         }
-        return HexFormat.of().formatHex(md.digest());
+        return md.digest();
     }
 
     private static MessageDigest digester(String algorithm) {
@@ -852,6 +881,7 @@ public class DownloadManager {
         });
         coordinators.shutdownNow();
         transfers.shutdownNow();
+        hashers.shutdownNow();
         watchdog.shutdownNow();
     }
 }
