@@ -124,7 +124,8 @@ class ApiRoutes extends RouteBuilder {
                 .description("Load a model into memory; the model in memory before is unloaded first")
                 .outType(ModelViews.ModelLoaded.class))
                 .responseMessage("404", "The model is not on disk")
-                .responseMessage("409", "Another load is running, or the model cannot be loaded (the reason is given)")
+                .responseMessage("409", "Another load is running, the model is downloading, being deleted or its download "
+                        + "failed or was interrupted, or it cannot be loaded (the reason is given)")
                 .responseMessage("503", "No engine can run the model's format"))
                 .to("direct:loadModel");
         withModelId(audited(route("loadModel"))).bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
@@ -139,12 +140,18 @@ class ApiRoutes extends RouteBuilder {
 
         user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub "
                         + "(HF_ENDPOINT) into the cache layout. Answers 202 at once with status downloading once the file "
-                        + "list is read and the disk checked; the files come in the background: poll GET /models/{model_id}. "
-                        + "A second request for the same model joins the running download.")
+                        + "list of the revision (branch, tag, commit; main by default) is read and the disk checked; the files "
+                        + "come in the background, at the commit the revision named: poll GET /models/{model_id}. "
+                        + "A second request for the same model joins the running download. Partial files are kept: after "
+                        + "a dropped connection, a failure or a gateway restart (the model then shows status error, download "
+                        + "status interrupted), sending the same request again continues them with Range requests. The "
+                        + "request is recorded on disk without the token, which is never stored.")
                 .type(ModelViews.DownloadRequest.class).outType(ModelViews.DownloadStarted.class)
                 .responseMessage("202", "Downloading (or joined the running download)")
-                .responseMessage("400", "Invalid model_name or model_format, or the repository lacks the format (the formats it has are named)")
+                .responseMessage("400", "Invalid model_name, model_format or revision, or the repository lacks the format "
+                        + "(the formats it has are named)")
                 .responseMessage("404", "The Hub has no such model or revision")
+                .responseMessage("409", "A download of the model at another revision is running")
                 .responseMessage("502", "The Hub refused access (private or gated: send auth_token or set HF_TOKEN), "
                         + "or kept failing (429, 5xx) after retries")
                 .responseMessage("507", "Not enough free disk space: the message gives the numbers"))
@@ -155,8 +162,9 @@ class ApiRoutes extends RouteBuilder {
                 .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(202));
 
         user(modelIdParam(models.get("/{model_id}").id("getModel")
-                .description("One model: on disk (with its download record) or being downloaded (bytes done and total, "
-                        + "speed, estimated time, the current file)")
+                .description("One model: on disk (with its download record), being downloaded (bytes done and total, "
+                        + "speed, estimated time, the current file), or with a download that failed or a restart interrupted "
+                        + "(status error with the reason; both survive restarts)")
                 .outType(ModelViews.ModelSummary.class))
                 .responseMessage("404", "The model is not on disk and not being downloaded"))
                 .to("direct:getModel");
@@ -164,10 +172,11 @@ class ApiRoutes extends RouteBuilder {
                 .bean("apiReply", "ok");
 
         user(modelIdParam(models.delete("/{model_id}").id("deleteModel")
-                .description("Cancel a running download, or delete a model that is not loaded from disk")
+                .description("Cancel a running download, or delete a model that is not loaded from disk (also a failed "
+                        + "or interrupted download with its partial files). A load of the model is refused while it is deleted.")
                 .outType(ModelViews.ModelDeleted.class))
                 .responseMessage("404", "The model is not on disk and not being downloaded")
-                .responseMessage("409", "The model is loaded or loading: unload it first"))
+                .responseMessage("409", "The model is loaded or being loaded: unload it first"))
                 .to("direct:deleteModel");
         withModelId(audited(route("deleteModel"))).bean("modelOperations", "delete(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");

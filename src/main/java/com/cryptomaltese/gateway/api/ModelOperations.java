@@ -102,12 +102,12 @@ class ModelOperations {
         if (quant != null) {
             format = "gguf";
         }
-        DownloadManager.Started started = downloads.start(id, format, quant, request.authToken());
+        DownloadManager.Started started = downloads.start(id, request.revision(), format, quant, request.authToken());
         DownloadProgress p = started.progress();
         String message = started.joined() ? "joined the running download of " + id
                 : "downloading " + id + " (" + p.format() + ", " + p.filesTotal() + " files, " + p.bytesTotal() + " bytes)";
         return new DownloadStarted("downloading", message, id.toString(), p.downloadProgress(), p.estimatedTime(),
-                p.format(), p.revision(), p.bytesDownloaded(), p.bytesTotal(), started.joined());
+                p.format(), p.revision(), p.requestedRevision(), p.bytesDownloaded(), p.bytesTotal(), started.joined());
     }
 
     /** Cancels a download, or deletes a model from disk that is not loaded. */
@@ -116,16 +116,15 @@ class ModelOperations {
             downloads.cancel(id);
             return new ModelDeleted("success", "download of " + id + " cancelled; its files were removed", id.toString());
         }
-        if (models.current().map(m -> m.id().equals(id)).orElse(false) || models.loadingId().map(id::equals).orElse(false)) {
-            throw ApiException.conflict("model " + id + " is loaded; unload it before deleting it");
-        }
-        boolean failed = downloads.failure(id).isPresent();
-        if (registry.find(id).isEmpty() && !failed) {
-            throw ApiException.notFound("model " + id + " is not on disk and not being downloaded");
-        }
-        downloads.cancel(id);
-        downloads.deleteModel(id);
-        return new ModelDeleted("success", "model " + id + " deleted from disk", id.toString());
+        return models.whileUnused(id, () -> {
+            boolean failed = downloads.failure(id).isPresent();
+            if (registry.find(id).isEmpty() && !failed) {
+                throw ApiException.notFound("model " + id + " is not on disk and not being downloaded");
+            }
+            downloads.cancel(id);
+            downloads.deleteModel(id);
+            return new ModelDeleted("success", "model " + id + " deleted from disk", id.toString());
+        });
     }
 
     public ModelLoaded load(ModelId id) {

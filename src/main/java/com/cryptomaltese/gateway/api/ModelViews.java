@@ -35,7 +35,8 @@ final class ModelViews {
             @Schema(allowableValues = {"safetensors", "gguf", "onnx", "pytorch", "unknown"}) String format,
             @Schema(description = "Bytes on disk") long size,
             @Schema(example = "huggingface") String source,
-            @Schema(description = "The snapshot commit in use (refs/main)") String revision,
+            @Schema(description = "The snapshot commit in use: the gateway's last completed download, else refs/main, "
+                    + "else the only snapshot") String revision,
             @Schema(description = "Effective generation parameters") GenerationSettings parameters,
             Instant loadedAt,
             @Schema(description = "Why the last load or download failed (status error)") String error,
@@ -55,7 +56,8 @@ final class ModelViews {
             @Schema(description = "Percent done, 0 to 100") double downloadProgress,
             @Schema(description = "Seconds left; null until a speed is known", nullable = true) Long estimatedTime,
             String format,
-            @Schema(description = "The commit being downloaded") String revision,
+            @Schema(description = "The commit being downloaded (what requested_revision resolved to)") String revision,
+            @Schema(description = "The branch, tag or commit asked for", example = "main") String requestedRevision,
             long bytesDownloaded,
             long bytesTotal,
             @Schema(description = "True when this request joined a download already running") boolean joined) {
@@ -84,12 +86,14 @@ final class ModelViews {
                     description = "Hub model id; for GGUF it may end with :<quant>, e.g. org/name-GGUF:Q4_K_M")
             String modelName,
             @Schema(allowableValues = {"safetensors", "gguf", "pytorch", "onnx"}, example = "safetensors") String modelFormat,
+            @Schema(description = "Branch, tag or commit sha (also refs/pr/<n>); letters, digits, '.', '_', '-', '/', "
+                    + "at most 128 characters, no '..'", example = "main", defaultValue = "main") String revision,
             @Schema(description = "Hub token for gated or private repositories; never stored or logged") String authToken) {
 
         @Override
         public String toString() {
-            return "DownloadRequest[modelName=" + modelName + ", modelFormat=" + modelFormat + ", authToken="
-                    + (authToken == null ? "none" : "***") + "]";
+            return "DownloadRequest[modelName=" + modelName + ", modelFormat=" + modelFormat + ", revision=" + revision
+                    + ", authToken=" + (authToken == null ? "none" : "***") + "]";
         }
     }
 

@@ -14,11 +14,14 @@ final class CachePaths {
     private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,64}");
     private static final Pattern BLOB = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@+=,()\\[\\] -]{1,255}");
+    private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9._/-]{1,128}");
 
     /** Suffix of a blob being written; kept across restarts to continue with a Range request. */
     static final String INCOMPLETE = ".incomplete";
     /** Our own record of the download, beside blobs/ and snapshots/ (never inside a snapshot). */
     static final String METADATA = "maltese-download.json";
+    /** The request and plan of a download not yet completed ({@link DownloadRecord}). */
+    static final String REQUEST = "maltese-download-request.json";
 
     private final Path folder;
 
@@ -50,7 +53,12 @@ final class CachePaths {
     }
 
     Path refsMain() {
-        return folder.resolve("refs").resolve("main");
+        return ref("main");
+    }
+
+    /** {@code refs/<revision>}, where huggingface-cli records which commit a branch or tag named. */
+    Path ref(String revision) {
+        return safeRelative(folder.resolve("refs"), revision);
     }
 
     Path metadata() {
@@ -62,6 +70,23 @@ final class CachePaths {
             throw new HubException(Kind.UNSAFE, "the Hub named an invalid commit '" + printable(commit) + "'");
         }
         return commit;
+    }
+
+    /**
+     * Why {@code revision} is no acceptable branch, tag or commit, or null when it is: letters, digits,
+     * '.', '_', '-' and '/' between non-empty segments, none of them '.', '..' or hidden, at most 128
+     * characters. It becomes part of a URL and the path {@code refs/<revision>}, so nothing else passes.
+     */
+    static String revisionProblem(String revision) {
+        if (revision.length() > 128) {
+            return "is longer than 128 characters";
+        }
+        boolean shape = REVISION.matcher(revision).matches() && !revision.contains("..") && !revision.endsWith(".lock");
+        for (String segment : revision.split("/", -1)) {
+            shape &= !segment.isEmpty() && !segment.startsWith(".");
+        }
+        return shape ? null : "must be a branch, tag or commit of the repository (letters, digits, '.', '_', '-', "
+                + "'/' between segments; no '..', no empty or hidden segments), got '" + printable(revision) + "'";
     }
 
     static boolean validBlobName(String name) {

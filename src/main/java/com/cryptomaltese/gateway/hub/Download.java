@@ -18,15 +18,17 @@ import com.cryptomaltese.gateway.model.ModelId;
 /** One download of one model: its request, its state and its progress counters. */
 final class Download {
 
-    enum State { DOWNLOADING, COMPLETED, ERROR, CANCELLED }
+    enum State { DOWNLOADING, COMPLETED, ERROR, CANCELLED, INTERRUPTED }
 
     final ModelId id;
+    /** Branch, tag or commit as requested; the listing names the commit it resolved to. */
+    final String revision;
     final String requestedFormat;
     final String quant;
     /** Held in memory only while the download runs; cleared when it ends. */
     volatile String token;
     final CompletableFuture<Void> prepared = new CompletableFuture<>();
-    final Instant startedAt = Instant.now();
+    final Instant startedAt;
     final long startNanos = System.nanoTime();
     final AtomicLong bytesDone = new AtomicLong();
     final AtomicLong received = new AtomicLong();
@@ -46,11 +48,17 @@ final class Download {
     volatile String error;
     volatile Instant finishedAt;
 
-    Download(ModelId id, String requestedFormat, String quant, String token) {
+    Download(ModelId id, String revision, String requestedFormat, String quant, String token) {
+        this(id, revision, requestedFormat, quant, token, Instant.now());
+    }
+
+    Download(ModelId id, String revision, String requestedFormat, String quant, String token, Instant startedAt) {
         this.id = id;
+        this.revision = revision;
         this.requestedFormat = requestedFormat;
         this.quant = quant;
         this.token = token;
+        this.startedAt = startedAt;
     }
 
     boolean finished() {
@@ -63,9 +71,16 @@ final class Download {
     }
 
     volatile boolean stopOthers;
+    /** The gateway is shutting down: the download stops, keeps its partial files and its record says "downloading". */
+    volatile boolean interrupted;
 
     boolean stopping() {
-        return cancelled || stopOthers || state != State.DOWNLOADING;
+        return cancelled || stopOthers || interrupted || state != State.DOWNLOADING;
+    }
+
+    /** Failed, or cut short by a restart: no usable model came of it and the reason is known. */
+    boolean failed() {
+        return state == State.ERROR || state == State.INTERRUPTED;
     }
 
     String currentFile() {
@@ -86,7 +101,7 @@ final class Download {
         double percent = total == 0 ? (state == State.COMPLETED ? 100.0 : 0.0)
                 : Math.floor(doneBytes * 1000.0 / total) / 10.0;
         return new DownloadProgress(wire(state), c == null ? requestedFormat : c.format(),
-                listing == null ? null : listing.commit(), doneBytes, total, percent, speed, eta,
+                listing == null ? null : listing.commit(), revision, doneBytes, total, percent, speed, eta,
                 state == State.DOWNLOADING ? currentFile() : null, filesDone.get(),
                 c == null ? 0 : c.files().size(), startedAt, finishedAt, error);
     }
@@ -97,6 +112,7 @@ final class Download {
             case COMPLETED -> "completed";
             case ERROR -> "error";
             case CANCELLED -> "cancelled";
+            case INTERRUPTED -> "interrupted";
         };
     }
 }

@@ -72,7 +72,7 @@ import org.springframework.stereotype.Component;
 public class DownloadManager {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadManager.class);
-    private static final int BUFFER = 64 * 1024;
+    private static final int BUFFER = 1 << 20;
 
     private final HubProperties settings;
     private final HubClient client;
@@ -81,6 +81,8 @@ public class DownloadManager {
     private final Map<ModelId, Download> jobs = new ConcurrentHashMap<>();
     private final ExecutorService coordinators;
     private final ExecutorService transfers;
+    /** Threads hashing files behind their transfers ({@link TrailingHash}). */
+    private final ExecutorService hashers;
     private final ScheduledExecutorService watchdog;
     private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
 
@@ -96,9 +98,11 @@ public class DownloadManager {
         this.usableOnDisk = usableOnDisk;
         this.coordinators = Executors.newCachedThreadPool(threads("hub-download"));
         this.transfers = Executors.newFixedThreadPool(Math.max(1, settings.parallelFiles()), threads("hub-transfer"));
+        this.hashers = Executors.newCachedThreadPool(threads("hub-hash"));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
         watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
+        restore();
     }
 
     /** The answer to a download request. */
@@ -109,44 +113,55 @@ public class DownloadManager {
      * Starts downloading {@code id}, or joins the download of it that is running. Answers only when
      * the file list is read and the disk checked; the files come in the background.
      *
-     * @param format null for the default (safetensors, else gguf, onnx, pytorch)
-     * @param quant  a GGUF quantisation such as Q4_K_M, or null
-     * @param token  the request's token; the configured HF_TOKEN when blank
+     * @param revision branch, tag or commit; {@code main} when null or blank
+     * @param format   null for the default (safetensors, else gguf, onnx, pytorch)
+     * @param quant    a GGUF quantisation such as Q4_K_M, or null
+     * @param token    the request's token; the configured HF_TOKEN when blank
      */
-    public Started start(ModelId id, String format, String quant, String token) {
+    public Started start(ModelId id, String revision, String format, String quant, String token) {
+        String useRevision = revision == null || revision.isBlank() ? "main" : revision;
+        String problem = CachePaths.revisionProblem(useRevision);
+        if (problem != null) {
+            throw ApiException.badRequest("revision", problem);
+        }
         String useToken = token == null || token.isBlank() ? settings.token() : token;
         Download job;
         boolean created = false;
         synchronized (jobs) {
             job = jobs.get(id);
             if (job == null || job.finished()) {
-                job = new Download(id, format, quant, useToken);
+                job = new Download(id, useRevision, format, quant, useToken);
                 jobs.put(id, job);
                 created = true;
             }
         }
         if (!created) {
+            if (!job.revision.equals(useRevision)) {
+                throw ApiException.conflict("a download of " + id + " at revision " + job.revision
+                        + " is running; wait for it or cancel it (DELETE) before asking for revision " + useRevision);
+            }
             awaitPrepared(job);
             return new Started(id, true, job.progress());
         }
         try {
             prepare(job);
+            DownloadRecord.of(job).write(job.id.cacheFolderIn(modelsDir));
             job.prepared.complete(null);
         } catch (HubException e) {
             job.token = null;
             finish(job, e.kind() == Kind.CANCELLED ? Download.State.CANCELLED : Download.State.ERROR, e.getMessage());
             job.prepared.completeExceptionally(e);
             throw toApi(e);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             job.token = null;
             finish(job, Download.State.ERROR, "the download could not start: " + e.getMessage());
             job.prepared.completeExceptionally(e);
-            throw e;
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         Download started = job;
         coordinators.submit(() -> run(started));
-        log.info("Downloading {} ({}, commit {}, {} files, {} bytes)", id, job.choice.format(), job.listing.commit(),
-                job.choice.files().size(), job.choice.totalBytes());
+        log.info("Downloading {} at {} ({}, commit {}, {} files, {} bytes)", id, useRevision, job.choice.format(),
+                job.listing.commit(), job.choice.files().size(), job.choice.totalBytes());
         return new Started(id, false, job.progress());
     }
 
@@ -172,10 +187,10 @@ public class DownloadManager {
         return all;
     }
 
-    /** Why the last download of {@code id} failed, if it did. */
+    /** Why the last download of {@code id} failed or what interrupted it, if it did not complete. */
     public Optional<String> failure(ModelId id) {
         Download job = jobs.get(id);
-        return job != null && job.state == Download.State.ERROR ? Optional.ofNullable(job.error) : Optional.empty();
+        return job != null && job.failed() ? Optional.ofNullable(job.error) : Optional.empty();
     }
 
     /**
@@ -226,7 +241,7 @@ public class DownloadManager {
 
     private void prepare(Download job) {
         String repo = job.id.toString();
-        HubListing listing = withRetries(job, () -> client.listing(repo, "main", job.token));
+        HubListing listing = withRetries(job, () -> client.listing(repo, job.revision, job.token));
         CachePaths.commit(listing.commit());
         // Every name the Hub sends must be safe, chosen or not: a list holding ../../etc/passwd is hostile.
         Path probe = modelsDir.resolve("probe");
@@ -296,8 +311,9 @@ public class DownloadManager {
                 throw new HubException(Kind.CANCELLED, "download of " + job.id + " was cancelled");
             }
             publish(job);
+            DownloadRecord.delete(job.id.cacheFolderIn(modelsDir));
             finish(job, Download.State.COMPLETED, null);
-            log.info("Downloaded {} (commit {})", job.id, job.listing.commit());
+            log.info("Downloaded {} at {} (commit {})", job.id, job.revision, job.listing.commit());
         } catch (Throwable t) {
             job.cancelledOthers();
             closeStreams(job);
@@ -308,10 +324,15 @@ public class DownloadManager {
                 finish(job, Download.State.CANCELLED, null);
                 jobs.remove(job.id, job);
                 log.info("Download of {} cancelled", job.id);
+            } else if (job.interrupted) {
+                // The record on disk still says "downloading": the next start reads it as interrupted.
+                finish(job, Download.State.INTERRUPTED, "the download of " + job.id + " was interrupted by a shutdown");
+                log.info("Download of {} interrupted by the shutdown; its partial files are kept", job.id);
             } else {
                 String message = t instanceof HubException ? t.getMessage()
                         : "download of " + job.id + " failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
                 finish(job, Download.State.ERROR, message);
+                persistFailure(job);
                 log.warn("Download of {} failed: {}", job.id, message);
             }
         } finally {
@@ -336,6 +357,7 @@ public class DownloadManager {
         AtomicLong counted = new AtomicLong();
         String expectedSha = file.sha256();
         long expectedSize = file.size();
+        TrailingHash[] hash = new TrailingHash[1];
         job.current.add(file.path());
         try {
             for (int attempt = 1; ; attempt++) {
@@ -375,7 +397,7 @@ public class DownloadManager {
                         expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
                                 : response.contentLength().orElse(-1) + offset;
                     }
-                    copy(job, response.body(), part, append, counted);
+                    copy(job, response.body(), part, append, counted, hash);
                     break;
                 } catch (HubException e) {
                     if (!e.retryable() || attempt >= settings.maxAttempts() || job.stopping()) {
@@ -400,14 +422,14 @@ public class DownloadManager {
                     }
                 }
             }
-            String[] sums = verify(part, file, expectedSha, expectedSize);
-            String blobName = name != null ? name : sums[0];
+            String sha256 = verify(part, file, expectedSha, expectedSize, hash);
+            String blobName = name != null ? name : sha256;
             Path blob = paths.blob(blobName);
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
             Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            job.done.put(file.path(), new String[] {blobName, sums[0]});
+            job.done.put(file.path(), new String[] {blobName, sha256});
             job.filesDone.incrementAndGet();
         } catch (HubException e) {
             if (e.kind() == Kind.INTEGRITY) {
@@ -416,21 +438,42 @@ public class DownloadManager {
             throw e;
         } finally {
             job.current.remove(file.path());
+            if (hash[0] != null) {
+                hash[0].stop();
+            }
         }
     }
 
-    /** Appends the body to {@code part}, counting the bytes. Stalled reads are dropped by the watchdog. */
-    private void copy(Download job, InputStream body, Path part, boolean append, AtomicLong counted) throws IOException {
+    /**
+     * Appends the body to {@code part} (or writes it afresh), counting the bytes, while {@code hash[0]}
+     * hashes what is written; a fresh start gets a fresh hash. Stalled reads are dropped by the watchdog.
+     */
+    private void copy(Download job, InputStream body, Path part, boolean append, AtomicLong counted,
+                      TrailingHash[] hash) throws IOException {
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
         job.open.add(body);
         reading.put(body, lastRead);
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            long written = out.size();
+            if (hash[0] == null || !append) {
+                if (hash[0] != null) {
+                    hash[0].stop();
+                }
+                hash[0] = new TrailingHash(part, hashers);
+            }
+            hash[0].advance(written);
             byte[] buffer = new byte[BUFFER];
+            ByteBuffer wrapped = ByteBuffer.wrap(buffer);
             int n;
             while ((n = body.read(buffer)) > 0) {
                 lastRead.set(System.nanoTime());
-                out.write(ByteBuffer.wrap(buffer, 0, n));
+                wrapped.clear().limit(n);
+                while (wrapped.hasRemaining()) {
+                    out.write(wrapped);
+                }
+                written += n;
+                hash[0].advance(written);
                 counted.addAndGet(n);
                 job.bytesDone.addAndGet(n);
                 job.received.addAndGet(n);
@@ -447,39 +490,40 @@ public class DownloadManager {
         }
     }
 
-    /** {sha256, git blob sha1} of the part, after checking its size and checksum; a bad part is deleted. */
-    private String[] verify(Path part, HubFile file, String expectedSha, long expectedSize) throws IOException {
+    /**
+     * The sha256 of the part, after checking its size, its sha256 against the listing's (LFS files)
+     * and, for the others, the git blob id; a bad part is deleted.
+     */
+    private String verify(Path part, HubFile file, String expectedSha, long expectedSize, TrailingHash[] hash)
+            throws IOException {
         long size = sizeOf(part);
         if (expectedSize >= 0 && size != expectedSize) {
             Files.deleteIfExists(part);
             throw new HubException(Kind.INTEGRITY, file.path() + " arrived with " + size + " bytes instead of "
                     + expectedSize + "; it was discarded");
         }
-        MessageDigest sha256 = digester("SHA-256");
-        MessageDigest sha1 = digester("SHA-1");
-        sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
-        try (InputStream in = Files.newInputStream(part)) {
-            byte[] buffer = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                sha256.update(buffer, 0, n);
-                sha1.update(buffer, 0, n);
-            }
+        if (hash[0] == null) {
+            // Complete from an earlier run: nothing was transferred now, so the hash starts from the file.
+            hash[0] = new TrailingHash(part, hashers);
         }
-        String actualSha = HexFormat.of().formatHex(sha256.digest());
-        String actualBlob = HexFormat.of().formatHex(sha1.digest());
+        String actualSha = hash[0].finish(size);
         if (expectedSha != null && !expectedSha.equalsIgnoreCase(actualSha)) {
             Files.deleteIfExists(part);
             throw new HubException(Kind.INTEGRITY, file.path() + " failed its sha256 check (expected " + expectedSha
                     + ", got " + actualSha + "); it was discarded and nothing of it was kept");
         }
-        if (expectedSha == null && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")
-                && !file.blobId().equals(actualBlob)) {
-            Files.deleteIfExists(part);
-            throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
-                    + file.blobId() + ", got " + actualBlob + "); it was discarded");
+        if (expectedSha == null && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")) {
+            // Files outside LFS are small; their git blob id is a second read of them.
+            MessageDigest sha1 = digester("SHA-1");
+            sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
+            String actualBlob = HexFormat.of().formatHex(digest(part, sha1));
+            if (!file.blobId().equals(actualBlob)) {
+                Files.deleteIfExists(part);
+                throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
+                        + file.blobId() + ", got " + actualBlob + "); it was discarded");
+            }
         }
-        return new String[] {actualSha, actualBlob};
+        return actualSha;
     }
 
     /** Links the snapshot (built hidden, then renamed into place), writes the metadata, then refs/main. */
@@ -513,12 +557,16 @@ public class DownloadManager {
                 throw e;
             }
         }
-        new ModelMetadata("huggingface", job.id.toString(), "main", commit, job.choice.format(), size, Instant.now(),
-                List.copyOf(records)).write(paths.folder());
-        Files.createDirectories(paths.refsMain().getParent());
-        Path ref = paths.refsMain().resolveSibling("main.tmp");
-        Files.writeString(ref, commit, StandardCharsets.UTF_8);
-        Files.move(ref, paths.refsMain(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        new ModelMetadata("huggingface", job.id.toString(), job.revision, commit, job.choice.format(), size,
+                Instant.now(), List.copyOf(records)).write(paths.folder());
+        // As huggingface-cli: a branch or tag gets refs/<revision>; a commit asked for by its sha needs none.
+        if (!job.revision.equals(commit)) {
+            Path ref = paths.ref(job.revision);
+            Files.createDirectories(ref.getParent());
+            Path tmp = ref.resolveSibling(ref.getFileName() + ".tmp");
+            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
+            Files.move(tmp, ref, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** After a cancel: partial files go, and the whole folder when no complete model is in it. */
@@ -529,6 +577,7 @@ public class DownloadManager {
         }
         try {
             if (usableOnDisk.test(job.id)) {
+                DownloadRecord.delete(folder);
                 try (var children = Files.list(folder.resolve("blobs"))) {
                     for (Path p : children.filter(p -> p.getFileName().toString().endsWith(CachePaths.INCOMPLETE)).toList()) {
                         Files.deleteIfExists(p);
@@ -539,6 +588,88 @@ public class DownloadManager {
             }
         } catch (IOException e) {
             log.warn("Could not remove what the download of {} left: {}", job.id, e.getMessage());
+        }
+    }
+
+    // ---- records that outlive the process ----
+
+    private void persistFailure(Download job) {
+        try {
+            DownloadRecord.of(job).write(job.id.cacheFolderIn(modelsDir));
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not record the failed download of {}: {}", job.id, e.getMessage());
+        }
+    }
+
+    /**
+     * Reads the records of downloads that did not complete before this start: a failed one keeps its
+     * reason; one still marked downloading was cut short by a restart or a crash and becomes
+     * {@code interrupted}, with what is on disk. Neither resumes by itself (the token, if one was
+     * sent, was never stored): the same download request continues from the bytes on disk.
+     */
+    private void restore() {
+        if (!Files.isDirectory(modelsDir)) {
+            return;
+        }
+        try (var folders = Files.newDirectoryStream(modelsDir, "models--*")) {
+            for (Path folder : folders) {
+                try {
+                    DownloadRecord.read(folder).ifPresent(record -> restore(folder, record));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("Ignoring the unreadable download record in {}: {}", folder.getFileName(), e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Could not read the download records in {}: {}", modelsDir, e.getMessage());
+        }
+    }
+
+    private void restore(Path folder, DownloadRecord record) {
+        ModelId id = ModelId.parse(record.modelId(), "model_id");
+        if (!id.cacheFolderIn(modelsDir).equals(folder.toAbsolutePath().normalize())) {
+            throw new IllegalStateException("it names " + id + ", which belongs in another folder");
+        }
+        String commit = CachePaths.commit(record.commit());
+        if (ModelMetadata.read(folder).filter(m -> commit.equals(m.commit())).isPresent() && usableOnDisk.test(id)) {
+            // Completed: the process ended between publishing the model and removing the record.
+            sweep(folder);
+            return;
+        }
+        List<HubFile> files = record.files().stream().map(DownloadRecord.PlannedFile::hubFile).toList();
+        Download job = new Download(id, record.revision(), record.requestedFormat(), record.quant(), null,
+                record.startedAt() == null ? Instant.now() : record.startedAt());
+        job.listing = new HubListing(id.toString(), commit, files);
+        job.choice = new FileSelection.Choice(record.format(), files);
+        CachePaths paths = new CachePaths(folder);
+        for (HubFile file : files) {
+            String name = blobName(file);
+            long whole = name == null ? 0 : sizeOf(paths.blob(name));
+            job.bytesDone.addAndGet(whole > 0 ? whole : sizeOf(paths.incomplete(name != null ? name : pathKey(file))));
+            if (whole > 0) {
+                job.filesDone.incrementAndGet();
+            }
+        }
+        job.prepared.complete(null);
+        job.finishedAt = record.finishedAt() == null ? Instant.now() : record.finishedAt();
+        if (DownloadRecord.ERROR.equals(record.state())) {
+            job.error = record.error();
+            job.state = Download.State.ERROR;
+        } else {
+            long total = job.choice.totalBytes();
+            job.error = "the download of " + id + " was interrupted by a restart of the gateway with "
+                    + job.bytesDone.get() + " of " + total + " bytes on disk (" + human(job.bytesDone.get()) + " of "
+                    + human(total) + "); send the same download request again to continue from there";
+            job.state = Download.State.INTERRUPTED;
+        }
+        jobs.put(id, job);
+        log.info("Download of {} at {} did not complete before: {}", id, record.revision(), job.error);
+    }
+
+    private static void sweep(Path folder) {
+        try {
+            DownloadRecord.delete(folder);
+        } catch (IOException e) {
+            log.warn("Could not remove the download record in {}: {}", folder.getFileName(), e.getMessage());
         }
     }
 
@@ -643,15 +774,18 @@ public class DownloadManager {
     }
 
     private static String digest(Path file, String algorithm) throws IOException {
-        MessageDigest md = digester(algorithm);
+        return HexFormat.of().formatHex(digest(file, digester(algorithm)));
+    }
+
+    private static byte[] digest(Path file, MessageDigest md) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[BUFFER];
+            byte[] buffer = new byte[64 * 1024];
             int n;
             while ((n = in.read(buffer)) > 0) {
                 md.update(buffer, 0, n);
             }
         }
-        return HexFormat.of().formatHex(md.digest());
+        return md.digest();
     }
 
     private static MessageDigest digester(String algorithm) {
@@ -742,11 +876,12 @@ public class DownloadManager {
     @PreDestroy
     void shutdown() {
         jobs.values().forEach(j -> {
-            j.cancelled = false;
+            j.interrupted = true;
             closeStreams(j);
         });
         coordinators.shutdownNow();
         transfers.shutdownNow();
+        hashers.shutdownNow();
         watchdog.shutdownNow();
     }
 }

@@ -12,9 +12,12 @@ import io.swagger.v3.oas.annotations.media.Schema;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "A Hub download: bytes done and total, speed, time left, the file being fetched")
 public record DownloadProgress(
-        @Schema(allowableValues = {"downloading", "completed", "error", "cancelled"}) String status,
+        @Schema(allowableValues = {"downloading", "completed", "error", "cancelled", "interrupted"},
+                description = "interrupted: a gateway restart cut the download short; the same download request "
+                        + "continues it from the bytes on disk") String status,
         @Schema(allowableValues = {"safetensors", "gguf", "onnx", "pytorch"}) String format,
         @Schema(description = "The commit the download resolved to; known once the file list is read") String revision,
+        @Schema(description = "The branch, tag or commit requested", example = "main") String requestedRevision,
         long bytesDownloaded,
         @Schema(description = "Bytes of all files of the download") long bytesTotal,
         @Schema(description = "Percent done, 0 to 100") double downloadProgress,

@@ -30,6 +30,24 @@ public class HubClient {
 
     private static final int MAX_REDIRECTS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String READ_BUFFER = "jdk.httpclient.bufsize";
+
+    static {
+        useLargeReadBuffers();
+    }
+
+    /**
+     * The JDK's HTTP client reads sockets in 16 KiB buffers unless {@code jdk.httpclient.bufsize}
+     * says otherwise, which made a 1 GiB download cost about twice the CPU time of curl; with 1 MiB
+     * it costs about as much (tools/bench/download.sh). The property is read once, when the first
+     * client of the JVM is built: set here and at the start of the application, unless the operator
+     * set it (-Djdk.httpclient.bufsize=...).
+     */
+    public static void useLargeReadBuffers() {
+        if (System.getProperty(READ_BUFFER) == null) {
+            System.setProperty(READ_BUFFER, String.valueOf(1 << 20));
+        }
+    }
 
     private final URI endpoint;
     private final HttpClient http;

@@ -32,6 +32,8 @@ public class ModelRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private static final ObjectMapper CONFIG_READER = new ObjectMapper();
+    /** The download record the gateway writes beside blobs/ and snapshots/ (hub.ModelMetadata). */
+    private static final String DOWNLOAD_RECORD = "maltese-download.json";
 
     private final Path modelsDir;
 
@@ -94,17 +96,28 @@ public class ModelRegistry {
         }
     }
 
-    /** {@code refs/main} when present; otherwise the only snapshot, if there is exactly one. */
+    /**
+     * The commit of the gateway's last completed download (its record names it; a download of a
+     * branch, tag or commit other than main must take effect), else {@code refs/main}, else the only
+     * snapshot, if there is exactly one.
+     */
     private static Optional<String> commitOf(Path folder) throws IOException {
+        Path record = folder.resolve(DOWNLOAD_RECORD);
+        if (Files.isRegularFile(record)) {
+            String commit;
+            try {
+                commit = CONFIG_READER.readTree(record.toFile()).path("commit").asText("");
+            } catch (IOException e) {
+                commit = ""; // an unreadable record does not hide the model: refs/main still names it
+            }
+            if (snapshotExists(folder, commit)) {
+                return Optional.of(commit);
+            }
+        }
         Path ref = folder.resolve("refs").resolve("main");
         if (Files.isRegularFile(ref)) {
             String commit = Files.readString(ref, StandardCharsets.UTF_8).trim();
-            // A commit names a folder: accept hex/word characters only, never a path.
-            if (commit.matches("[A-Za-z0-9._-]{1,64}") && !commit.contains("..")
-                    && Files.isDirectory(folder.resolve("snapshots").resolve(commit))) {
-                return Optional.of(commit);
-            }
-            return Optional.empty();
+            return snapshotExists(folder, commit) ? Optional.of(commit) : Optional.empty();
         }
         Path snapshots = folder.resolve("snapshots");
         if (!Files.isDirectory(snapshots)) {
@@ -116,6 +129,12 @@ public class ModelRegistry {
                     .filter(p -> !p.getFileName().toString().startsWith(".")).toList();
             return all.size() == 1 ? Optional.of(all.get(0).getFileName().toString()) : Optional.empty();
         }
+    }
+
+    /** A commit names a folder: hex/word characters only, never a path. */
+    private static boolean snapshotExists(Path folder, String commit) {
+        return commit.matches("[A-Za-z0-9._-]{1,64}") && !commit.contains("..")
+                && Files.isDirectory(folder.resolve("snapshots").resolve(commit));
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
@@ -43,6 +44,8 @@ public class ModelService {
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final AtomicInteger generating = new AtomicInteger();
     private final Map<ModelId, String> loadErrors = new ConcurrentHashMap<>();
+    /** Per model, a load or a deletion under way ("loaded" / "deleted"): the two exclude each other. */
+    private final Map<ModelId, String> claims = new ConcurrentHashMap<>();
     private volatile Loaded current;
     private volatile ModelId loading;
     private final String defaultModel;
@@ -89,6 +92,10 @@ public class ModelService {
         if (!lifecycle.tryLock()) {
             throw ApiException.conflict("model " + loading + " is being loaded; try again when it is done");
         }
+        if (claims.putIfAbsent(id, "loaded") != null) {
+            lifecycle.unlock();
+            throw ApiException.conflict("model " + id + " is being deleted; it cannot be loaded");
+        }
         try {
             Loaded before = current;
             if (before != null && before.id().equals(id)) {
@@ -119,7 +126,29 @@ public class ModelService {
                 memory.writeLock().unlock();
             }
         } finally {
+            claims.remove(id, "loaded");
             lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code deletion} of the model's files unless the model is loaded or being loaded (409
+     * with the reason); a load of the model asked for meanwhile is refused, so no engine ever reads
+     * files that are going away. Loads of other models are not held up.
+     */
+    public <T> T whileUnused(ModelId id, Supplier<T> deletion) {
+        if (claims.putIfAbsent(id, "deleted") != null) {
+            throw ApiException.conflict("model " + id + " is being loaded; it cannot be deleted now "
+                    + "(unload it once the load is done)");
+        }
+        try {
+            Loaded now = current;
+            if (now != null && now.id().equals(id)) {
+                throw ApiException.conflict("model " + id + " is loaded; unload it before deleting it");
+            }
+            return deletion.get();
+        } finally {
+            claims.remove(id, "deleted");
         }
     }
 

@@ -39,7 +39,7 @@ class DefaultModelStartupTest {
                     Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(5), Duration.ofSeconds(10),
                     DataSize.ofKilobytes(1)), DATA_DIR.resolve("models"), id -> false);
             ModelId id = ModelId.parse("warm/llama", "m");
-            first.start(id, null, null, null);
+            first.start(id, null, null, null, null);
             for (int i = 0; i < 3000 && first.downloading(id); i++) {
                 Thread.sleep(10);
             }

@@ -63,13 +63,16 @@ public final class FakeHub implements AutoCloseable {
     private final HttpServer cdn;
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    /** Per repo id: branches and tags other than main, each naming a repo state at its own commit. */
+    private final Map<String, Map<String, Repo>> revisions = new ConcurrentHashMap<>();
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, byte[]> lfsBySha = new ConcurrentHashMap<>();
     private final Map<String, String> pathBySha = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> bytesSent = new ConcurrentHashMap<>();
     private volatile CountDownLatch held = new CountDownLatch(1);
     private volatile CountDownLatch holding = new CountDownLatch(1);
-    /** Every request: "hub|cdn METHOD path auth=<Authorization or -> range=<Range or ->". */
+    private final CountDownLatch heldDone = new CountDownLatch(1);
+    /** Every request: "hub|cdn METHOD raw-path auth=<Authorization or -> range=<Range or ->". */
     public final List<String> requests = new CopyOnWriteArrayList<>();
     public final List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
     public final List<String> hubAuthorizations = new CopyOnWriteArrayList<>();
@@ -118,6 +121,33 @@ public final class FakeHub implements AutoCloseable {
         return repo;
     }
 
+    /** {@code repo} (with a commit of its own) as branch or tag {@code revision} of the repo with the same id. */
+    public Repo addRevision(String revision, Repo repo) {
+        revisions.computeIfAbsent(repo.id(), id -> new ConcurrentHashMap<>()).put(revision, repo);
+        repo.files().forEach((path, bytes) -> {
+            if (lfs(path)) {
+                lfsBySha.put(sha256(bytes), bytes);
+                pathBySha.put(sha256(bytes), path);
+            }
+        });
+        return repo;
+    }
+
+    /** The repo state a revision (main, a branch or tag added, or a commit) names; null when none. */
+    private Repo at(String id, String revision) {
+        Repo main = repos.get(id);
+        Map<String, Repo> named = revisions.getOrDefault(id, Map.of());
+        if (named.containsKey(revision)) {
+            return named.get(revision);
+        }
+        for (Repo repo : named.values()) {
+            if (repo.commit().equals(revision)) {
+                return repo;
+            }
+        }
+        return main != null && (revision.equals("main") || revision.equals(main.commit())) ? main : null;
+    }
+
     public void fault(String path, Fault... list) {
         faults.computeIfAbsent(path, p -> new ArrayDeque<>()).addAll(List.of(list));
     }
@@ -135,6 +165,11 @@ public final class FakeHub implements AutoCloseable {
     /** Waits until a transfer is being held (bounded). */
     public boolean awaitHolding() throws InterruptedException {
         return holding.await(20, TimeUnit.SECONDS);
+    }
+
+    /** Waits until the held transfer has ended, its rest sent or refused by a closed connection (bounded). */
+    public boolean awaitHeldDone() throws InterruptedException {
+        return heldDone.await(20, TimeUnit.SECONDS);
     }
 
     public long bytesSent(String path) {
@@ -157,13 +192,19 @@ public final class FakeHub implements AutoCloseable {
             String path = URLDecoder.decode(exchange.getRequestURI().getRawPath(), StandardCharsets.UTF_8);
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             hubAuthorizations.add(auth == null ? "-" : auth);
-            record("hub", exchange, path);
+            record("hub", exchange, exchange.getRequestURI().getRawPath());
             if (path.startsWith("/api/models/")) {
                 String rest = path.substring("/api/models/".length());
                 int rev = rest.indexOf("/revision/");
                 Repo repo = rev < 0 ? null : repos.get(rest.substring(0, rev));
                 if (repo == null) {
                     error(exchange, 404, "Repository not found");
+                    return;
+                }
+                repo = at(repo.id(), rest.substring(rev + "/revision/".length()));
+                if (repo == null) {
+                    exchange.getResponseHeaders().add("X-Error-Code", "RevisionNotFound");
+                    error(exchange, 404, "Invalid rev id");
                     return;
                 }
                 if (!authorized(repo, auth)) {
@@ -187,6 +228,12 @@ public final class FakeHub implements AutoCloseable {
             String revAndFile = path.substring(resolve + "/resolve/".length());
             int slash = revAndFile.indexOf('/');
             String file = revAndFile.substring(slash + 1);
+            repo = at(repo.id(), revAndFile.substring(0, Math.max(0, slash)));
+            if (repo == null) {
+                exchange.getResponseHeaders().add("X-Error-Code", "RevisionNotFound");
+                error(exchange, 404, "Invalid rev id");
+                return;
+            }
             byte[] bytes = repo.files().get(file);
             if (bytes == null) {
                 exchange.getResponseHeaders().add("X-Error-Code", "EntryNotFound");
@@ -272,17 +319,21 @@ public final class FakeHub implements AutoCloseable {
                 throw new IOException("fault: connection dropped after " + half + " bytes");
             }
             case HOLD -> {
-                out.write(body, from, half);
-                out.flush();
-                sent.addAndGet(half);
-                holding.countDown();
                 try {
-                    held.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    out.write(body, from, half);
+                    out.flush();
+                    sent.addAndGet(half);
+                    holding.countDown();
+                    try {
+                        held.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    out.write(body, from + half, length - half);
+                    sent.addAndGet(length - half);
+                } finally {
+                    heldDone.countDown();
                 }
-                out.write(body, from + half, length - half);
-                sent.addAndGet(length - half);
             }
             case SLOW -> {
                 int piece = fault == Fault.SLOW ? Math.max(1, length / 8) : length;

@@ -238,4 +238,45 @@ class HubDownloadApiTest {
         assertThat(gguf.json().get("message").asText()).contains("huge/llama has no gguf files; it has safetensors");
         assertThat(download("{\"model_name\": \"nobody/nothing\"}").status()).isEqualTo(404);
     }
+
+    @Test
+    void aRevisionIsValidatedDownloadedAndTheModelThenRunsFromIt() throws Exception {
+        Reply bad = download("{\"model_name\": \"rev/llama\", \"revision\": \"../../etc\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().at("/details/0/field").asText()).isEqualTo("revision");
+        assertThat(bad.json().at("/details/0/problem").asText()).startsWith("must be a branch, tag or commit")
+                .endsWith("got '../../etc'");
+
+        HUB.addFolder("rev/llama", COMMIT, LLAMA, null);
+        String tagCommit = "1111111111111111111111111111111111111111";
+        java.util.Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (String name : java.util.List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            files.put(name, Files.readAllBytes(LLAMA.resolve(name)));
+        }
+        HUB.addRevision("v2", new FakeHub.Repo("rev/llama", tagCommit, files, null, java.util.List.of()));
+
+        assertThat(download("{\"model_name\": \"rev/llama\"}").status()).isEqualTo(202);
+        assertThat(awaitStatus("rev%2Fllama", "available", "error").get("revision").asText()).isEqualTo(COMMIT);
+        Reply tag = download("{\"model_name\": \"rev/llama\", \"revision\": \"v2\"}");
+        assertThat(tag.status()).as(tag.body()).isEqualTo(202);
+        assertThat(tag.json().get("revision").asText()).isEqualTo(tagCommit);
+        assertThat(tag.json().get("requested_revision").asText()).isEqualTo("v2");
+        for (int i = 0; i < 3000; i++) {
+            if (api.get("/api/v1/models/rev%2Fllama", TestApi.USER_KEY).json().at("/download/status").asText().equals("completed")) {
+                break;
+            }
+            Thread.sleep(10);
+        }
+        // The model now runs from the tag's snapshot; refs/main still names main's commit, as in huggingface-cli.
+        JsonNode model = api.get("/api/v1/models/rev%2Fllama", TestApi.USER_KEY).json();
+        assertThat(model.get("status").asText()).isEqualTo("available");
+        assertThat(model.get("revision").asText()).isEqualTo(tagCommit);
+        assertThat(model.get("files").findValuesAsText("path")).doesNotContain("generation_config.json");
+        Path folder = DATA_DIR.resolve("models/models--rev--llama");
+        assertThat(Files.readString(folder.resolve("refs/main"))).isEqualTo(COMMIT);
+        assertThat(Files.readString(folder.resolve("refs/v2"))).isEqualTo(tagCommit);
+        Reply missing = download("{\"model_name\": \"rev/llama\", \"revision\": \"v3\"}");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.json().get("message").asText()).contains("the Hub has no model rev/llama at this revision");
+    }
 }

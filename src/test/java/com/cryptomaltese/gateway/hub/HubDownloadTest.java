@@ -82,7 +82,7 @@ class HubDownloadTest {
     void downloadsIntoTheHubCacheLayoutWithChecksumsAndMetadata() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         DownloadManager manager = manager();
-        DownloadManager.Started started = manager.start(ID, null, null, null);
+        DownloadManager.Started started = manager.start(ID, null, null, null, null);
         assertThat(started.joined()).isFalse();
         assertThat(started.progress().status()).isEqualTo("downloading");
         DownloadProgress done = await(manager, ID);
@@ -127,7 +127,7 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.DROP_HALF);
         DownloadManager manager = manager();
-        manager.start(ID, "safetensors", null, null);
+        manager.start(ID, null, "safetensors", null, null);
         DownloadProgress done = await(manager, ID);
         assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
         assertThat(hub.bytesSent(WEIGHTS)).isLessThan((long) (1.2 * weightsSize())).isGreaterThanOrEqualTo(weightsSize());
@@ -141,7 +141,7 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.DROP_HALF);
         DownloadManager first = manager(1, DataSize.ofKilobytes(1), Duration.ofSeconds(10));
-        first.start(ID, null, null, null);
+        first.start(ID, null, null, null, null);
         DownloadProgress failed = await(first, ID);
         assertThat(failed.status()).isEqualTo("error");
         assertThat(failed.error()).contains("model.safetensors").contains("gave up after 1 attempts");
@@ -156,7 +156,7 @@ class HubDownloadTest {
 
         // "After a restart": a new manager continues the partial file.
         DownloadManager second = manager();
-        second.start(ID, null, null, null);
+        second.start(ID, null, null, null, null);
         assertThat(await(second, ID).status()).isEqualTo("completed");
         assertThat(hub.bytesSent(WEIGHTS)).isLessThan((long) (1.2 * weightsSize()));
         assertThat(part).doesNotExist();
@@ -168,7 +168,7 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.WRONG_BYTES);
         DownloadManager manager = manager();
-        manager.start(ID, null, null, null);
+        manager.start(ID, null, null, null, null);
         DownloadProgress done = await(manager, ID);
         assertThat(done.status()).isEqualTo("error");
         assertThat(done.error()).contains("model.safetensors failed its sha256 check");
@@ -185,7 +185,7 @@ class HubDownloadTest {
     void theTokenGoesToTheHubButNeverToTheRedirectHost() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, "hf_secret_token_123");
         DownloadManager manager = manager();
-        manager.start(ID, null, null, "hf_secret_token_123");
+        manager.start(ID, null, null, null, "hf_secret_token_123");
         assertThat(await(manager, ID).status()).isEqualTo("completed");
         assertThat(hub.hubAuthorizations).isNotEmpty().allMatch(a -> a.equals("Bearer hf_secret_token_123"));
         assertThat(hub.cdnAuthorizations).isNotEmpty().allMatch(a -> a.equals("-"));
@@ -202,7 +202,7 @@ class HubDownloadTest {
     void aPrivateRepoWithoutATokenIsAClearError() {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, "hf_secret_token_123");
         DownloadManager manager = manager();
-        assertThatThrownBy(() -> manager.start(ID, null, null, null))
+        assertThatThrownBy(() -> manager.start(ID, null, null, null, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(502);
                     assertThat(e.getMessage()).contains("the Hub refused access to fixtures/llama")
@@ -211,7 +211,7 @@ class HubDownloadTest {
         DownloadProgress p = manager.progress(ID).orElseThrow();
         assertThat(p.status()).isEqualTo("error");
         assertThat(p.error()).contains("private or gated");
-        assertThatThrownBy(() -> manager.start(ID, null, null, "wrong-token"))
+        assertThatThrownBy(() -> manager.start(ID, null, null, null, "wrong-token"))
                 .hasMessageContaining("the token was refused or has no access").hasMessageNotContaining("wrong-token");
         assertThat(folder().resolve("snapshots")).doesNotExist();
     }
@@ -221,14 +221,14 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault("config.json", Fault.TOO_MANY_REQUESTS);
         DownloadManager manager = manager();
-        manager.start(ID, null, null, null);
+        manager.start(ID, null, null, null, null);
         assertThat(await(manager, ID).status()).isEqualTo("completed");
         assertThat(hub.requestsFor("/resolve/" + COMMIT + "/config.json")).hasSize(2);
 
         FakeHub.Repo other = hub.addFolder("fixtures/other", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.SERVER_ERROR_ALWAYS);
         ModelId otherId = ModelId.parse(other.id(), "model_name");
-        manager.start(otherId, null, null, null);
+        manager.start(otherId, null, null, null, null);
         DownloadProgress failed = await(manager, otherId);
         assertThat(failed.status()).isEqualTo("error");
         assertThat(failed.error()).contains("the Hub failed to serve model.safetensors of fixtures/other; try again later")
@@ -245,11 +245,11 @@ class HubDownloadTest {
             FakeHub hubRepo = hub;
             hubRepo.add(new FakeHub.Repo("evil/repo", COMMIT, files, null, List.of(evil)));
             DownloadManager manager = manager();
-            assertThatThrownBy(() -> manager.start(ModelId.parse("evil/repo", "m"), null, null, null))
+            assertThatThrownBy(() -> manager.start(ModelId.parse("evil/repo", "m"), null, null, null, null))
                     .as(evil).hasMessageContaining("unsafe file name");
         }
         hub.add(new FakeHub.Repo("evil/commit", "../../../tmp", files, null, List.of()));
-        assertThatThrownBy(() -> manager().start(ModelId.parse("evil/commit", "m"), null, null, null))
+        assertThatThrownBy(() -> manager().start(ModelId.parse("evil/commit", "m"), null, null, null, null))
                 .hasMessageContaining("invalid commit");
         assertThat(models.getParent().resolve("etc")).doesNotExist();
         assertThat(ModelId.parse("evil/repo", "m").cacheFolderIn(models).resolve("snapshots")).doesNotExist();
@@ -260,13 +260,13 @@ class HubDownloadTest {
     @Test
     void aMissingFormatNamesTheFormatsTheRepoHas() {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
-        assertThatThrownBy(() -> manager().start(ID, "gguf", null, null))
+        assertThatThrownBy(() -> manager().start(ID, null, "gguf", null, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
                     assertThat(e.getMessage()).contains("fixtures/llama has no gguf files; it has safetensors");
                     assertThat(e.details().get(0).field()).isEqualTo("model_format");
                 });
-        assertThatThrownBy(() -> manager().start(ModelId.parse("nobody/nothing", "m"), null, null, null))
+        assertThatThrownBy(() -> manager().start(ModelId.parse("nobody/nothing", "m"), null, null, null, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
     }
 
@@ -274,7 +274,7 @@ class HubDownloadTest {
     void tooLittleDiskIsRefusedWithTheNumbers() {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.claimSize(1L << 50);
-        assertThatThrownBy(() -> manager().start(ID, null, null, null))
+        assertThatThrownBy(() -> manager().start(ID, null, null, null, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(507);
                     assertThat(e.getMessage()).contains("not enough disk space to download fixtures/llama")
@@ -288,9 +288,9 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.HOLD);
         DownloadManager manager = manager();
-        assertThat(manager.start(ID, null, null, null).joined()).isFalse();
+        assertThat(manager.start(ID, null, null, null, null).joined()).isFalse();
         assertThat(hub.awaitHolding()).isTrue();
-        DownloadManager.Started second = manager.start(ID, null, null, null);
+        DownloadManager.Started second = manager.start(ID, null, null, null, null);
         assertThat(second.joined()).isTrue();
         assertThat(second.progress().status()).isEqualTo("downloading");
         assertThat(manager.downloading(ID)).isTrue();
@@ -305,7 +305,7 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.HOLD);
         DownloadManager manager = manager();
-        manager.start(ID, null, null, null);
+        manager.start(ID, null, null, null, null);
         assertThat(hub.awaitHolding()).isTrue();
         assertThat(manager.cancel(ID)).isTrue();
         assertThat(manager.progress(ID)).isEmpty();
@@ -320,12 +320,110 @@ class HubDownloadTest {
         hub.fault(WEIGHTS, Fault.HOLD);
         hub.fault("tokenizer.json", Fault.SLOW);
         DownloadManager manager = manager(3, DataSize.ofKilobytes(1), Duration.ofMillis(300));
-        manager.start(ID, null, null, null);
+        manager.start(ID, null, null, null, null);
         DownloadProgress done = await(manager, ID);
         assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
         assertThat(hub.requestsFor("cdn GET")).hasSize(2);
         assertThat(hub.bytesSent(WEIGHTS)).isLessThan((long) (1.2 * weightsSize()));
         assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve("tokenizer.json")))
                 .isEqualTo(Files.readAllBytes(LLAMA.resolve("tokenizer.json")));
+    }
+
+    static final String COMMIT_V1 = "7777777777777777777777777777777777777777";
+
+    /** The repo at tag v1.0: its own commit, with a generation config that differs from main's. */
+    byte[] tagV1() throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (Stream<Path> list = Files.list(LLAMA)) {
+            for (Path f : list.sorted().toList()) {
+                files.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        }
+        byte[] generation = "{\"max_new_tokens\": 7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        files.put("generation_config.json", generation);
+        hub.addRevision("v1.0", new FakeHub.Repo("fixtures/llama", COMMIT_V1, files, null, List.of()));
+        hub.addRevision("refs/pr/1", new FakeHub.Repo("fixtures/llama", COMMIT_V1, files, null, List.of()));
+        return generation;
+    }
+
+    @Test
+    void aRevisionIsListedFetchedAtItsCommitAndRecordedAsHuggingfaceCliDoes() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        byte[] generation = tagV1();
+        DownloadManager manager = manager();
+        DownloadManager.Started started = manager.start(ID, "v1.0", null, null, null);
+        assertThat(started.progress().revision()).isEqualTo(COMMIT_V1);
+        assertThat(started.progress().requestedRevision()).isEqualTo("v1.0");
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+
+        assertThat(hub.requestsFor("/api/models/")).singleElement().asString()
+                .startsWith("hub GET /api/models/fixtures/llama/revision/v1.0 ");
+        // Every file comes from the commit the tag named, never from "main" or the tag (which could move).
+        assertThat(hub.requestsFor("hub GET /fixtures/llama/resolve/")).hasSize(5)
+                .allMatch(r -> r.startsWith("hub GET /fixtures/llama/resolve/" + COMMIT_V1 + "/"));
+        assertThat(Files.readString(folder().resolve("refs/v1.0"))).isEqualTo(COMMIT_V1);
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+        assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT_V1).resolve("generation_config.json")))
+                .isEqualTo(generation);
+        ModelMetadata meta = ModelMetadata.read(folder()).orElseThrow();
+        assertThat(meta.revision()).isEqualTo("v1.0");
+        assertThat(meta.commit()).isEqualTo(COMMIT_V1);
+
+        // A pull-request ref travels URL-encoded and lands in refs/refs/pr/1, as huggingface-cli writes it.
+        manager.start(ID, "refs/pr/1", null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(hub.requestsFor("/api/models/")).last().asString()
+                .startsWith("hub GET /api/models/fixtures/llama/revision/refs%2Fpr%2F1 ");
+        assertThat(Files.readString(folder().resolve("refs/refs/pr/1"))).isEqualTo(COMMIT_V1);
+
+        // A commit asked for by its sha gets no ref (huggingface-cli writes none either).
+        manager.start(ID, COMMIT, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(folder().resolve("refs").resolve(COMMIT)).doesNotExist();
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+        assertThat(ModelMetadata.read(folder()).orElseThrow().revision()).isEqualTo(COMMIT);
+        assertThat(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS)).exists();
+    }
+
+    @Test
+    void aBadRevisionIsRefusedBeforeAnyRequestAndAnUnknownOneIs404() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        DownloadManager manager = manager();
+        for (String bad : List.of("../main", "/etc/passwd", "a//b", "refs/", ".hidden", "a/.git", "a b", "v1..2",
+                "x.lock", "main?x=1", "main%2F..", "tag\\x", "é", "v".repeat(129))) {
+            assertThatThrownBy(() -> manager.start(ID, bad, null, null, null)).as(bad)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.details()).singleElement().satisfies(d -> assertThat(d.field()).isEqualTo("revision"));
+                    });
+        }
+        assertThat(hub.requests).isEmpty();
+        assertThat(manager.progress(ID)).isEmpty();
+        assertThatThrownBy(() -> manager.start(ID, "no-such-branch", null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(404);
+                    assertThat(e.getMessage()).contains("the Hub has no model fixtures/llama at this revision");
+                });
+        assertThat(folder()).doesNotExist();
+    }
+
+    @Test
+    void aRequestForAnotherRevisionDoesNotJoinTheRunningDownload() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        tagV1();
+        hub.fault(WEIGHTS, Fault.HOLD);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        assertThat(hub.awaitHolding()).isTrue();
+        assertThatThrownBy(() -> manager.start(ID, "v1.0", null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.getMessage()).isEqualTo("a download of fixtures/llama at revision main is running; "
+                            + "wait for it or cancel it (DELETE) before asking for revision v1.0");
+                });
+        assertThat(manager.start(ID, "main", null, null, null).joined()).isTrue();
+        hub.release();
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(Files.readString(folder().resolve("refs/main"))).isEqualTo(COMMIT);
     }
 }
