@@ -112,6 +112,10 @@ public class ApiJson {
                 known.sort(null);
                 return ApiException.badRequest(field, "is not a known field (known: " + String.join(", ", known) + ")");
             }
+            if (mapping.getCause() instanceof IllegalArgumentException shape) {
+                // a value type's own check of its shape (TokenIds: an integer or a list of integers)
+                return ApiException.badRequest(field.isEmpty() ? "body" : field, shape.getMessage());
+            }
             if (mapping instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
                 return ApiException.badRequest(field.isEmpty() ? "body" : field, "must be " + describe(mismatch.getTargetType()));
             }

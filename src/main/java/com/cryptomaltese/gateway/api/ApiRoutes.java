@@ -95,7 +95,9 @@ class ApiRoutes extends RouteBuilder {
     private void chat() {
         user(rest("/chat").description("Chat with the loaded model")
                 .post().id("postChat").description("Send a message to the loaded model and get its reply. "
-                        + "Parameters merge as defaults <- the model's stored parameters <- this request's parameters.")
+                        + "Parameters merge as the gateway's defaults <- the model's generation_config.json <- the "
+                        + "model's stored parameters <- this request's parameters. eos_token_id and pad_token_id "
+                        + "beyond the model's vocabulary are refused (400).")
                 .type(ChatRequest.class).outType(ChatResponse.class)
                 .responseMessage("400", "Invalid request: the message names the field")
                 .responseMessage("409", "model_id names a model that is not loaded")
@@ -189,7 +191,8 @@ class ApiRoutes extends RouteBuilder {
     private void parameters() {
         RestDefinition params = rest("/models").description("Models on disk and in memory");
         user(modelIdParam(params.get("/{model_id}/parameters").id("getParameters")
-                .description("The model's effective generation parameters")
+                .description("The model's effective generation parameters: the gateway's defaults <- the model's "
+                        + "generation_config.json <- the parameters stored for it; sources says which gave each value")
                 .outType(ParameterResponses.ModelParameters.class))
                 .responseMessage("404", "The model is not on disk"))
                 .to("direct:getParameters");
@@ -210,7 +213,8 @@ class ApiRoutes extends RouteBuilder {
                 .to("direct:auditedReply");
 
         user(modelIdParam(params.post("/{model_id}/parameters/reset").id("resetParameters")
-                .description("Every parameter back to the specification's default")
+                .description("Forget the stored parameters: every parameter back to its default (the model's "
+                        + "generation_config.json, else the gateway's)")
                 .outType(ParameterResponses.ParametersReset.class))
                 .responseMessage("404", "The model is not on disk"))
                 .to("direct:resetParameters");

@@ -55,7 +55,7 @@ public class ChatProcessor {
             if (expected != null && !expected.equals(loaded.id())) {
                 throw ApiException.conflict("model " + expected + " is not loaded (loaded: " + loaded.id() + ")");
             }
-            GenerationSettings used = parameters.forChat(loaded.id(), requested);
+            GenerationSettings used = parameters.forChat(loaded.id(), requested, loaded.model().vocabularySize());
             decodingOf(used);
             Instant deadline = start.plus(settings.deadline());
             GenerationResult result;

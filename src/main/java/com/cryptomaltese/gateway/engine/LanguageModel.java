@@ -20,6 +20,14 @@ public interface LanguageModel extends AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * Token ids the model can produce (the rows of its output layer); eos and pad ids of a request
+     * must lie below it. Engines that cannot tell answer {@code Integer.MAX_VALUE}.
+     */
+    default int vocabularySize() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Tokens {@code messages} take as a prompt, so callers can fit a conversation into the context. */
     default int promptTokens(List<ChatMessage> messages) {
         return 0;

@@ -69,6 +69,19 @@ public class ModelRegistry {
         return Files.isDirectory(folder) ? read(id, folder) : Optional.empty();
     }
 
+    /** The folder of the model's current snapshot, without reading its files. */
+    public Optional<Path> snapshot(ModelId id) {
+        Path folder = id.cacheFolderIn(modelsDir);
+        try {
+            return Files.isDirectory(folder)
+                    ? commitOf(folder).map(commit -> folder.resolve("snapshots").resolve(commit))
+                    : Optional.empty();
+        } catch (IOException e) {
+            log.warn("Cannot read the snapshot of {}: {}", id, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private Optional<LocalModel> read(ModelId id, Path folder) {
         try {
             Optional<String> commit = commitOf(folder);

@@ -41,10 +41,28 @@ public record GenerationSettings(
         @Schema(description = "Seed of the sampler, 0 to 2147483647: the same seed, parameters and message give the "
                 + "same reply; no default (a fresh random sequence per chat)", minimum = "0", maximum = "2147483647",
                 example = "42")
-        Integer seed) {
+        Integer seed,
+        @Schema(description = "End-of-sequence token id, or a list of them (any ends the reply), replacing the "
+                + "model's own (generation_config.json, else config.json); each id 0 or more and, when chatting, "
+                + "below the model's vocabulary size; no default (the model's)",
+                oneOf = {Integer.class, Integer[].class}, example = "2")
+        TokenIds eosTokenId,
+        @Schema(description = "Padding token id replacing the model's, 0 or more and, when chatting, below the "
+                + "model's vocabulary size. It only fills sequences that finished while others still run: a reply "
+                + "is one sequence, so it never changes the reply; no default (the model's)",
+                minimum = "0", example = "0")
+        Integer padTokenId) {
 
     public static final GenerationSettings NONE =
-            new GenerationSettings(null, null, null, null, null, null, null, null, null, null);
+            new GenerationSettings(null, null, null, null, null, null, null, null, null, null, null, null);
+
+    /** The sampling and search settings alone; the special token ids stay unset (the model's). */
+    public GenerationSettings(Double temperature, Integer topK, Double topP, Integer maxLength,
+                              Double repetitionPenalty, Boolean doSample, Integer numBeams, Double lengthPenalty,
+                              Boolean earlyStopping, Integer seed) {
+        this(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams, lengthPenalty, earlyStopping,
+                seed, null, null);
+    }
 
     /** This set with every field that {@code over} carries replaced by {@code over}'s value. */
     public GenerationSettings overlay(GenerationSettings over) {
@@ -61,7 +79,9 @@ public record GenerationSettings(
                 over.numBeams != null ? over.numBeams : numBeams,
                 over.lengthPenalty != null ? over.lengthPenalty : lengthPenalty,
                 over.earlyStopping != null ? over.earlyStopping : earlyStopping,
-                over.seed != null ? over.seed : seed);
+                over.seed != null ? over.seed : seed,
+                over.eosTokenId != null ? over.eosTokenId : eosTokenId,
+                over.padTokenId != null ? over.padTokenId : padTokenId);
     }
 
     @JsonIgnore
@@ -72,6 +92,7 @@ public record GenerationSettings(
     /** The engine's view; only valid on a complete set. */
     public GenerationParams toGenerationParams() {
         return new GenerationParams(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams,
-                lengthPenalty, earlyStopping, seed == null ? null : seed.longValue());
+                lengthPenalty, earlyStopping, seed == null ? null : seed.longValue(),
+                eosTokenId == null ? null : eosTokenId.ids(), padTokenId);
     }
 }

@@ -26,9 +26,13 @@ public enum Parameter {
     EARLY_STOPPING("early_stopping", Kind.BOOLEAN, 0, false, 0, false, GenerationSettings::earlyStopping),
     // Not in transformers' generate(): seeds the sampler so a reply can be reproduced. No default:
     // without one, every chat samples afresh.
-    SEED("seed", Kind.INTEGER, 0, false, Integer.MAX_VALUE, null, GenerationSettings::seed);
+    SEED("seed", Kind.INTEGER, 0, false, Integer.MAX_VALUE, null, GenerationSettings::seed),
+    // No defaults: the model's own ids. The upper bound that matters, the vocabulary, is the loaded
+    // model's and is checked when chatting.
+    EOS_TOKEN_ID("eos_token_id", Kind.TOKEN_IDS, 0, false, Integer.MAX_VALUE, null, GenerationSettings::eosTokenId),
+    PAD_TOKEN_ID("pad_token_id", Kind.INTEGER, 0, false, Integer.MAX_VALUE, null, GenerationSettings::padTokenId);
 
-    enum Kind { NUMBER, INTEGER, BOOLEAN }
+    enum Kind { NUMBER, INTEGER, BOOLEAN, TOKEN_IDS }
 
     private final String wireName;
     private final Kind kind;
@@ -82,6 +86,10 @@ public enum Parameter {
             if (value instanceof Number number && !p.inRange(number.doubleValue())) {
                 problems.add(new FieldProblem(prefix + p.wireName, "must be " + p.rangeText() + ", got " + value));
             }
+            if (value instanceof TokenIds tokens) {
+                tokens.ids().stream().filter(id -> !p.inRange(id)).findFirst().ifPresent(id -> problems.add(
+                        new FieldProblem(prefix + p.wireName, "ids must be " + p.rangeText() + ", got " + id)));
+            }
         }
         return problems;
     }
@@ -92,8 +100,9 @@ public enum Parameter {
     }
 
     private String rangeText() {
-        String low = kind == Kind.INTEGER ? String.valueOf((long) min) : BigDecimal.valueOf(min).stripTrailingZeros().toPlainString();
-        String high = kind == Kind.INTEGER ? String.valueOf((long) max) : BigDecimal.valueOf(max).stripTrailingZeros().toPlainString();
+        boolean integral = kind == Kind.INTEGER || kind == Kind.TOKEN_IDS;
+        String low = integral ? String.valueOf((long) min) : BigDecimal.valueOf(min).stripTrailingZeros().toPlainString();
+        String high = integral ? String.valueOf((long) max) : BigDecimal.valueOf(max).stripTrailingZeros().toPlainString();
         return minExclusive ? "greater than " + low + " and at most " + high : "between " + low + " and " + high;
     }
 
@@ -103,6 +112,7 @@ public enum Parameter {
             case NUMBER -> Double.valueOf(text);
             case INTEGER -> Integer.valueOf(text);
             case BOOLEAN -> Boolean.valueOf(text);
+            case TOKEN_IDS -> TokenIds.parse(text);
         };
     }
 
@@ -121,6 +131,6 @@ public enum Parameter {
         return new GenerationSettings((Double) v.get(TEMPERATURE), (Integer) v.get(TOP_K), (Double) v.get(TOP_P),
                 (Integer) v.get(MAX_LENGTH), (Double) v.get(REPETITION_PENALTY), (Boolean) v.get(DO_SAMPLE),
                 (Integer) v.get(NUM_BEAMS), (Double) v.get(LENGTH_PENALTY), (Boolean) v.get(EARLY_STOPPING),
-                (Integer) v.get(SEED));
+                (Integer) v.get(SEED), (TokenIds) v.get(EOS_TOKEN_ID), (Integer) v.get(PAD_TOKEN_ID));
     }
 }

@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.params;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -20,6 +21,10 @@ public final class ParameterResponses {
     public record ModelParameters(
             String modelId,
             GenerationSettings parameters,
+            @Schema(description = "Where each value of parameters comes from: default (the gateway's), "
+                    + "generation_config (the model's generation_config.json) or stored (set through this API)",
+                    example = "{\"temperature\": \"generation_config\", \"top_k\": \"stored\"}")
+            Map<String, String> sources,
             @Schema(description = "When the parameters last changed (ISO-8601 UTC); null if never", nullable = true)
             Instant lastUpdated) {
     }
@@ -37,7 +42,8 @@ public final class ParameterResponses {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @Schema(description = "Result of a parameter reset: every parameter back to its default")
+    @Schema(description = "Result of a parameter reset: every parameter back to its default (the model's "
+            + "generation_config.json, else the gateway's)")
     public record ParametersReset(
             @Schema(example = "success") String status,
             String modelId,

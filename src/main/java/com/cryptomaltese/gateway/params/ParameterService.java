@@ -3,6 +3,9 @@ package com.cryptomaltese.gateway.params;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,8 +24,9 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Per-model generation parameters: the specification's defaults, overlaid by what an operator
- * stored for the model, overlaid (for one chat) by the request's own parameters.
+ * Per-model generation parameters: the gateway's defaults, overlaid by the model's own
+ * generation_config.json, overlaid by what an operator stored for the model, overlaid (for one chat)
+ * by the request's own parameters.
  */
 @Service
 public class ParameterService {
@@ -31,30 +35,86 @@ public class ParameterService {
     /** Attempts of one update; only a lost insert race is retried, and the retry then finds the row. */
     private static final int UPDATE_ATTEMPTS = 3;
 
+    /** Where an effective value comes from, as {@code sources} names it on the wire. */
+    static final String DEFAULT = "default";
+    static final String GENERATION_CONFIG = "generation_config";
+    static final String STORED = "stored";
+
+    /** Effective values, complete, and the layer each came from (wire names). */
+    private record Effective(GenerationSettings values, Map<Parameter, String> sources) {
+    }
+
     private final ParameterStore store;
+    private final GenerationConfigDefaults modelDefaults;
     private final TransactionTemplate transactions;
     private final Clock clock;
 
-    ParameterService(ParameterStore store, TransactionTemplate transactions) {
+    ParameterService(ParameterStore store, GenerationConfigDefaults modelDefaults, TransactionTemplate transactions) {
         this.store = store;
+        this.modelDefaults = modelDefaults;
         this.transactions = transactions;
         this.clock = Clock.systemUTC();
     }
 
     public ModelParameters get(ModelId id) {
-        return new ModelParameters(id.toString(), effective(id), store.lastChange(id.toString()).orElse(null));
+        Effective effective = resolve(id);
+        Map<String, String> sources = new LinkedHashMap<>();
+        effective.sources().forEach((parameter, source) -> sources.put(parameter.wireName(), source));
+        return new ModelParameters(id.toString(), effective.values(), sources,
+                store.lastChange(id.toString()).orElse(null));
     }
 
-    /** Defaults ← stored values; complete. */
+    /** Defaults ← generation_config.json ← stored values; complete. */
     public GenerationSettings effective(ModelId id) {
-        Map<Parameter, Object> values = Parameter.defaultsMap();
-        values.putAll(store.overrides(id.toString()));
-        return Parameter.fromValues(values);
+        return resolve(id).values();
     }
 
-    /** Defaults ← stored values ← the request's values, validated; what one chat runs with. */
-    public GenerationSettings forChat(ModelId id, GenerationSettings requested) {
-        return effective(id).overlay(requested);
+    private Effective resolve(ModelId id) {
+        Map<Parameter, Object> values = Parameter.defaultsMap();
+        Map<Parameter, String> sources = new EnumMap<>(Parameter.class);
+        values.forEach((parameter, value) -> {
+            if (value != null) {
+                sources.put(parameter, DEFAULT);
+            }
+        });
+        layer(values, sources, Parameter.toMap(modelDefaults.of(id)), GENERATION_CONFIG);
+        layer(values, sources, store.overrides(id.toString()), STORED);
+        return new Effective(Parameter.fromValues(values), sources);
+    }
+
+    private static void layer(Map<Parameter, Object> values, Map<Parameter, String> sources,
+                              Map<Parameter, Object> layer, String source) {
+        layer.forEach((parameter, value) -> {
+            values.put(parameter, value);
+            sources.put(parameter, source);
+        });
+    }
+
+    /**
+     * Defaults ← generation_config.json ← stored values ← the request's values: what one chat runs
+     * with. Token ids set by the request or stored for the model must lie below the loaded model's
+     * {@code vocabularySize}; the model's own ids are left as they are.
+     */
+    public GenerationSettings forChat(ModelId id, GenerationSettings requested, int vocabularySize) {
+        Effective effective = resolve(id);
+        GenerationSettings used = effective.values().overlay(requested);
+        List<FieldProblem> problems = new ArrayList<>();
+        for (Parameter parameter : List.of(Parameter.EOS_TOKEN_ID, Parameter.PAD_TOKEN_ID)) {
+            boolean requestedHere = parameter.valueIn(requested) != null;
+            if (!requestedHere && !STORED.equals(effective.sources().get(parameter))) {
+                continue;
+            }
+            Object value = parameter.valueIn(used);
+            List<Integer> ids = value instanceof TokenIds tokens ? tokens.ids() : List.of((Integer) value);
+            ids.stream().filter(tokenId -> tokenId >= vocabularySize).findFirst().ifPresent(tokenId -> problems.add(
+                    new FieldProblem("parameters." + parameter.wireName(), "must be below the vocabulary size "
+                            + vocabularySize + " of model " + id + ", got " + tokenId
+                            + (requestedHere ? "" : " (stored for the model)"))));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest(problems);
+        }
+        return used;
     }
 
     public ParametersUpdated update(ModelId id, GenerationSettings changes, String caller) {
@@ -98,7 +158,7 @@ public class ParameterService {
         store.overrides(model).forEach((parameter, before) ->
                 store.recordChange(model, new ParameterStore.Change(now, caller, parameter, before, null)));
         store.deleteAll(model);
-        return new ParametersReset("success", model, Parameter.defaults(), store.lastChange(model).orElse(null));
+        return new ParametersReset("success", model, effective(id), store.lastChange(model).orElse(null));
     }
 
     public ParameterHistory history(ModelId id) {

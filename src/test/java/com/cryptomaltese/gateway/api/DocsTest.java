@@ -63,7 +63,9 @@ class DocsTest extends ApiTestBase {
         assertProperties(schemas, "ChatResponse", "response", "model_id", "parameters_used", "processing_time",
                 "timestamp", "finish_reason", "usage");
         assertProperties(schemas, "GenerationSettings", "temperature", "top_k", "top_p", "max_length",
-                "repetition_penalty", "do_sample", "num_beams", "length_penalty", "early_stopping");
+                "repetition_penalty", "do_sample", "num_beams", "length_penalty", "early_stopping", "seed",
+                "eos_token_id", "pad_token_id");
+        assertProperties(schemas, "ModelParameters", "model_id", "parameters", "sources", "last_updated");
         assertProperties(schemas, "ModelSummary", "id", "name", "status", "description", "format", "size", "source",
                 "parameters");
         assertProperties(schemas, "ModelLoaded", "status", "message", "model_id", "loaded_at");
@@ -77,6 +79,11 @@ class DocsTest extends ApiTestBase {
         assertThat(schemas.at("/GenerationSettings/properties/max_length/description").asText())
                 .contains("max_new_tokens");
         assertThat(schemas.at("/GenerationSettings/properties/temperature/maximum").asDouble()).isEqualTo(2.0);
+        // one id or a list of ids, as transformers takes it
+        JsonNode eos = schemas.at("/GenerationSettings/properties/eos_token_id");
+        assertThat(eos.at("/oneOf/0/type").asText()).isEqualTo("integer");
+        assertThat(eos.at("/oneOf/1/items/type").asText()).isEqualTo("integer");
+        assertThat(schemas.at("/GenerationSettings/properties/pad_token_id/minimum").asInt()).isZero();
     }
 
     private JsonNode openApi() {

@@ -140,6 +140,19 @@ class ParameterBoundsTest {
         assertThat(Parameter.validate(Parameter.defaults(), "")).isEmpty();
     }
 
+    @Test
+    void tokenIdsMustBeNonNegative() {
+        GenerationSettings valid = new GenerationSettings(null, null, null, null, null, null, null, null, null, null,
+                TokenIds.of(java.util.List.of(0, Integer.MAX_VALUE)), 0);
+        assertThat(Parameter.validate(valid, PREFIX)).isEmpty();
+        assertSingleProblem(Parameter.validate(new GenerationSettings(null, null, null, null, null, null, null, null,
+                null, null, TokenIds.of(java.util.List.of(2, -1)), null), PREFIX), "parameters.eos_token_id");
+        assertSingleProblem(Parameter.validate(new GenerationSettings(null, null, null, null, null, null, null, null,
+                null, null, TokenIds.of(-3), null), PREFIX), "parameters.eos_token_id");
+        assertSingleProblem(Parameter.validate(new GenerationSettings(null, null, null, null, null, null, null, null,
+                null, null, null, -1), PREFIX), "parameters.pad_token_id");
+    }
+
     private static void assertSingleProblem(List<FieldProblem> problems, String expectedField) {
         assertThat(problems).hasSize(1);
         assertThat(problems.get(0).field()).isEqualTo(expectedField);

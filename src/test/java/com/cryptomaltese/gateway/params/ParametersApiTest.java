@@ -1,9 +1,12 @@
 package com.cryptomaltese.gateway.params;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -23,6 +26,7 @@ import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +58,8 @@ class ParametersApiTest extends ApiTestBase {
 
     @BeforeAll
     static void modelsOnDisk() {
-        for (String name : List.of("fresh", "update", "bounds", "types", "reset", "history", "merge", "invalid", "concurrent")) {
+        for (String name : List.of("fresh", "update", "bounds", "types", "reset", "history", "merge", "invalid", "concurrent",
+                "tokens", "vocabulary", "genconfig")) {
             TestData.hubModel(modelsDir(), ORG, name, "abc123", "model.safetensors", 32);
         }
     }
@@ -110,7 +115,8 @@ class ParametersApiTest extends ApiTestBase {
                 Arguments.of("max_length", "1"), Arguments.of("max_length", "2048"),
                 Arguments.of("repetition_penalty", "0.0001"), Arguments.of("repetition_penalty", "2"),
                 Arguments.of("num_beams", "1"), Arguments.of("num_beams", "10"),
-                Arguments.of("length_penalty", "0"), Arguments.of("length_penalty", "2"));
+                Arguments.of("length_penalty", "0"), Arguments.of("length_penalty", "2"),
+                Arguments.of("pad_token_id", "0"), Arguments.of("pad_token_id", "2147483647"));
     }
 
     static Stream<Arguments> boundsJustOutside() {
@@ -122,7 +128,9 @@ class ParametersApiTest extends ApiTestBase {
                 // transformers divides by the penalty: 0 is refused.
                 Arguments.of("repetition_penalty", "0"), Arguments.of("repetition_penalty", "2.0001"),
                 Arguments.of("num_beams", "0"), Arguments.of("num_beams", "11"),
-                Arguments.of("length_penalty", "-0.0001"), Arguments.of("length_penalty", "2.0001"));
+                Arguments.of("length_penalty", "-0.0001"), Arguments.of("length_penalty", "2.0001"),
+                Arguments.of("pad_token_id", "-1"), Arguments.of("eos_token_id", "-1"),
+                Arguments.of("eos_token_id", "[2, -1]"));
     }
 
     @ParameterizedTest(name = "{0} = {1} is accepted")
@@ -164,7 +172,17 @@ class ParametersApiTest extends ApiTestBase {
             "top_k       | 2.5",
             "max_length  | true",
             "early_stopping | \"false\"",
-            "num_beams   | [1]"})
+            "num_beams   | [1]",
+            "pad_token_id | [0]",
+            "pad_token_id | 1.5",
+            "eos_token_id | \"2\"",
+            "eos_token_id | 2.5",
+            "eos_token_id | []",
+            "eos_token_id | [2, \"0\"]",
+            "eos_token_id | [[2]]",
+            "eos_token_id | {\"id\": 2}",
+            "eos_token_id | [99999999999]",
+            "eos_token_id | [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32]"})
     void wrongTypeIsRefusedByName(String field, String jsonValue) {
         assertBadRequest(api.put(params("types"), TestApi.USER_KEY, "{\"" + field + "\": " + jsonValue + "}"), field);
     }
@@ -343,7 +361,7 @@ class ParametersApiTest extends ApiTestBase {
         put("merge", "{\"temperature\": 0.3, \"top_k\": 20, \"max_length\": 128}");
         GenerationSettings request = new GenerationSettings(null, 5, null, null, null, false, null, null, true, 7);
 
-        GenerationSettings used = parameterService.forChat(new ModelId(ORG, "merge"), request);
+        GenerationSettings used = parameterService.forChat(new ModelId(ORG, "merge"), request, 384);
 
         assertThat(used.temperature()).as("stored").isEqualTo(0.3);
         assertThat(used.topK()).as("request beats stored").isEqualTo(5);
@@ -357,8 +375,123 @@ class ParametersApiTest extends ApiTestBase {
         assertThat(used.seed()).as("request, no default").isEqualTo(7);
 
         // Without request parameters, the stored ones apply as they are.
-        assertThat(parameterService.forChat(new ModelId(ORG, "merge"), GenerationSettings.NONE))
+        assertThat(parameterService.forChat(new ModelId(ORG, "merge"), GenerationSettings.NONE, 384))
                 .isEqualTo(new GenerationSettings(0.3, 20, 0.9, 128, 1.1, true, 1, 1.0, false, null));
+    }
+
+    // ---- token ids ----
+
+    @Test
+    void eosAndPadIdsAreStoredAsGivenAndListedInTheHistory() {
+        Reply list = api.put(params("tokens"), TestApi.USER_KEY, "{\"eos_token_id\": [2, 0], \"pad_token_id\": 0}");
+        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        assertThat(list.json().at("/updated_parameters/eos_token_id").toString()).isEqualTo("[2,0]");
+
+        JsonNode read = api.get(params("tokens"), TestApi.USER_KEY).json();
+        assertThat(read.at("/parameters/eos_token_id").toString()).isEqualTo("[2,0]");
+        assertThat(read.at("/parameters/pad_token_id").isIntegralNumber()).isTrue();
+        assertThat(read.at("/parameters/pad_token_id").asInt()).isZero();
+        assertThat(read.at("/sources/eos_token_id").asText()).isEqualTo("stored");
+        assertThat(read.at("/sources/temperature").asText()).isEqualTo("default");
+
+        // A single id stays a number, not a one-element list.
+        put("tokens", "{\"eos_token_id\": 7}");
+        assertThat(api.get(params("tokens"), TestApi.USER_KEY).json().at("/parameters/eos_token_id").toString())
+                .isEqualTo("7");
+        JsonNode change = changes("tokens").get(0);
+        assertThat(change.path("parameter").asText()).isEqualTo("eos_token_id");
+        assertThat(change.get("old_value").toString()).isEqualTo("[2,0]");
+        assertThat(change.get("new_value").toString()).isEqualTo("7");
+
+        // The longest list accepted, with ids up to the largest int, fits the store.
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            ids.append(i == 0 ? "" : ", ").append(Integer.MAX_VALUE - i);
+        }
+        put("tokens", "{\"eos_token_id\": [" + ids + "]}");
+        assertThat(api.get(params("tokens"), TestApi.USER_KEY).json().at("/parameters/eos_token_id").size())
+                .isEqualTo(32);
+    }
+
+    @Test
+    void chatTokenIdsMustLieBelowTheVocabulary() {
+        ModelId model = new ModelId(ORG, "vocabulary");
+        GenerationSettings eos = new GenerationSettings(null, null, null, null, null, null, null, null, null, null,
+                TokenIds.of(List.of(2, 384)), null);
+        assertThatThrownBy(() -> parameterService.forChat(model, eos, 384)).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.details()).singleElement().satisfies(d -> {
+                    assertThat(d.field()).isEqualTo("parameters.eos_token_id");
+                    assertThat(d.problem()).contains("384");
+                }));
+        GenerationSettings pad = new GenerationSettings(null, null, null, null, null, null, null, null, null, null,
+                TokenIds.of(383), 383);
+        assertThat(parameterService.forChat(model, pad, 384).padTokenId()).isEqualTo(383);
+
+        // A stored id beyond the vocabulary is refused too, and says it was stored.
+        put("vocabulary", "{\"pad_token_id\": 500}");
+        assertThatThrownBy(() -> parameterService.forChat(model, GenerationSettings.NONE, 384))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.details()).singleElement().satisfies(d -> {
+                    assertThat(d.field()).isEqualTo("parameters.pad_token_id");
+                    assertThat(d.problem()).contains("stored");
+                }));
+        // ... unless the request replaces it.
+        assertThat(parameterService.forChat(model, pad, 384).padTokenId()).isEqualTo(383);
+    }
+
+    // ---- generation_config.json ----
+
+    @Test
+    void generationConfigValuesSitBetweenTheDefaultsAndTheStoredValues() throws Exception {
+        Path snapshot = modelsDir().resolve("models--" + ORG + "--genconfig/snapshots/abc123");
+        // Values the gateway applies, and some it cannot: top_k 0 (out of bounds), early_stopping "never"
+        // (not a boolean) and max_length (counts the prompt; max_new_tokens is read instead).
+        Files.writeString(snapshot.resolve("generation_config.json"), """
+                {"bos_token_id": 1, "eos_token_id": [5, 6], "pad_token_id": 3, "do_sample": false,
+                 "temperature": 0.3, "top_p": 0.5, "top_k": 0, "early_stopping": "never", "max_length": 4096,
+                 "max_new_tokens": 64, "repetition_penalty": 1.25, "transformers_version": "4.46.0"}""");
+
+        JsonNode read = api.get(params("genconfig"), TestApi.USER_KEY).json();
+        assertThat(read.at("/parameters/eos_token_id").toString()).isEqualTo("[5,6]");
+        Map<String, Object> fromFile = Map.of("do_sample", false, "temperature", 0.3, "top_p", 0.5,
+                "max_length", 64, "repetition_penalty", 1.25);
+        fromFile.forEach((field, value) -> {
+            assertJsonValue(read.at("/parameters/" + field), value, field);
+            assertThat(read.at("/sources/" + field).asText()).as(field).isEqualTo("generation_config");
+        });
+        assertThat(read.at("/parameters/pad_token_id").asInt()).isEqualTo(3);
+        assertThat(read.at("/sources/pad_token_id").asText()).isEqualTo("generation_config");
+        for (String field : List.of("top_k", "early_stopping", "num_beams", "length_penalty")) {
+            assertJsonValue(read.at("/parameters/" + field), SPEC_DEFAULTS.get(field), field);
+            assertThat(read.at("/sources/" + field).asText()).as(field).isEqualTo("default");
+        }
+        assertThat(read.at("/sources").has("seed")).isFalse();
+
+        // Stored beats the file; a reset goes back to the file, not to the gateway's defaults.
+        put("genconfig", "{\"temperature\": 1.2, \"pad_token_id\": 0}");
+        JsonNode stored = api.get(params("genconfig"), TestApi.USER_KEY).json();
+        assertThat(stored.at("/parameters/temperature").asDouble()).isEqualTo(1.2);
+        assertThat(stored.at("/sources/temperature").asText()).isEqualTo("stored");
+        assertThat(stored.at("/parameters/pad_token_id").asInt()).isZero();
+        assertThat(stored.at("/parameters/top_p").asDouble()).isEqualTo(0.5);
+        JsonNode reset = api.post(params("genconfig") + "/reset", TestApi.USER_KEY, null).json();
+        assertThat(reset.at("/parameters/temperature").asDouble()).isEqualTo(0.3);
+        assertThat(reset.at("/parameters/pad_token_id").asInt()).isEqualTo(3);
+
+        // The request beats all of them.
+        GenerationSettings used = parameterService.forChat(new ModelId(ORG, "genconfig"),
+                new GenerationSettings(null, null, 0.8, null, null, null, null, null, null, null), 384);
+        assertThat(used.topP()).isEqualTo(0.8);
+        assertThat(used.doSample()).isFalse();
+        assertThat(used.eosTokenId()).isEqualTo(TokenIds.of(List.of(5, 6)));
+
+        // A changed file is read again; a broken one counts as absent.
+        Files.writeString(snapshot.resolve("generation_config.json"), "{\"temperature\": 0.45}");
+        assertThat(api.get(params("genconfig"), TestApi.USER_KEY).json().at("/parameters/temperature").asDouble())
+                .isEqualTo(0.45);
+        Files.writeString(snapshot.resolve("generation_config.json"), "{\"temperature\": ");
+        Reply broken = api.get(params("genconfig"), TestApi.USER_KEY);
+        assertThat(broken.status()).as(broken.body()).isEqualTo(200);
+        assertIsDefaults(broken.json().path("parameters"));
     }
 
     // ---- helpers ----

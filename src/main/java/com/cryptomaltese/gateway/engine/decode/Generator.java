@@ -75,9 +75,7 @@ public final class Generator {
      */
     public Output beamSearch(int[] prompt, GenerationParams params, Set<Integer> eosIds, Instant deadline) {
         int limit = Math.min(params.maxLength(), room(prompt));
-        GenerationParams capped = new GenerationParams(params.temperature(), params.topK(), params.topP(), limit,
-                params.repetitionPenalty(), params.doSample(), params.numBeams(), params.lengthPenalty(),
-                params.earlyStopping(), params.seed());
+        GenerationParams capped = params.withMaxLength(limit);
         int[] eos = eosIds.stream().mapToInt(Integer::intValue).toArray();
         try (NDManager sequenceManager = manager.newSubManager();
              CachedBeamStepper stepper = new CachedBeamStepper(model, sequenceManager, prompt, params.numBeams(),

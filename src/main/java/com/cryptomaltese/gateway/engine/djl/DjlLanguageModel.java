@@ -75,9 +75,10 @@ final class DjlLanguageModel implements LanguageModel {
                                                   Instant deadline) {
         Prompt prompt = prompts.build(messages);
         int[] ids = tokenizer.encode(prompt.text(), prompt.addSpecialTokens());
+        Set<Integer> eos = params.eosOr(eosIds);
         Generator.Output out = Decoding.of(params) == Decoding.BEAM_SEARCH
-                ? generator.beamSearch(ids, params, eosIds, deadline)
-                : generator.generate(ids, params.maxLength(), eosIds, TokenSelector.of(params, random(params)),
+                ? generator.beamSearch(ids, params, eos, deadline)
+                : generator.generate(ids, params.maxLength(), eos, TokenSelector.of(params, random(params)),
                         deadline, token -> { });
         String text = tokenizer.decode(out.tokens(), true);
         return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
@@ -86,6 +87,11 @@ final class DjlLanguageModel implements LanguageModel {
     @Override
     public int contextLength() {
         return model.maxPositions();
+    }
+
+    @Override
+    public int vocabularySize() {
+        return model.vocabSize();
     }
 
     @Override

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -119,11 +121,60 @@ class TransformersGoldenTest {
         }
     }
 
+    /**
+     * eos_token_id and pad_token_id other than the model's (a number, a list, and in beam search): the
+     * override replaces the model's eos ids, greedy stops on it where transformers stopped, beam search
+     * finishes the hypotheses transformers finished, and the pad id changes nothing for one sequence.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "llama-tied", "llama-bf16", "llama-sharded", "qwen2", "mistral"})
+    void overriddenEosIdsMatch(String name) throws IOException {
+        JsonNode golden = golden(name);
+        Set<Integer> modelEos = ids(golden.get("eos_token_id"));
+        try (SafetensorsModel weights = SafetensorsModel.open(FIXTURES.resolve(name));
+             DecoderModel model = Architectures.load(FIXTURES.resolve(name), weights, manager)) {
+            Generator generator = new Generator(model, manager, Clock.systemUTC());
+            for (String entry : new String[] {"eos_override", "eos_override_list"}) {
+                JsonNode run = golden.get(entry);
+                GenerationParams params = overriding(run.get("kwargs"));
+                assertThat(params.eosOr(modelEos)).as(name + " " + entry).isEqualTo(eos(run)).isNotEqualTo(modelEos);
+                Generator.Output out = generator.generate(prompt(golden, run), params.maxLength(),
+                        params.eosOr(modelEos), TokenSelector.of(params, new SplittableRandom(0)),
+                        Instant.now().plusSeconds(60), token -> { });
+                assertThat(out.tokens()).as(name + " " + entry).containsExactly(ints(run.get("new_ids")));
+                assertThat(out.tokens().length).isLessThan(run.at("/kwargs/max_new_tokens").asInt());
+                assertThat(out.finishReason()).isEqualTo(FinishReason.STOP);
+            }
+            JsonNode beam = golden.get("beam_eos_override");
+            GenerationParams params = overriding(beam.get("kwargs"));
+            Generator.Output best = generator.beamSearch(prompt(golden, beam), params, params.eosOr(modelEos),
+                    Instant.now().plusSeconds(60));
+            assertThat(best.tokens()).as(name + " beam").containsExactly(ints(beam.get("new_ids")));
+            assertThat(best.finishReason()).isEqualTo(FinishReason.STOP);
+        }
+    }
+
     /** The generate() kwargs of a golden run as our parameters; what is not given keeps transformers' default. */
     static GenerationParams params(JsonNode kwargs) {
         return new GenerationParams(1.0, 0, 1.0, kwargs.get("max_new_tokens").asInt(),
                 kwargs.path("repetition_penalty").asDouble(1.0), false, kwargs.path("num_beams").asInt(1),
                 kwargs.path("length_penalty").asDouble(1.0), kwargs.path("early_stopping").asBoolean(false), null);
+    }
+
+    /** As {@link #params}, with the run's eos_token_id and pad_token_id as overrides of the model's. */
+    static GenerationParams overriding(JsonNode kwargs) {
+        return params(kwargs).withSpecialTokens(List.copyOf(ids(kwargs.get("eos_token_id"))),
+                kwargs.get("pad_token_id").asInt());
+    }
+
+    /** A number or a list of numbers, in order. */
+    static Set<Integer> ids(JsonNode node) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        if (node.isInt()) {
+            ids.add(node.asInt());
+        }
+        node.forEach(id -> ids.add(id.asInt()));
+        return ids;
     }
 
     static int[] prompt(JsonNode golden, JsonNode run) {

@@ -3,6 +3,8 @@ package com.cryptomaltese.gateway.engine.djl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +53,18 @@ class DjlChatApiTest {
     static void modelsInHubCacheLayout() {
         TestData.linkHubModel(DATA_DIR, STORIES, "karpathy", "stories260K");
         TestData.linkHubModel(DATA_DIR, FIXTURE_LLAMA, "fixtures", "llama");
+        // The llama fixture with a generation_config.json of its own (not a link to the fixture's).
+        Path genconfig = TestData.linkHubModel(DATA_DIR, FIXTURE_LLAMA, "fixtures", "llama-genconfig")
+                .resolve("snapshots/0123abcd/generation_config.json");
+        try {
+            Files.delete(genconfig);
+            Files.writeString(genconfig, """
+                    {"bos_token_id": 0, "eos_token_id": 2, "pad_token_id": 0, "do_sample": false,
+                     "repetition_penalty": 1.3, "max_new_tokens": 32, "temperature": 0.3, "top_k": 20,
+                     "max_length": 20}""");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -119,6 +133,118 @@ class DjlChatApiTest {
                 .toString();
     }
 
+    /**
+     * eos_token_id and pad_token_id in the request replace the model's: the reply stops where transformers'
+     * generate() stopped with the same arguments (golden.json eos_override, eos_override_list,
+     * beam_eos_override), with finish_reason stop; ids beyond the vocabulary are refused by field.
+     */
+    @Test
+    void requestEosAndPadIdsOverrideTheModels() throws IOException {
+        JsonNode golden = new ObjectMapper().readTree(FIXTURE_LLAMA.resolve("golden.json").toFile());
+        String message = golden.at("/prompts/chat/messages/0/content").asText();
+        assertThat(api.post("/api/v1/models/fixtures%2Fllama/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            String greedy = "\"do_sample\": false, \"max_length\": 32, \"repetition_penalty\": 1.0";
+            Reply own = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{" + greedy + "}"));
+            assertThat(own.json().get("finish_reason").asText()).isEqualTo("length");
+            // the model's own ids, from its generation_config.json
+            assertThat(own.json().at("/parameters_used/eos_token_id").asInt()).isEqualTo(2);
+            assertThat(own.json().at("/parameters_used/pad_token_id").asInt()).isEqualTo(0);
+
+            for (String entry : new String[] {"eos_override", "eos_override_list"}) {
+                JsonNode run = golden.get(entry);
+                JsonNode kwargs = run.get("kwargs");
+                Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{" + greedy
+                        + ", \"eos_token_id\": " + kwargs.get("eos_token_id") + ", \"pad_token_id\": "
+                        + kwargs.get("pad_token_id") + "}"));
+                assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+                assertThat(chat.json().get("response").asText()).as(entry).isEqualTo(run.get("text_skip_special").asText());
+                assertThat(chat.json().get("finish_reason").asText()).isEqualTo("stop");
+                assertThat(chat.json().at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_ids").size());
+                assertThat(chat.json().at("/parameters_used/eos_token_id")).isEqualTo(kwargs.get("eos_token_id"));
+                assertThat(chat.json().at("/parameters_used/pad_token_id")).isEqualTo(kwargs.get("pad_token_id"));
+            }
+
+            JsonNode beam = golden.get("beam_eos_override");
+            Reply beamed = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{\"do_sample\": false, "
+                    + "\"num_beams\": 3, \"length_penalty\": 0.8, \"early_stopping\": true, \"max_length\": 16, "
+                    + "\"repetition_penalty\": 1.0, \"eos_token_id\": " + beam.at("/kwargs/eos_token_id") + "}"));
+            assertThat(beamed.status()).as(beamed.body()).isEqualTo(200);
+            assertThat(beamed.json().get("response").asText()).isEqualTo(beam.get("text_skip_special").asText());
+            assertThat(beamed.json().get("finish_reason").asText()).isEqualTo("stop");
+
+            Reply tooLarge = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{\"eos_token_id\": [2, 384]}"));
+            assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(400);
+            assertThat(tooLarge.json().at("/details/0/field").asText()).isEqualTo("parameters.eos_token_id");
+            assertThat(tooLarge.json().at("/details/0/problem").asText()).contains("384");
+            Reply padTooLarge = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{\"pad_token_id\": 999}"));
+            assertThat(padTooLarge.status()).as(padTooLarge.body()).isEqualTo(400);
+            assertThat(padTooLarge.json().at("/details/0/field").asText()).isEqualTo("parameters.pad_token_id");
+            Reply negative = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{\"eos_token_id\": -2}"));
+            assertThat(negative.status()).as(negative.body()).isEqualTo(400);
+            assertThat(negative.json().at("/details/0/field").asText()).isEqualTo("parameters.eos_token_id");
+
+            // Stored for the model, the override applies to every chat.
+            JsonNode run = golden.get("eos_override");
+            Reply stored = api.put("/api/v1/models/fixtures%2Fllama/parameters", TestApi.USER_KEY,
+                    "{\"eos_token_id\": " + run.at("/kwargs/eos_token_id") + "}");
+            assertThat(stored.status()).as(stored.body()).isEqualTo(200);
+            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(message, "{" + greedy + "}"));
+            assertThat(chat.json().get("response").asText()).isEqualTo(run.get("text_skip_special").asText());
+            assertThat(chat.json().get("finish_reason").asText()).isEqualTo("stop");
+        } finally {
+            api.post("/api/v1/models/fixtures%2Fllama/parameters/reset", TestApi.USER_KEY, null);
+            api.post("/api/v1/models/fixtures%2Fllama/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    /**
+     * A model whose generation_config.json asks for greedy decoding with repetition_penalty 1.3 and 32 new
+     * tokens answers a chat without parameters exactly as transformers' generate() with those arguments
+     * (golden.json repetition_penalty); stored parameters and the request's still win over the file.
+     */
+    @Test
+    void generationConfigDefaultsReachTheModel() throws IOException {
+        JsonNode golden = new ObjectMapper().readTree(FIXTURE_LLAMA.resolve("golden.json").toFile());
+        String message = golden.at("/prompts/chat/messages/0/content").asText();
+        String model = "/api/v1/models/fixtures%2Fllama-genconfig";
+        JsonNode used;
+        assertThat(api.post(model + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            JsonNode parameters = api.get(model + "/parameters", TestApi.USER_KEY).json();
+            assertThat(parameters.at("/parameters/top_k").asInt()).isEqualTo(20);
+            assertThat(parameters.at("/sources/top_k").asText()).isEqualTo("generation_config");
+            assertThat(parameters.at("/sources/seed").isMissingNode()).isTrue();
+
+            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": " + json(message) + "}");
+            assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+            assertThat(chat.json().get("response").asText())
+                    .isEqualTo(golden.at("/repetition_penalty/text_skip_special").asText());
+            used = chat.json().get("parameters_used");
+            assertThat(used.get("do_sample").asBoolean()).isFalse();
+            assertThat(used.get("repetition_penalty").asDouble()).isEqualTo(1.3);
+            assertThat(used.get("max_length").asInt()).isEqualTo(32);
+            assertThat(used.get("temperature").asDouble()).isEqualTo(0.3);
+            assertThat(used.get("top_p").asDouble()).as("gateway default").isEqualTo(0.9);
+
+            assertThat(api.put(model + "/parameters", TestApi.USER_KEY, "{\"repetition_penalty\": 1.0}").status())
+                    .isEqualTo(200);
+            Reply stored = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": " + json(message) + "}");
+            assertThat(stored.json().get("response").asText()).isEqualTo(golden.at("/greedy/text_skip_special").asText());
+            Reply requested = api.post("/api/v1/chat", TestApi.USER_KEY,
+                    chatBody(message, "{\"repetition_penalty\": 1.3}"));
+            assertThat(requested.json().get("response").asText())
+                    .isEqualTo(golden.at("/repetition_penalty/text_skip_special").asText());
+        } finally {
+            api.post(model + "/parameters/reset", TestApi.USER_KEY, null);
+            api.post(model + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    private static String json(String text) {
+        return new ObjectMapper().getNodeFactory().textNode(text).toString();
+    }
+
     /** Concurrent chats share the one model without mixing their sequences: every reply is the greedy one. */
     @Test
     void concurrentChatsEachGetTheirOwnSequence() throws Exception {
@@ -161,18 +287,21 @@ class DjlChatApiTest {
             assertThat(body.get("finish_reason").asText()).isEqualTo("length");
             assertThat(body.at("/usage/prompt_tokens").asInt()).isEqualTo(5);
             assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(30);
-            // defaults <- stored (none) <- request
+            // defaults <- generation_config.json <- stored (none) <- request
             JsonNode used = body.get("parameters_used");
             assertThat(used.get("do_sample").asBoolean()).isFalse();
             assertThat(used.get("max_length").asInt()).isEqualTo(30);
             assertThat(used.get("repetition_penalty").asDouble()).isEqualTo(1.0);
             assertThat(used.get("temperature").asDouble()).isEqualTo(0.7);
             assertThat(used.get("top_k").asInt()).isEqualTo(50);
-            assertThat(used.size()).isEqualTo(9);
+            // do_sample and eos_token_id are the model's generation_config.json's
+            assertThat(used.get("eos_token_id").asInt()).isEqualTo(2);
+            assertThat(used.size()).isEqualTo(10);
 
             JsonNode listed = api.get("/api/v1/models", TestApi.USER_KEY).json();
             assertThat(listed.get("loaded_model").asText()).isEqualTo("karpathy/stories260K");
-            assertThat(listed.get("models").findValuesAsText("status")).containsExactly("available", "loaded");
+            assertThat(listed.get("models").findValuesAsText("status"))
+                    .containsExactly("available", "available", "loaded"); // fixtures/llama, fixtures/llama-genconfig
         } finally {
             assertThat(api.post(MODEL + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
         }

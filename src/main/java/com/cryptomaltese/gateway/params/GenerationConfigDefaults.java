@@ -1,0 +1,172 @@
+package com.cryptomaltese.gateway.params;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.cryptomaltese.gateway.api.FieldProblem;
+import com.cryptomaltese.gateway.engine.sampling.Decoding;
+import com.cryptomaltese.gateway.model.ModelId;
+import com.cryptomaltese.gateway.model.ModelRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * A model's own generation defaults, from its {@code generation_config.json}, as transformers applies
+ * them before the caller's arguments. Only keys present in the file count; the rest keep the gateway's
+ * defaults. The file's {@code max_length} is left out: it counts the prompt too, where the gateway's
+ * {@code max_length} is transformers' {@code max_new_tokens}, which is read instead.
+ * <p>
+ * Values the gateway cannot honour (out of its bounds, like {@code top_k: 0}, or of the wrong type,
+ * like {@code early_stopping: "never"}) are skipped with a warning, so a model's file never makes its
+ * chats fail. Each file is read once per modification.
+ */
+@Component
+class GenerationConfigDefaults {
+
+    private static final Logger log = LoggerFactory.getLogger(GenerationConfigDefaults.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Read(FileTime modified, long size, GenerationSettings values) {
+    }
+
+    private final ModelRegistry registry;
+    private final Map<Path, Read> cache = new ConcurrentHashMap<>();
+
+    GenerationConfigDefaults(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** The values of the model's generation_config.json the gateway applies; none if it has no such file. */
+    GenerationSettings of(ModelId id) {
+        return registry.snapshot(id).map(dir -> read(id, dir.resolve("generation_config.json")))
+                .orElse(GenerationSettings.NONE);
+    }
+
+    private GenerationSettings read(ModelId id, Path file) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class); // follows the Hub cache's symlinks
+        } catch (IOException e) {
+            cache.remove(file);
+            return GenerationSettings.NONE;
+        }
+        Read known = cache.get(file);
+        if (known != null && known.modified().equals(attributes.lastModifiedTime()) && known.size() == attributes.size()) {
+            return known.values();
+        }
+        GenerationSettings values;
+        try {
+            List<String> skipped = new ArrayList<>();
+            values = parse(JSON.readTree(file.toFile()), skipped);
+            if (!skipped.isEmpty()) {
+                log.warn("generation_config.json of {}: ignoring {}", id, String.join("; ", skipped));
+            }
+        } catch (IOException e) {
+            log.warn("generation_config.json of {} is not readable JSON, ignoring it: {}", id, e.getMessage());
+            values = GenerationSettings.NONE;
+        }
+        cache.put(file, new Read(attributes.lastModifiedTime(), attributes.size(), values));
+        return values;
+    }
+
+    /** The file's values the gateway can apply; what it cannot is described in {@code skipped}. */
+    static GenerationSettings parse(JsonNode config, List<String> skipped) {
+        if (!config.isObject()) {
+            skipped.add("the file is not a JSON object");
+            return GenerationSettings.NONE;
+        }
+        Map<Parameter, Object> values = new EnumMap<>(Parameter.class);
+        number(config, "temperature", Parameter.TEMPERATURE, values, skipped);
+        integer(config, "top_k", Parameter.TOP_K, values, skipped);
+        number(config, "top_p", Parameter.TOP_P, values, skipped);
+        integer(config, "max_new_tokens", Parameter.MAX_LENGTH, values, skipped);
+        number(config, "repetition_penalty", Parameter.REPETITION_PENALTY, values, skipped);
+        bool(config, "do_sample", Parameter.DO_SAMPLE, values, skipped);
+        integer(config, "num_beams", Parameter.NUM_BEAMS, values, skipped);
+        number(config, "length_penalty", Parameter.LENGTH_PENALTY, values, skipped);
+        bool(config, "early_stopping", Parameter.EARLY_STOPPING, values, skipped);
+        integer(config, "pad_token_id", Parameter.PAD_TOKEN_ID, values, skipped);
+        JsonNode eos = config.get("eos_token_id");
+        if (eos != null && !eos.isNull()) {
+            try {
+                keepIfValid("eos_token_id", Parameter.EOS_TOKEN_ID, TokenIds.fromJson(eos), values, skipped);
+            } catch (IllegalArgumentException e) {
+                skipped.add("eos_token_id " + eos + ": " + e.getMessage());
+            }
+        }
+        GenerationSettings settings = Parameter.fromValues(values);
+        // Beam sampling is refused by the gateway: beams from the file would make every chat fail.
+        if (settings.numBeams() != null && settings.numBeams() > 1) {
+            try {
+                Decoding.of(Parameter.defaults().overlay(settings).toGenerationParams());
+            } catch (IllegalArgumentException e) {
+                skipped.add("num_beams " + settings.numBeams() + ": " + e.getMessage());
+                values.remove(Parameter.NUM_BEAMS);
+                settings = Parameter.fromValues(values);
+            }
+        }
+        return settings;
+    }
+
+    private static void number(JsonNode config, String key, Parameter p, Map<Parameter, Object> values,
+                               List<String> skipped) {
+        JsonNode node = config.get(key);
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (node.isNumber()) {
+            keepIfValid(key, p, node.doubleValue(), values, skipped);
+        } else {
+            skipped.add(key + " " + node + ": not a number");
+        }
+    }
+
+    private static void integer(JsonNode config, String key, Parameter p, Map<Parameter, Object> values,
+                                List<String> skipped) {
+        JsonNode node = config.get(key);
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (node.isIntegralNumber() && node.canConvertToInt()) {
+            keepIfValid(key, p, node.intValue(), values, skipped);
+        } else {
+            skipped.add(key + " " + node + ": not an integer");
+        }
+    }
+
+    private static void bool(JsonNode config, String key, Parameter p, Map<Parameter, Object> values,
+                             List<String> skipped) {
+        JsonNode node = config.get(key);
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (node.isBoolean()) {
+            values.put(p, node.booleanValue());
+        } else {
+            skipped.add(key + " " + node + ": not a boolean");
+        }
+    }
+
+    private static void keepIfValid(String key, Parameter p, Object value, Map<Parameter, Object> values,
+                                    List<String> skipped) {
+        Map<Parameter, Object> single = new EnumMap<>(Parameter.class);
+        single.put(p, value);
+        List<FieldProblem> problems = Parameter.validate(Parameter.fromValues(single), "");
+        if (problems.isEmpty()) {
+            values.put(p, value);
+        } else {
+            skipped.add(key + " " + value + ": " + problems.get(0).problem());
+        }
+    }
+}
