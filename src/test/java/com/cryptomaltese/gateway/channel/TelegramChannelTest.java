@@ -43,6 +43,8 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
         "gateway.telegram.rate-limit=4",
         "gateway.telegram.poll-timeout-seconds=1",
         "gateway.telegram.typing-interval=1s",
+        // The long-answer test generates 300 tokens: on a busy machine that must not meet the deadline.
+        "gateway.chat.deadline=5m",
         "gateway.telegram.send-attempts=" + TelegramChannelTest.SEND_ATTEMPTS,
         // Small parts, so a real reply of the model spans several of them (ReplySplitter's unit
         // test covers 10 000 characters at Telegram's 4096).
