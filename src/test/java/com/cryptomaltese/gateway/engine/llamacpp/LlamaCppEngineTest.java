@@ -1,0 +1,141 @@
+package com.cryptomaltese.gateway.engine.llamacpp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trained TinyStories-260K GGUF (../shared/models/stories260K/gguf) on llama.cpp, without the
+ * gateway around it. Expected values come from transformers (../shared/models/PROVENANCE.md):
+ * "Once upon a time" is [1, 403, 407, 261, 378] and its 30-token greedy continuation the text below.
+ */
+class LlamaCppEngineTest {
+
+    static final Path STORIES_GGUF = Path.of("../shared/models/stories260K/gguf").toAbsolutePath().normalize();
+    static final String GREEDY_30 =
+            ", there was a little girl named Lily. She loved to play outside in the park. One day,";
+    static final List<ChatMessage> ONCE = List.of(ChatMessage.user("Once upon a time"));
+
+    static LlamaCppModel model;
+
+    static LlamaCppEngine engine() {
+        return new LlamaCppEngine(new LlamaCppSettings(4096, 0),
+                TestData.freshDataDir("target/test-data/llamacpp-engine").resolve("native"));
+    }
+
+    @BeforeAll
+    static void load() throws IOException {
+        model = (LlamaCppModel) engine().load(STORIES_GGUF);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    /** The one place GenerationParams is constructed here: greedy unless a seed asks for sampling. */
+    static GenerationParams params(int maxLength, boolean doSample, Long seed, int numBeams, double lengthPenalty,
+                                   boolean earlyStopping) {
+        return new GenerationParams(1.0, 50, 0.95, maxLength, 1.0, doSample, numBeams, lengthPenalty, earlyStopping,
+                seed);
+    }
+
+    static GenerationParams greedy(int maxLength) {
+        return params(maxLength, false, null, 1, 1.0, false);
+    }
+
+    static Instant inAMinute() {
+        return Instant.now().plusSeconds(60);
+    }
+
+    @Test
+    void supportsGgufOnlyFolders() {
+        LlamaCppEngine engine = engine();
+        assertThat(engine.supports(STORIES_GGUF)).isTrue();
+        assertThat(engine.supports(TestData.STORIES)).isFalse(); // safetensors: DJL's
+        assertThat(engine.name()).isEqualTo("llama.cpp");
+    }
+
+    @Test
+    void contextComesFromTheHeaderCappedByConfiguration() throws IOException {
+        assertThat(model.contextLength()).isEqualTo(512); // llama.context_length
+        try (LlamaCppModel capped = (LlamaCppModel) new LlamaCppEngine(new LlamaCppSettings(64, 1),
+                Path.of("target/test-data/llamacpp-engine/native")).load(STORIES_GGUF)) {
+            assertThat(capped.contextLength()).isEqualTo(64);
+        }
+    }
+
+    @Test
+    void tokenizesAsTransformersWithBos() {
+        assertThat(model.tokenize(ONCE)).containsExactly(1, 403, 407, 261, 378);
+        assertThat(model.promptTokens(ONCE)).isEqualTo(5);
+    }
+
+    @Test
+    void greedyContinuationIsTransformers() {
+        GenerationResult result = model.generate(ONCE, greedy(30), inAMinute());
+        assertThat(result.text()).isEqualTo(GREEDY_30);
+        assertThat(result.finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(result.promptTokens()).isEqualTo(5);
+        assertThat(result.completionTokens()).isEqualTo(30);
+    }
+
+    @Test
+    void maxLengthCountsNewTokens() {
+        GenerationResult result = model.generate(ONCE, greedy(4), inAMinute());
+        assertThat(result.text()).isEqualTo(", there was a"); // ids 432 383 286 261 of the golden continuation
+        assertThat(result.completionTokens()).isEqualTo(4);
+        assertThat(result.finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void aPassedDeadlineStopsTheGeneration() {
+        GenerationResult result = model.generate(ONCE, greedy(30), Instant.now().minusSeconds(1));
+        assertThat(result.finishReason()).isEqualTo(FinishReason.DEADLINE);
+        assertThat(result.completionTokens()).isZero();
+    }
+
+    @Test
+    void seededSamplingRepeatsAndSeedsDiffer() {
+        String first = model.generate(ONCE, params(40, true, 7L, 1, 1.0, false), inAMinute()).text();
+        String again = model.generate(ONCE, params(40, true, 7L, 1, 1.0, false), inAMinute()).text();
+        assertThat(again).isEqualTo(first);
+        List<String> others = List.of(1L, 2L, 3L).stream()
+                .map(seed -> model.generate(ONCE, params(40, true, seed, 1, 1.0, false), inAMinute()).text()).toList();
+        assertThat(others).anyMatch(text -> !text.equals(first));
+    }
+
+    @Test
+    void beamSearchParametersAreRefusedByName() {
+        assertThatThrownBy(() -> model.generate(ONCE, params(8, false, null, 2, 1.0, false), inAMinute()))
+                .isInstanceOf(UnsupportedParameterException.class)
+                .hasMessageContaining("no beam search")
+                .extracting(e -> ((UnsupportedParameterException) e).parameter()).isEqualTo("num_beams");
+        assertThatThrownBy(() -> model.generate(ONCE, params(8, false, null, 1, 0.8, false), inAMinute()))
+                .extracting(e -> ((UnsupportedParameterException) e).parameter()).isEqualTo("length_penalty");
+        assertThatThrownBy(() -> model.generate(ONCE, params(8, false, null, 1, 1.0, true), inAMinute()))
+                .extracting(e -> ((UnsupportedParameterException) e).parameter()).isEqualTo("early_stopping");
+    }
+
+    @Test
+    void aClosedModelRefusesToGenerate() throws IOException {
+        LlamaCppModel other = (LlamaCppModel) engine().load(STORIES_GGUF);
+        other.close();
+        assertThatThrownBy(() -> other.generate(ONCE, greedy(4), inAMinute()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("unloaded");
+    }
+}
