@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.engine.gguf.GgufException;
+import com.cryptomaltese.gateway.engine.gguf.GgufHeader;
 import com.cryptomaltese.gateway.engine.gguf.GgufReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,6 +34,7 @@ public class ModelRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private static final ObjectMapper CONFIG_READER = new ObjectMapper();
+    private static final Map<String, String> DTYPES = Map.of("float32", "F32", "float16", "F16", "bfloat16", "BF16");
 
     private final Path modelsDir;
 
@@ -86,8 +89,9 @@ public class ModelRegistry {
                 size += Files.size(file);
             }
             List<String> names = files.stream().map(f -> snapshot.relativize(f).toString()).toList();
+            Details details = details(snapshot, files);
             return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), ModelFormat.detect(names), size,
-                    describe(snapshot, files)));
+                    details.description(), details.quantisation()));
         } catch (IOException | UncheckedIOException e) {
             log.warn("Skipping unreadable model folder {}: {}", folder.getFileName(), e.getMessage());
             return Optional.empty();
@@ -118,11 +122,15 @@ public class ModelRegistry {
         }
     }
 
+    /** A one-line description and the weights' storage type; either may be null. */
+    private record Details(String description, String quantisation) {
+    }
+
     /**
-     * A one-line description from {@code config.json}: model type and architecture; without one, from
-     * the header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)".
+     * From {@code config.json}: model type and architecture, and its dtype; without one, from the
+     * header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)", Q8_0.
      */
-    private static String describe(Path snapshot, List<Path> files) {
+    private static Details details(Path snapshot, List<Path> files) {
         Path config = snapshot.resolve("config.json");
         if (!Files.isRegularFile(config)) {
             return describeGguf(snapshot, files);
@@ -139,24 +147,27 @@ public class ModelRegistry {
             if (layers > 0) {
                 text.append(", ").append(layers).append(" layers");
             }
-            return text.toString();
+            // transformers 5 writes "dtype", earlier versions "torch_dtype"
+            String dtype = json.path("dtype").asText(json.path("torch_dtype").asText(""));
+            return new Details(text.toString(), DTYPES.get(dtype));
         } catch (IOException e) {
-            return "config.json unreadable: " + e.getMessage();
+            return new Details("config.json unreadable: " + e.getMessage(), null);
         }
     }
 
     /** Malformed GGUF files are skipped with a warning (they will never reach native code). */
-    private static String describeGguf(Path snapshot, List<Path> files) {
+    private static Details describeGguf(Path snapshot, List<Path> files) {
         List<Path> ggufs = files.stream().filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();
         for (Path file : ggufs) {
             try {
-                return GgufReader.read(file).describe();
+                GgufHeader header = GgufReader.read(file);
+                return new Details(header.describe(), header.mainType().map(Enum::name).orElse(null));
             } catch (GgufException e) {
                 log.warn("Skipping malformed GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             } catch (IOException e) {
                 log.warn("Skipping unreadable GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             }
         }
-        return null;
+        return new Details(null, null);
     }
 }
