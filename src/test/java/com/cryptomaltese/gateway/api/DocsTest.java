@@ -64,8 +64,8 @@ class DocsTest extends ApiTestBase {
                 "timestamp", "finish_reason", "usage");
         assertProperties(schemas, "GenerationSettings", "temperature", "top_k", "top_p", "max_length",
                 "repetition_penalty", "do_sample", "num_beams", "length_penalty", "early_stopping");
-        assertProperties(schemas, "ModelSummary", "id", "name", "status", "description", "format", "size", "source",
-                "parameters");
+        assertProperties(schemas, "ModelSummary", "id", "name", "status", "description", "format", "engine",
+                "quantisation", "size", "source", "parameters");
         assertProperties(schemas, "ModelLoaded", "status", "message", "model_id", "loaded_at");
         assertProperties(schemas, "DownloadRequest", "model_name", "model_format", "auth_token");
         assertProperties(schemas, "ParametersUpdated", "updated_parameters", "last_updated");
@@ -77,6 +77,10 @@ class DocsTest extends ApiTestBase {
         assertThat(schemas.at("/GenerationSettings/properties/max_length/description").asText())
                 .contains("max_new_tokens");
         assertThat(schemas.at("/GenerationSettings/properties/temperature/maximum").asDouble()).isEqualTo(2.0);
+        for (String beamOnly : List.of("num_beams", "length_penalty", "early_stopping")) {
+            assertThat(schemas.at("/GenerationSettings/properties/" + beamOnly + "/description").asText()).as(beamOnly)
+                    .contains("GGUF models (llama.cpp", "400");
+        }
     }
 
     private JsonNode openApi() {
