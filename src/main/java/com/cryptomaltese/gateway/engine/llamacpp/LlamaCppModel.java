@@ -108,6 +108,11 @@ final class LlamaCppModel implements LanguageModel {
         return withSpecials;
     }
 
+    /** The native model, for the decode benchmark, which drives completions with token ids. */
+    LlamaModel llama() {
+        return llama;
+    }
+
     @Override
     public int contextLength() {
         return contextLength;

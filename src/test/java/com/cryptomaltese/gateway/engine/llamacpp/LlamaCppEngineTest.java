@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -129,6 +131,42 @@ class LlamaCppEngineTest {
                 .extracting(e -> ((UnsupportedParameterException) e).parameter()).isEqualTo("length_penalty");
         assertThatThrownBy(() -> model.generate(ONCE, params(8, false, null, 1, 1.0, true), inAMinute()))
                 .extracting(e -> ((UnsupportedParameterException) e).parameter()).isEqualTo("early_stopping");
+    }
+
+    /**
+     * A header our reader accepts but llama.cpp cannot run (architecture "lxama"): a load error
+     * naming the file, and the next load works.
+     */
+    @Test
+    void aFileLlamaCppRefusesIsALoadErrorAndLoadingGoesOn() throws IOException {
+        byte[] bytes = Files.readAllBytes(STORIES_GGUF.resolve("stories260K.gguf"));
+        int key = indexOf(bytes, "general.architecture".getBytes(StandardCharsets.US_ASCII));
+        int value = indexOf(bytes, "llama".getBytes(StandardCharsets.US_ASCII), key);
+        bytes[value + 1] = 'x';
+        Path dir = TestData.freshDataDir("target/test-data/llamacpp-engine-arch");
+        Files.write(dir.resolve("model.gguf"), bytes);
+        assertThatThrownBy(() -> engine().load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("llama.cpp cannot load model.gguf: ");
+        try (LlamaCppModel again = (LlamaCppModel) engine().load(STORIES_GGUF)) {
+            assertThat(again.generate(ONCE, greedy(30), inAMinute()).text()).isEqualTo(GREEDY_30);
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        return indexOf(haystack, needle, 0);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
     }
 
     @Test
