@@ -81,6 +81,11 @@ def write(src: Path, out: Path, quant: str):
                              raw_dtype=gguf.GGMLQuantizationType.Q8_0)
         else:
             w.add_tensor(name(hf), array)
+        if hf.endswith("wte.weight"):  # llama.cpp's gpt2 wants the tied classifier stored as well
+            out_array = array.astype(np.float16) if quant == "F16" else gguf.quants.quantize(
+                array, gguf.GGMLQuantizationType.Q8_0)
+            w.add_tensor("output.weight", out_array,
+                         raw_dtype=None if quant == "F16" else gguf.GGMLQuantizationType.Q8_0)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

@@ -33,6 +33,9 @@ public class LlamaCppEngine implements InferenceEngine {
 
     private static final Logger log = LoggerFactory.getLogger(LlamaCppEngine.class);
 
+    /** The llama.cpp release de.kherud:llama 4.2.0 is built from. */
+    static final String LLAMA_CPP_BUILD = "b4916";
+
     private final LlamaCppSettings settings;
     private final Path nativeDir;
 
@@ -100,7 +103,10 @@ public class LlamaCppEngine implements InferenceEngine {
         try {
             return new LlamaModel(parameters);
         } catch (RuntimeException e) { // the binding's LlamaException, which is not public
-            throw new IOException("llama.cpp cannot load " + file.getFileName() + ": " + e.getMessage(), e);
+            // llama.cpp says why only in its own log, which is off (see NativeLibrary)
+            throw new IOException("llama.cpp cannot load " + file.getFileName() + " (" + e.getMessage()
+                    + "): the header is valid GGUF, so its architecture or tensors are not what llama.cpp "
+                    + LLAMA_CPP_BUILD + " runs", e);
         } catch (LinkageError e) {
             throw new IOException("the llama.cpp native library cannot be loaded (it needs libgomp.so.1, "
                     + "Debian package libgomp1): " + e.getMessage(), e);

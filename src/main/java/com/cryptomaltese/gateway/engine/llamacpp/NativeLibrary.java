@@ -33,7 +33,9 @@ final class NativeLibrary {
         if (System.getProperty(TMPDIR) == null) {
             System.setProperty(TMPDIR, Files.createDirectories(folder).toAbsolutePath().toString());
         }
-        // llama.cpp writes its own messages to stdout unless given a callback; keep its warnings and errors.
+        // Messages of the library itself (before a model is loaded) come here: warnings and errors are
+        // kept. Loading a model routes llama.cpp's log through its own logger instead, which the
+        // engine switches off (--log-disable): it would print every load's metadata and every request.
         LlamaModel.setLogger(LogFormat.TEXT, NativeLibrary::log);
         prepared = true;
     }
