@@ -89,8 +89,9 @@ public class ModelRegistry {
                 size += Files.size(file);
             }
             List<String> names = files.stream().map(f -> snapshot.relativize(f).toString()).toList();
-            Details details = details(snapshot, files);
-            return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), ModelFormat.detect(names), size,
+            ModelFormat format = ModelFormat.detect(names);
+            Details details = details(snapshot, files, format);
+            return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), format, size,
                     details.description(), details.quantisation()));
         } catch (IOException | UncheckedIOException e) {
             log.warn("Skipping unreadable model folder {}: {}", folder.getFileName(), e.getMessage());
@@ -127,13 +128,16 @@ public class ModelRegistry {
     }
 
     /**
-     * From {@code config.json}: model type and architecture, and its dtype; without one, from the
-     * header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)", Q8_0.
+     * The description from {@code config.json}: model type and architecture; without one, from the
+     * header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)". The
+     * quantisation of a GGUF model from that header (e.g. Q8_0), of others from config.json's dtype.
      */
-    private static Details details(Path snapshot, List<Path> files) {
+    private static Details details(Path snapshot, List<Path> files, ModelFormat format) {
+        Optional<GgufHeader> gguf = format == ModelFormat.GGUF ? firstGguf(snapshot, files) : Optional.empty();
+        String ggufType = gguf.flatMap(GgufHeader::mainType).map(Enum::name).orElse(null);
         Path config = snapshot.resolve("config.json");
         if (!Files.isRegularFile(config)) {
-            return describeGguf(snapshot, files);
+            return new Details(gguf.map(GgufHeader::describe).orElse(null), ggufType);
         }
         try {
             JsonNode json = CONFIG_READER.readTree(config.toFile());
@@ -149,25 +153,24 @@ public class ModelRegistry {
             }
             // transformers 5 writes "dtype", earlier versions "torch_dtype"
             String dtype = json.path("dtype").asText(json.path("torch_dtype").asText(""));
-            return new Details(text.toString(), DTYPES.get(dtype));
+            return new Details(text.toString(), format == ModelFormat.GGUF ? ggufType : DTYPES.get(dtype));
         } catch (IOException e) {
-            return new Details("config.json unreadable: " + e.getMessage(), null);
+            return new Details("config.json unreadable: " + e.getMessage(), ggufType);
         }
     }
 
     /** Malformed GGUF files are skipped with a warning (they will never reach native code). */
-    private static Details describeGguf(Path snapshot, List<Path> files) {
+    private static Optional<GgufHeader> firstGguf(Path snapshot, List<Path> files) {
         List<Path> ggufs = files.stream().filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();
         for (Path file : ggufs) {
             try {
-                GgufHeader header = GgufReader.read(file);
-                return new Details(header.describe(), header.mainType().map(Enum::name).orElse(null));
+                return Optional.of(GgufReader.read(file));
             } catch (GgufException e) {
                 log.warn("Skipping malformed GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             } catch (IOException e) {
                 log.warn("Skipping unreadable GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             }
         }
-        return new Details(null, null);
+        return Optional.empty();
     }
 }

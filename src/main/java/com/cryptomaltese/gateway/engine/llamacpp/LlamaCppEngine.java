@@ -84,10 +84,16 @@ public class LlamaCppEngine implements InferenceEngine {
         }
         int context = (int) Math.min(settings.maxContext(), header.contextLength().orElse(settings.maxContext()));
         GgufVocabulary vocabulary = GgufVocabulary.of(header);
-        LlamaModel llama = open(file, context);
-        log.info("GGUF {}: {}, {}, context {}, {} threads", name, header.describe(), header.quantisation(), context,
-                settings.effectiveThreads());
-        return new LlamaCppModel(llama, vocabulary, context, memoryBytes(header, context), Clock.systemUTC());
+        ParkedModels.Key key = ParkedModels.Key.of(file, context, settings.effectiveThreads());
+        LlamaModel llama = ParkedModels.take(key);
+        boolean reused = llama != null;
+        if (!reused) {
+            llama = open(file, context);
+        }
+        log.info("GGUF {}: {}, {}, context {}, {} threads{}", name, header.describe(), header.quantisation(), context,
+                settings.effectiveThreads(), reused ? " (kept in memory since its last unload)" : "");
+        return new LlamaCppModel(llama, model -> ParkedModels.park(key, model), vocabulary, context,
+                memoryBytes(header, context), Clock.systemUTC());
     }
 
     private LlamaModel open(Path file, int context) throws IOException {

@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.engine.llamacpp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationParams;
@@ -24,6 +25,7 @@ import de.kherud.llama.LlamaModel;
 final class LlamaCppModel implements LanguageModel {
 
     private final LlamaModel llama;
+    private final Consumer<LlamaModel> release;
     private final GgufVocabulary vocabulary;
     private final PromptBuilder prompts;
     private final int contextLength;
@@ -31,8 +33,11 @@ final class LlamaCppModel implements LanguageModel {
     private final Clock clock;
     private boolean closed;
 
-    LlamaCppModel(LlamaModel llama, GgufVocabulary vocabulary, int contextLength, long memoryBytes, Clock clock) {
+    /** @param release takes the native model when this one is closed (see {@link ParkedModels}) */
+    LlamaCppModel(LlamaModel llama, Consumer<LlamaModel> release, GgufVocabulary vocabulary, int contextLength,
+                  long memoryBytes, Clock clock) {
         this.llama = llama;
+        this.release = release;
         this.vocabulary = vocabulary;
         this.prompts = PromptBuilder.forModel(vocabulary.settings(), clock);
         this.contextLength = contextLength;
@@ -135,14 +140,14 @@ final class LlamaCppModel implements LanguageModel {
     }
 
     /**
-     * Stops the model's llama.cpp task loop. The binding (de.kherud:llama 4.2.0) does not free the
-     * native context when it does so; see the README's GGUF section.
+     * Hands the native model back for a later load of the same file: the binding cannot free it
+     * (see {@link ParkedModels} and the README's GGUF section).
      */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            llama.close();
+            release.accept(llama);
         }
     }
 }

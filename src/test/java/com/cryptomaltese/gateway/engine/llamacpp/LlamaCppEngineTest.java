@@ -16,6 +16,7 @@ import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
 import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
+import de.kherud.llama.LlamaModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,6 +168,24 @@ class LlamaCppEngineTest {
             return i;
         }
         throw new AssertionError("not found");
+    }
+
+    /**
+     * The binding cannot free a native model, so an unloaded one is kept and serves the next load of
+     * the same file: switching back and forth does not add a model to the process each time.
+     */
+    @Test
+    void aReloadOfTheSameFileReusesTheNativeModel() throws IOException {
+        LlamaCppModel first = (LlamaCppModel) engine().load(STORIES_GGUF);
+        LlamaModel nativeModel = first.llama();
+        first.close();
+        try (LlamaCppModel second = (LlamaCppModel) engine().load(STORIES_GGUF)) {
+            assertThat(second.llama()).isSameAs(nativeModel);
+            assertThat(second.generate(ONCE, greedy(30), inAMinute()).text()).isEqualTo(GREEDY_30);
+            try (LlamaCppModel concurrent = (LlamaCppModel) engine().load(STORIES_GGUF)) {
+                assertThat(concurrent.llama()).isNotSameAs(nativeModel); // a parked model serves one holder
+            }
+        }
     }
 
     @Test
