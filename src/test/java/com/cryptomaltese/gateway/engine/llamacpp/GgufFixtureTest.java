@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
  */
 class GgufFixtureTest {
 
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures/models").toAbsolutePath();
-    static final Path F32 = FIXTURES.resolve("qwen2-gguf-f32");
-    static final Path Q8_0 = FIXTURES.resolve("qwen2-gguf-q8_0");
+    static final Path FIXTURES = Path.of("src/test/resources/fixtures/gguf").toAbsolutePath();
+    static final Path F32 = FIXTURES.resolve("qwen2-f32");
+    static final Path Q8_0 = FIXTURES.resolve("qwen2-q8_0");
 
     static JsonNode golden() throws IOException {
         return new ObjectMapper().readTree(F32.resolve("golden.json").toFile());
