@@ -17,6 +17,7 @@ import com.cryptomaltese.gateway.api.ModelViews.ModelList;
 import com.cryptomaltese.gateway.api.ModelViews.ModelLoaded;
 import com.cryptomaltese.gateway.api.ModelViews.ModelSummary;
 import com.cryptomaltese.gateway.api.ModelViews.ModelUnloaded;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.hub.DownloadManager;
 import com.cryptomaltese.gateway.hub.DownloadProgress;
 import com.cryptomaltese.gateway.hub.ModelMetadata;
@@ -166,8 +167,10 @@ class ModelOperations {
         if (!status.equals("loaded") && !status.equals("loading") && downloads.downloading(id)) {
             status = "downloading";
         }
+        String engine = models.current().filter(m -> m.id().equals(id)).map(ModelService.Loaded::engine)
+                .orElseGet(() -> models.engineFor(local).map(InferenceEngine::name).orElse(null));
         return new ModelSummary(id.toString(), id.name(), status, local.description(),
-                local.format().wireName(), local.sizeBytes(), "huggingface", local.commit(), parameters.effective(id),
+                local.format().wireName(), engine, local.quantisation(), local.sizeBytes(), "huggingface", local.commit(), parameters.effective(id),
                 loadedAt, error, meta.map(ModelMetadata::downloadedAt).orElse(null),
                 meta.map(ModelMetadata::files).orElse(null), download.orElse(null));
     }
@@ -176,7 +179,7 @@ class ModelOperations {
     private ModelSummary pending(ModelId id, DownloadProgress p) {
         String status = p.status().equals("downloading") ? "downloading" : "error";
         String error = status.equals("error") ? p.error() : null;
-        return new ModelSummary(id.toString(), id.name(), status, null, p.format(), 0, "huggingface", p.revision(),
+        return new ModelSummary(id.toString(), id.name(), status, null, p.format(), null, null, 0, "huggingface", p.revision(),
                 parameters.effective(id), null, error, null, null, p);
     }
 }

@@ -33,6 +33,10 @@ final class ModelViews {
             @Schema(allowableValues = {"available", "downloading", "loading", "loaded", "error"}) String status,
             @Schema(description = "From config.json: model type, architecture, layers") String description,
             @Schema(allowableValues = {"safetensors", "gguf", "onnx", "pytorch", "unknown"}) String format,
+            @Schema(description = "The engine that runs it (absent when none can)", example = "llama.cpp")
+            String engine,
+            @Schema(description = "How the weights are stored: for GGUF the tensor type holding most bytes, "
+                    + "otherwise config.json's dtype (absent when unknown)", example = "Q8_0") String quantisation,
             @Schema(description = "Bytes on disk") long size,
             @Schema(example = "huggingface") String source,
             @Schema(description = "The snapshot commit in use: the gateway's last completed download, else refs/main, "

@@ -13,6 +13,7 @@ import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
+import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.ChatTemplateException;
 import com.cryptomaltese.gateway.model.ModelId;
@@ -63,6 +64,8 @@ public class ChatProcessor {
                 List<ChatMessage> messages = prompt(message, history(conversation, request.reset()), loaded.model(),
                         used.maxLength());
                 result = loaded.model().generate(messages, used.toGenerationParams(), deadline);
+            } catch (UnsupportedParameterException e) {
+                throw ApiException.badRequest("parameters." + e.parameter(), e.getMessage());
             } catch (PromptTooLongException e) {
                 throw ApiException.badRequest("message", "is too long for model " + loaded.id() + ": " + e.getMessage());
             } catch (ChatTemplateException e) {

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.engine.gguf.GgufException;
+import com.cryptomaltese.gateway.engine.gguf.GgufHeader;
 import com.cryptomaltese.gateway.engine.gguf.GgufReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,6 +36,7 @@ public class ModelRegistry {
     private static final ObjectMapper CONFIG_READER = new ObjectMapper();
     /** The download record the gateway writes beside blobs/ and snapshots/ (hub.ModelMetadata). */
     private static final String DOWNLOAD_RECORD = "maltese-download.json";
+    private static final Map<String, String> DTYPES = Map.of("float32", "F32", "float16", "F16", "bfloat16", "BF16");
 
     private final Path modelsDir;
 
@@ -101,8 +104,10 @@ public class ModelRegistry {
                 size += Files.size(file);
             }
             List<String> names = files.stream().map(f -> snapshot.relativize(f).toString()).toList();
-            return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), ModelFormat.detect(names), size,
-                    describe(snapshot, files)));
+            ModelFormat format = ModelFormat.detect(names);
+            Details details = details(snapshot, files, format);
+            return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), format, size,
+                    details.description(), details.quantisation()));
         } catch (IOException | UncheckedIOException e) {
             log.warn("Skipping unreadable model folder {}: {}", folder.getFileName(), e.getMessage());
             return Optional.empty();
@@ -150,14 +155,21 @@ public class ModelRegistry {
                 && Files.isDirectory(folder.resolve("snapshots").resolve(commit));
     }
 
+    /** A one-line description and the weights' storage type; either may be null. */
+    private record Details(String description, String quantisation) {
+    }
+
     /**
-     * A one-line description from {@code config.json}: model type and architecture; without one, from
-     * the header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)".
+     * The description from {@code config.json}: model type and architecture; without one, from the
+     * header of the first readable {@code .gguf} file, e.g. "llama (GGUF v3, F32, context 512)". The
+     * quantisation of a GGUF model from that header (e.g. Q8_0), of others from config.json's dtype.
      */
-    private static String describe(Path snapshot, List<Path> files) {
+    private static Details details(Path snapshot, List<Path> files, ModelFormat format) {
+        Optional<GgufHeader> gguf = format == ModelFormat.GGUF ? firstGguf(snapshot, files) : Optional.empty();
+        String ggufType = gguf.flatMap(GgufHeader::mainType).map(Enum::name).orElse(null);
         Path config = snapshot.resolve("config.json");
         if (!Files.isRegularFile(config)) {
-            return describeGguf(snapshot, files);
+            return new Details(gguf.map(GgufHeader::describe).orElse(null), ggufType);
         }
         try {
             JsonNode json = CONFIG_READER.readTree(config.toFile());
@@ -171,24 +183,26 @@ public class ModelRegistry {
             if (layers > 0) {
                 text.append(", ").append(layers).append(" layers");
             }
-            return text.toString();
+            // transformers 5 writes "dtype", earlier versions "torch_dtype"
+            String dtype = json.path("dtype").asText(json.path("torch_dtype").asText(""));
+            return new Details(text.toString(), format == ModelFormat.GGUF ? ggufType : DTYPES.get(dtype));
         } catch (IOException e) {
-            return "config.json unreadable: " + e.getMessage();
+            return new Details("config.json unreadable: " + e.getMessage(), ggufType);
         }
     }
 
     /** Malformed GGUF files are skipped with a warning (they will never reach native code). */
-    private static String describeGguf(Path snapshot, List<Path> files) {
+    private static Optional<GgufHeader> firstGguf(Path snapshot, List<Path> files) {
         List<Path> ggufs = files.stream().filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();
         for (Path file : ggufs) {
             try {
-                return GgufReader.read(file).describe();
+                return Optional.of(GgufReader.read(file));
             } catch (GgufException e) {
                 log.warn("Skipping malformed GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             } catch (IOException e) {
                 log.warn("Skipping unreadable GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             }
         }
-        return null;
+        return Optional.empty();
     }
 }

@@ -103,7 +103,7 @@ public class ModelService {
             }
             LocalModel local = registry.find(id)
                     .orElseThrow(() -> ApiException.notFound("model " + id + " is not on disk"));
-            InferenceEngine engine = engines.stream().filter(e -> e.supports(local.snapshot())).findFirst()
+            InferenceEngine engine = engineFor(local)
                     .orElseThrow(() -> ApiException.unavailable("no engine can run model " + id + " ("
                             + local.format().wireName() + ") yet", null));
             loading = id;
@@ -150,6 +150,14 @@ public class ModelService {
         } finally {
             claims.remove(id, "deleted");
         }
+    }
+
+    /**
+     * The engine that runs a model: the first in order (each engine's {@code @Order}) that supports
+     * its folder. Engines claim disjoint formats, so the order only breaks ties deterministically.
+     */
+    public Optional<InferenceEngine> engineFor(LocalModel local) {
+        return engines.stream().filter(e -> e.supports(local.snapshot())).findFirst();
     }
 
     public ModelId unload(ModelId id) {

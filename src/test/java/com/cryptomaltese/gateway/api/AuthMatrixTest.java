@@ -61,8 +61,8 @@ class AuthMatrixTest extends ApiTestBase {
 
     @BeforeAll
     static void modelOnDisk() {
-        // GGUF: no engine for it yet, so an authorised load answers 503.
-        TestData.hubModel(modelsDir(), "auth-org", "auth-model", "c0ffee", "model.gguf", 64);
+        // A format no engine runs, so an authorised load answers 503.
+        TestData.hubModel(modelsDir(), "auth-org", "auth-model", "c0ffee", "model.tflite", 64);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -66,8 +66,8 @@ class DocsTest extends ApiTestBase {
                 "repetition_penalty", "do_sample", "num_beams", "length_penalty", "early_stopping", "seed",
                 "eos_token_id", "pad_token_id");
         assertProperties(schemas, "ModelParameters", "model_id", "parameters", "sources", "last_updated");
-        assertProperties(schemas, "ModelSummary", "id", "name", "status", "description", "format", "size", "source",
-                "parameters");
+        assertProperties(schemas, "ModelSummary", "id", "name", "status", "description", "format", "engine",
+                "quantisation", "size", "source", "parameters");
         assertProperties(schemas, "ModelLoaded", "status", "message", "model_id", "loaded_at");
         assertProperties(schemas, "DownloadRequest", "model_name", "model_format", "auth_token");
         assertProperties(schemas, "ParametersUpdated", "updated_parameters", "last_updated");
@@ -84,6 +84,10 @@ class DocsTest extends ApiTestBase {
         assertThat(eos.at("/oneOf/0/type").asText()).isEqualTo("integer");
         assertThat(eos.at("/oneOf/1/items/type").asText()).isEqualTo("integer");
         assertThat(schemas.at("/GenerationSettings/properties/pad_token_id/minimum").asInt()).isZero();
+        for (String beamOnly : List.of("num_beams", "length_penalty", "early_stopping")) {
+            assertThat(schemas.at("/GenerationSettings/properties/" + beamOnly + "/description").asText()).as(beamOnly)
+                    .contains("GGUF models (llama.cpp", "400");
+        }
     }
 
     private JsonNode openApi() {

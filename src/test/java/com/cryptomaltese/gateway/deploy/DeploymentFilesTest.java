@@ -247,6 +247,8 @@ class DeploymentFilesTest extends ApiTestBase {
         assertThat(runtime).contains("libgomp1").contains("COPY routes routes").contains("WORKDIR /app")
                 .contains("ENGINE_CACHE_DIR=/opt/djl").contains("COPY --from=build /opt/djl /opt/djl")
                 .contains("MaxRAMPercentage").contains("-Dai.djl.offline=true");
+        // llama.cpp's library needs libgomp.so.1 wherever tests run too: CI installs it when missing.
+        assertThat(read(".ci/run")).contains("missing+=(libgomp1)");
         Matcher user = Pattern.compile("(?m)^USER\\s+(\\S+)").matcher(runtime);
         assertThat(user.find()).isTrue();
         assertThat(user.group(1)).isNotIn("root", "0");

@@ -26,6 +26,7 @@ class ModelsApiTest extends ApiTestBase {
         TestData.hubModel(models, "list-org", "safe-model", "a1b2c3", "model.safetensors", 1000);
         TestData.hubModel(models, "list-org", "gguf-model", "d4e5f6", "model-Q8_0.gguf", 300);
         TestData.hubModel(models, "list-org", "zeroed-weights", "e7e7e7", "model.safetensors", 1000);
+        TestData.hubModel(models, "list-org", "tflite-model", "f8f8f8", "model.tflite", 100);
         // A folder whose refs/main names a snapshot that is not there is not a usable model.
         Path broken = TestData.hubModel(models, "list-org", "broken-model", "0000", "model.safetensors", 10);
         Files.writeString(broken.resolve("refs/main"), "ffff");
@@ -57,6 +58,8 @@ class ModelsApiTest extends ApiTestBase {
         assertThat(model(body, "list-org/stories-gguf").get("description").asText())
                 .isEqualTo("llama (GGUF v3, F32, context 512)");
         assertThat(model(body, "list-org/stories-gguf").get("format").asText()).isEqualTo("gguf");
+        assertThat(model(body, "list-org/stories-gguf").get("engine").asText()).isEqualTo("llama.cpp");
+        assertThat(model(body, "list-org/stories-gguf").get("quantisation").asText()).isEqualTo("F32");
         // the malformed file sorts first and is skipped; the valid one describes the model
         assertThat(model(body, "list-org/mixed-gguf").get("description").asText())
                 .isEqualTo("llama (GGUF v3, F32, context 512)");
@@ -77,6 +80,8 @@ class ModelsApiTest extends ApiTestBase {
         assertThat(safe.get("status").asText()).isEqualTo("available");
         assertThat(safe.get("description").asText()).isEqualTo("llama model (LlamaForCausalLM), 2 layers");
         assertThat(safe.get("format").asText()).isEqualTo("safetensors");
+        assertThat(safe.get("engine").asText()).isEqualTo("djl-pytorch");
+        assertThat(safe.has("quantisation")).isFalse(); // its config.json names no dtype
         // Size counts the blobs the snapshot's symlinks point to: config.json plus the weights.
         assertThat(safe.get("size").isIntegralNumber()).isTrue();
         assertThat(safe.get("size").asLong()).isEqualTo(CONFIG_BYTES.length() + 1000);
@@ -93,10 +98,20 @@ class ModelsApiTest extends ApiTestBase {
 
     @Test
     void loadNeedsAnEngineForTheFormat() {
-        assertError(api.post("/api/v1/models/list-org%2Fgguf-model/load", TestApi.USER_KEY, null), 503,
-                "no engine can run model list-org/gguf-model (gguf) yet");
-        assertThat(model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/gguf-model")
-                .get("status").asText()).isEqualTo("available");
+        assertError(api.post("/api/v1/models/list-org%2Ftflite-model/load", TestApi.USER_KEY, null), 503,
+                "no engine can run model list-org/tflite-model (unknown) yet");
+        JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/tflite-model");
+        assertThat(listed.get("status").asText()).isEqualTo("available");
+        assertThat(listed.has("engine")).isFalse();
+    }
+
+    /** 300 zero bytes named .gguf: refused by the Java header reader, before llama.cpp sees the file. */
+    @Test
+    void aMalformedGgufIsRefusedBeforeNativeCode() {
+        Reply reply = api.post("/api/v1/models/list-org%2Fgguf-model/load", TestApi.USER_KEY, null);
+        assertError(reply, 409, "model list-org/gguf-model cannot be loaded: GGUF file model-Q8_0.gguf is malformed: ");
+        assertThat(reply.json().get("message").asText()).contains("bad magic");
+        assertThat(api.get("/api/v1/health", null).json().get("status").asText()).isEqualTo("healthy");
     }
 
     @Test

@@ -11,6 +11,7 @@ import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,6 +21,7 @@ import org.springframework.stereotype.Component;
  * executes nothing) and copied once into the engine's memory.
  */
 @Component
+@Order(10)
 public class DjlEngine implements InferenceEngine {
 
     @Override

@@ -1,0 +1,228 @@
+package com.cryptomaltese.gateway.engine.llamacpp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.cryptomaltese.gateway.TestApi;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.cryptomaltese.gateway.TestData;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * GGUF models on llama.cpp through /api/v1, from the Hugging Face cache layout of the data dir: the
+ * trained TinyStories-260K GGUF (expected text: transformers' greedy continuation recorded in
+ * ../shared/models/PROVENANCE.md; raw text with BOS, no chat template) and the qwen2 fixture as
+ * F32 (with transformers' golden) and Q8_0 GGUF.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "gateway.data-dir=" + LlamaCppChatApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY})
+class LlamaCppChatApiTest {
+
+    static final String DATA = "target/test-data/llamacpp-chat";
+    static final Path DATA_DIR = TestData.freshDataDir(DATA);
+    static final String STORIES = "/api/v1/models/karpathy%2Fstories260K-GGUF";
+    static final String F32 = "/api/v1/models/fixtures%2Fqwen2-gguf-f32";
+    static final String GREEDY_PARAMS = "{\"do_sample\": false, \"max_length\": 30, \"repetition_penalty\": 1.0}";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @LocalServerPort
+    int port;
+    TestApi api;
+
+    @BeforeAll
+    static void modelsInHubCacheLayout() throws IOException {
+        TestData.linkHubModel(DATA_DIR, LlamaCppEngineTest.STORIES_GGUF, "karpathy", "stories260K-GGUF");
+        TestData.linkHubModel(DATA_DIR, GgufFixtureTest.F32, "fixtures", "qwen2-gguf-f32");
+        TestData.linkHubModel(DATA_DIR, GgufFixtureTest.Q8_0, "fixtures", "qwen2-gguf-q8_0");
+        // The first 4000 bytes of stories260K.gguf: a header cut off inside its vocabulary.
+        Path truncated = Files.createDirectories(DATA_DIR.resolve("source/truncated"));
+        try (InputStream in = Files.newInputStream(LlamaCppEngineTest.STORIES_GGUF.resolve("stories260K.gguf"))) {
+            Files.write(truncated.resolve("model.gguf"), in.readNBytes(4000));
+        }
+        TestData.linkHubModel(DATA_DIR, truncated, "broken", "truncated-GGUF");
+        Path garbage = Files.createDirectories(DATA_DIR.resolve("source/garbage"));
+        Files.write(garbage.resolve("model.gguf"), "GGUF but then nothing a header should hold".getBytes());
+        TestData.linkHubModel(DATA_DIR, garbage, "broken", "garbage-GGUF");
+    }
+
+    @BeforeEach
+    void client() {
+        api = new TestApi(port);
+    }
+
+    private Reply chat(String message, String parametersJson) throws IOException {
+        return api.post("/api/v1/chat", TestApi.USER_KEY, JSON.createObjectNode().put("message", message)
+                .set("parameters", JSON.readTree(parametersJson)).toString());
+    }
+
+    private static JsonNode model(JsonNode list, String id) {
+        for (JsonNode m : list.get("models")) {
+            if (m.get("id").asText().equals(id)) {
+                return m;
+            }
+        }
+        throw new AssertionError(id + " not listed: " + list);
+    }
+
+    @Test
+    void storiesAnswersWithTransformersGreedyText() throws IOException {
+        Reply load = api.post(STORIES + "/load", TestApi.USER_KEY, null);
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        assertThat(load.json().get("engine").asText()).isEqualTo("llama.cpp");
+        try {
+            Reply reply = chat("Once upon a time", GREEDY_PARAMS);
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            JsonNode body = reply.json();
+            assertThat(body.get("response").asText()).isEqualTo(LlamaCppEngineTest.GREEDY_30);
+            assertThat(body.get("model_id").asText()).isEqualTo("karpathy/stories260K-GGUF");
+            assertThat(body.get("finish_reason").asText()).isEqualTo("length");
+            assertThat(body.at("/usage/prompt_tokens").asInt()).isEqualTo(5);
+            assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(30);
+
+            JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "karpathy/stories260K-GGUF");
+            assertThat(listed.get("status").asText()).isEqualTo("loaded");
+            assertThat(listed.get("format").asText()).isEqualTo("gguf");
+            assertThat(listed.get("engine").asText()).isEqualTo("llama.cpp");
+            assertThat(listed.get("quantisation").asText()).isEqualTo("F32");
+            assertThat(listed.get("size").asLong()).isEqualTo(1_054_560L); // PROVENANCE.md
+        } finally {
+            assertThat(api.post(STORIES + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        }
+        assertThat(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"hi\"}").status()).isEqualTo(503);
+    }
+
+    /** The ChatML template from the GGUF header, as for the safetensors twin: transformers' golden reply. */
+    @Test
+    void chatTemplateFromTheGgufHeaderAnswersAsTransformers() throws IOException {
+        JsonNode golden = GgufFixtureTest.golden();
+        assertThat(api.post(F32 + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            Reply reply = chat(golden.at("/prompt/messages/0/content").asText(), "{\"do_sample\": false, "
+                    + "\"repetition_penalty\": 1.0, \"max_length\": " + golden.at("/greedy/kwargs/max_new_tokens") + "}");
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.json().get("response").asText()).isEqualTo(golden.at("/greedy/text_skip_special").asText());
+            assertThat(reply.json().at("/usage/prompt_tokens").asInt()).isEqualTo(golden.at("/prompt/ids").size());
+        } finally {
+            api.post(F32 + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    @Test
+    void beamSearchParametersAndEosOverridesAre400NamingTheField() throws IOException {
+        assertThat(api.post(STORIES + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            Reply beams = chat("Once upon a time", "{\"do_sample\": false, \"num_beams\": 3}");
+            assertThat(beams.status()).as(beams.body()).isEqualTo(400);
+            assertThat(beams.json().at("/details/0/field").asText()).isEqualTo("parameters.num_beams");
+            assertThat(beams.json().at("/details/0/problem").asText()).contains("llama.cpp", "no beam search");
+            assertThat(beams.json().get("message").asText()).contains("parameters.num_beams");
+
+            Reply penalty = chat("Once upon a time", "{\"length_penalty\": 0.5}");
+            assertThat(penalty.status()).as(penalty.body()).isEqualTo(400);
+            assertThat(penalty.json().at("/details/0/field").asText()).isEqualTo("parameters.length_penalty");
+
+            Reply early = chat("Once upon a time", "{\"early_stopping\": true}");
+            assertThat(early.status()).as(early.body()).isEqualTo(400);
+            assertThat(early.json().at("/details/0/field").asText()).isEqualTo("parameters.early_stopping");
+
+            Reply eos = chat("Once upon a time", "{\"eos_token_id\": 13}");
+            assertThat(eos.status()).as(eos.body()).isEqualTo(400);
+            assertThat(eos.json().at("/details/0/field").asText()).isEqualTo("parameters.eos_token_id");
+        } finally {
+            api.post(STORIES + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    @Test
+    void seededSamplingRepeats() throws IOException {
+        assertThat(api.post(STORIES + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            String params = "{\"do_sample\": true, \"temperature\": 1.0, \"top_k\": 50, \"top_p\": 0.95, "
+                    + "\"max_length\": 40, \"seed\": 1234}";
+            Reply first = chat("Once upon a time", params);
+            Reply second = chat("Once upon a time", params);
+            assertThat(first.status()).as(first.body()).isEqualTo(200);
+            assertThat(second.json().get("response").asText()).isEqualTo(first.json().get("response").asText());
+            assertThat(first.json().at("/parameters_used/seed").asInt()).isEqualTo(1234);
+        } finally {
+            api.post(STORIES + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    @Test
+    void concurrentChatsAreServedOneAtATime() throws Exception {
+        assertThat(api.post(STORIES + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                replies.add(pool.submit(() -> chat("Once upon a time", GREEDY_PARAMS)));
+            }
+            for (Future<Reply> reply : replies) {
+                Reply r = reply.get(120, TimeUnit.SECONDS);
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                assertThat(r.json().get("response").asText()).isEqualTo(LlamaCppEngineTest.GREEDY_30);
+            }
+        } finally {
+            pool.shutdownNow();
+            api.post(STORIES + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    /** Malformed files are refused by the Java header reader; the process and other models carry on. */
+    @Test
+    void malformedGgufIsALoadErrorAndTheGatewaySurvives() {
+        Reply truncated = api.post("/api/v1/models/broken%2Ftruncated-GGUF/load", TestApi.USER_KEY, null);
+        assertThat(truncated.status()).as(truncated.body()).isEqualTo(409);
+        assertThat(truncated.json().get("message").asText())
+                .startsWith("model broken/truncated-GGUF cannot be loaded: GGUF file model.gguf is malformed: ")
+                .contains("exceeds the 3");
+        Reply garbage = api.post("/api/v1/models/broken%2Fgarbage-GGUF/load", TestApi.USER_KEY, null);
+        assertThat(garbage.status()).as(garbage.body()).isEqualTo(409);
+        assertThat(garbage.json().get("message").asText()).contains("GGUF file model.gguf is malformed: ");
+
+        JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "broken/truncated-GGUF");
+        assertThat(listed.get("status").asText()).isEqualTo("error");
+        assertThat(listed.get("error").asText()).contains("malformed");
+
+        Reply load = api.post(STORIES + "/load", TestApi.USER_KEY, null);
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        api.post(STORIES + "/unload", TestApi.USER_KEY, null);
+    }
+
+    @Test
+    void q8_0ModelIsListedWithItsQuantisationAndAnswers() throws IOException {
+        JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "fixtures/qwen2-gguf-q8_0");
+        assertThat(listed.get("quantisation").asText()).isEqualTo("Q8_0");
+        assertThat(listed.get("engine").asText()).isEqualTo("llama.cpp");
+        assertThat(listed.get("description").asText()).isEqualTo("qwen2 (GGUF v3, Q8_0, context 128)");
+        assertThat(api.post("/api/v1/models/fixtures%2Fqwen2-gguf-q8_0/load", TestApi.USER_KEY, null).status())
+                .isEqualTo(200);
+        try {
+            Reply reply = chat("Hello", "{\"do_sample\": false, \"max_length\": 8}");
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.json().get("finish_reason").asText()).isEqualTo("length");
+            assertThat(reply.json().at("/usage/completion_tokens").asInt()).isEqualTo(8);
+        } finally {
+            api.post("/api/v1/models/fixtures%2Fqwen2-gguf-q8_0/unload", TestApi.USER_KEY, null);
+        }
+    }
+}
