@@ -13,7 +13,8 @@ ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python, Java, Pyt
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
 OUT=${OUT:-target/bench}
 # A heap sized for the gateway's own objects: weights live off-heap in direct buffers, which
-# count against MaxDirectMemorySize (by default equal to -Xmx).
+# count against MaxDirectMemorySize (by default equal to -Xmx). The peak RSS depends on these
+# options (the young generation fills with garbage before a collection): see README.md.
 JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g"}
 mkdir -p "$OUT"
 
