@@ -48,15 +48,8 @@ public final class LlamaModel extends TransformerDecoder {
         int count = tokens.length;
         NDArray hidden = tokenRows(weights.embedTokens(), tokens, start, step); // (T, hidden)
         float[][] tables = rope.tables(start, count);
-        // (sin negated on the first half: rotate_half's -x2 becomes a product with the table)
-        float[] signedSin = tables[1];
-        for (int p = 0; p < count; p++) {
-            for (int i = 0; i < config.headDim() / 2; i++) {
-                signedSin[p * config.headDim() + i] = -signedSin[p * config.headDim() + i];
-            }
-        }
         NDArray cos = step.create(tables[0], new Shape(count, config.headDim()));
-        NDArray sin = step.create(signedSin, new Shape(count, config.headDim()));
+        NDArray sin = step.create(tables[1], new Shape(count, config.headDim())); // first half negated
         NDArray mask = causalMask(start, count, config.slidingWindow(), step);
 
         for (int l = 0; l < config.numLayers(); l++) {
@@ -112,7 +105,7 @@ public final class LlamaModel extends TransformerDecoder {
 
     /**
      * {@code x * cos + rotate_half(x) * sin}, with rotate_half = cat(-x2, x1), computed as
-     * cat(x2, x1) times the sin table negated on its first half (the same products).
+     * cat(x2, x1) times Rope's sin table, which is negated on its first half.
      */
     private NDArray rotate(NDArray x, NDArray cos, NDArray signedSin) {
         int half = config.headDim() / 2;
