@@ -13,7 +13,8 @@ ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python, Java, Pyt
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
 OUT=${OUT:-target/bench}
 # A heap sized for the gateway's own objects: weights live off-heap in direct buffers, which
-# count against MaxDirectMemorySize (by default equal to -Xmx).
+# count against MaxDirectMemorySize (by default equal to -Xmx). The peak RSS depends on these
+# options (the young generation fills with garbage before a collection): see README.md.
 JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g"}
 mkdir -p "$OUT"
 
@@ -46,6 +47,9 @@ done
 # best over all processes for speeds, and the last process for load/RSS figures
 best() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | tail -1; }
 least() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | head -1; }
+# median of one figure over every timed run of every process of a side ("run ... decode_tps=x ...")
+median() { grep '^run ' "$2" | grep -o "$1=[0-9.]*" | cut -d= -f2 | sort -g \
+  | awk '{v[NR]=$1} END{if (NR==0) exit; print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 J=$OUT/java.txt; P=$OUT/python.txt
 jt=$(best decode_tps "$J"); pt=$(best decode_tps "$P")
 wb=$(best weight_bytes "$J")
@@ -54,6 +58,7 @@ echo
 echo "== results ($THREADS threads, $ROUNDS processes x $RUNS timed runs per side, best of each)"
 printf '%-28s %12s %14s\n' "" "djl (java)" "transformers"
 printf '%-28s %12s %14s\n' "decode tokens/s" "$jt" "$pt"
+printf '%-28s %12s %14s\n' "decode tokens/s (median)" "$(median decode_tps "$J")" "$(median decode_tps "$P")"
 printf '%-28s %12s %14s\n' "prefill 32 tokens (ms)" "$(least prefill_ms "$J")" "$(least prefill_ms "$P")"
 printf '%-28s %12s %14s\n' "load, warm cache (s)" "$(least load_s "$J")" "$(least load_s "$P")"
 printf '%-28s %12s %14s\n' "peak RSS (MB)" "$jrss" "$prss"
@@ -61,9 +66,11 @@ printf '%-28s %12s %14s\n' "peak RSS / weight bytes" \
   "$(awk -v r="$jrss" -v w="$wb" 'BEGIN{printf "%.2f", r*1048576/w}')" \
   "$(awk -v r="$prss" -v w="$wb" 'BEGIN{printf "%.2f", r*1048576/w}')"
 echo "weight bytes                 $wb"
-echo "ratio java / transformers    $(awk -v a="$jt" -v b="$pt" 'BEGIN{printf "%.2f", a/b}')"
+echo "ratio java / transformers    $(awk -v a="$jt" -v b="$pt" 'BEGIN{printf "%.2f", a/b}') (best), $(awk -v a="$(median decode_tps "$J")" -v b="$(median decode_tps "$P")" 'BEGIN{printf "%.2f", a/b}') (median)"
+echo "java NDArrays per decode step $(best arrays_per_step "$J"); CPU ms per token on the generating thread $(least cpu_ms_per_token "$J")"
 echo "stream bandwidth (GB/s)      $(best bandwidth_gbs "$J")  -> limit $(best bandwidth_limit_tps "$J") tokens/s"
 echo "bandwidth fraction (java)    $(best bandwidth_fraction "$J")"
 echo "bandwidth fraction (transf.) $(awk -v t="$pt" -v l="$(best bandwidth_limit_tps "$J")" 'BEGIN{printf "%.2f", t/l}')"
 echo "greedy ids java   $(grep '^first_ids=' "$J" | tail -1 | cut -d= -f2)"
 echo "greedy ids python $(grep '^first_ids=' "$P" | tail -1 | cut -d= -f2)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

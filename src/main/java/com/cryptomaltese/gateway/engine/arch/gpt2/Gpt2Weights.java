@@ -12,25 +12,25 @@ import com.cryptomaltese.gateway.engine.weights.TensorInfo;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 
 /**
- * GPT-2's weights. Its Conv1D layers already store (in, out), so no transpose is needed. Tensor
- * names appear with the {@code transformer.} prefix (GPT2LMHeadModel) or without it (the original
+ * GPT-2's weights. Its Conv1D layers store (in, out); they are held as (out, in) views of that
+ * storage, the layout {@code linear} takes, which multiplies by the stored matrix exactly as
+ * Conv1D's addmm does (no copy). Tensor names appear with the {@code transformer.} prefix (GPT2LMHeadModel) or without it (the original
  * checkpoints on the Hub); the lm_head is always the token embedding (tied).
  */
 record Gpt2Weights(
-        NDArray wte,      // (vocab, hidden)
+        NDArray wte,      // (vocab, hidden), also the lm_head (tied), in the layout linear takes
         NDArray wpe,      // (positions, hidden)
         Block[] blocks,
         NDArray lnFGain, NDArray lnFBias, // (hidden)
-        NDArray lmHead,   // (hidden, vocab): wte transposed
         long bytes) {
 
     record Block(
             NDArray ln1Gain, NDArray ln1Bias,     // (hidden)
-            NDArray attnW, NDArray attnB,         // (hidden, 3 * hidden), (3 * hidden)
-            NDArray projW, NDArray projB,         // (hidden, hidden), (hidden)
+            NDArray attnW, NDArray attnB,         // (3 * hidden, hidden) view, (3 * hidden)
+            NDArray projW, NDArray projB,         // (hidden, hidden) view, (hidden)
             NDArray ln2Gain, NDArray ln2Bias,     // (hidden)
-            NDArray fcW, NDArray fcB,             // (hidden, inner), (inner)
-            NDArray fcProjW, NDArray fcProjB) {   // (inner, hidden), (hidden)
+            NDArray fcW, NDArray fcB,             // (inner, hidden) view, (inner)
+            NDArray fcProjW, NDArray fcProjB) {   // (hidden, inner) view, (hidden)
     }
 
     static Gpt2Weights load(Gpt2Config c, WeightLoader loader, NDManager manager) throws IOException {
@@ -58,15 +58,16 @@ record Gpt2Weights(
             String p = "h." + i + ".";
             blocks[i] = new Block(
                     r.read(p + "ln_1.weight", h), r.read(p + "ln_1.bias", h),
-                    r.read(p + "attn.c_attn.weight", h, 3L * h), r.read(p + "attn.c_attn.bias", 3L * h),
-                    r.read(p + "attn.c_proj.weight", h, h), r.read(p + "attn.c_proj.bias", h),
+                    r.read(p + "attn.c_attn.weight", h, 3L * h).transpose(), r.read(p + "attn.c_attn.bias", 3L * h),
+                    r.read(p + "attn.c_proj.weight", h, h).transpose(), r.read(p + "attn.c_proj.bias", h),
                     r.read(p + "ln_2.weight", h), r.read(p + "ln_2.bias", h),
-                    r.read(p + "mlp.c_fc.weight", h, c.innerSize()), r.read(p + "mlp.c_fc.bias", c.innerSize()),
-                    r.read(p + "mlp.c_proj.weight", c.innerSize(), h), r.read(p + "mlp.c_proj.bias", h));
+                    r.read(p + "mlp.c_fc.weight", h, c.innerSize()).transpose(),
+                    r.read(p + "mlp.c_fc.bias", c.innerSize()),
+                    r.read(p + "mlp.c_proj.weight", c.innerSize(), h).transpose(), r.read(p + "mlp.c_proj.bias", h));
         }
         NDArray lnFGain = r.read("ln_f.weight", h);
         NDArray lnFBias = r.read("ln_f.bias", h);
-        return new Gpt2Weights(wte, wpe, blocks, lnFGain, lnFBias, wte.transpose(), bytes[0]);
+        return new Gpt2Weights(wte, wpe, blocks, lnFGain, lnFBias, bytes[0]);
     }
 
     @FunctionalInterface

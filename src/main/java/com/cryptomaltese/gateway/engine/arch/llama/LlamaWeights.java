@@ -13,26 +13,26 @@ import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 
 /**
  * The Llama family's weights in memory. Hugging Face tensor names appear here and nowhere else.
- * Projection matrices are seen transposed, (in, out), so the forward pass is {@code x.matMul(w)}.
+ * Projection matrices stay (out, in) as stored, the layout {@code linear} takes, as nn.Linear does.
  */
 record LlamaWeights(
         NDArray embedTokens, // (vocab, hidden)
         Layer[] layers,
         NDArray norm,        // (hidden)
-        NDArray lmHead,      // (hidden, vocab): the embedding's transpose when tied
+        NDArray lmHead,      // (vocab, hidden): the embedding itself when tied
         long bytes) {
 
     record Layer(
             NDArray inputNorm,     // (hidden)
-            NDArray wq,            // (hidden, heads * head_dim)
-            NDArray wk,            // (hidden, kv_heads * head_dim)
-            NDArray wv,            // (hidden, kv_heads * head_dim)
+            NDArray wq,            // (heads * head_dim, hidden)
+            NDArray wk,            // (kv_heads * head_dim, hidden)
+            NDArray wv,            // (kv_heads * head_dim, hidden)
             NDArray bq, NDArray bk, NDArray bv, // qwen2 only, else null
-            NDArray wo,            // (heads * head_dim, hidden)
+            NDArray wo,            // (hidden, heads * head_dim)
             NDArray postNorm,      // (hidden)
-            NDArray gate,          // (hidden, intermediate)
-            NDArray up,            // (hidden, intermediate)
-            NDArray down) {        // (intermediate, hidden)
+            NDArray gate,          // (intermediate, hidden)
+            NDArray up,            // (intermediate, hidden)
+            NDArray down) {        // (hidden, intermediate)
     }
 
     static LlamaWeights load(LlamaConfig c, WeightLoader loader, NDManager manager) throws IOException {
@@ -59,7 +59,7 @@ record LlamaWeights(
         }
         NDArray norm = r.tensor("model.norm.weight", c.hiddenSize());
         boolean tied = c.tieWordEmbeddings() || !loader.tensors().containsKey("lm_head.weight");
-        NDArray lmHead = tied ? embed.transpose() : r.linear("lm_head.weight", c.vocabSize(), c.hiddenSize());
+        NDArray lmHead = tied ? embed : r.linear("lm_head.weight", c.vocabSize(), c.hiddenSize());
         return new LlamaWeights(embed, layers, norm, lmHead, r.bytes);
     }
 
@@ -78,12 +78,9 @@ record LlamaWeights(
             return manager.create(read(name, expected), new Shape(expected), DataType.FLOAT32);
         }
 
-        /**
-         * A (out, in) projection as stored, seen as (in, out) through a transposed view: no copy,
-         * and the matrix multiply reads each output's weights contiguously, as nn.Linear does.
-         */
+        /** A (out, in) projection, as stored and as linear takes it. */
         NDArray linear(String name, int out, int in) throws IOException {
-            return tensor(name, out, in).transpose();
+            return tensor(name, out, in);
         }
 
         /** Straight into a direct buffer that the tensor wraps: no heap copy to outlive the load. */

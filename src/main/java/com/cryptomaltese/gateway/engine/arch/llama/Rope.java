@@ -42,7 +42,12 @@ final class Rope {
         }
     }
 
-    /** {cos, sin}, each (count, head_dim) row-major, for positions {@code start .. start+count-1}. */
+    /**
+     * {cos, sin}, each (count, head_dim) row-major, for positions {@code start .. start+count-1};
+     * sin is negated on the first half of each row, so that {@code rotate_half(x) * sin}, with
+     * rotate_half = cat(-x2, x1), is the product of cat(x2, x1) with this table (the same products,
+     * without a negation per call).
+     */
     float[][] tables(int start, int count) {
         int half = headDim / 2;
         float[] cos = new float[count * headDim];
@@ -54,7 +59,7 @@ final class Rope {
                 float s = (float) Math.sin(angle);
                 cos[p * headDim + i] = c;
                 cos[p * headDim + half + i] = c;
-                sin[p * headDim + i] = s;
+                sin[p * headDim + i] = -s;
                 sin[p * headDim + half + i] = s;
             }
         }
