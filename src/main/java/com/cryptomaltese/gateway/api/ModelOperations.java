@@ -159,7 +159,8 @@ class ModelOperations {
 
     private ModelSummary summary(LocalModel local) {
         ModelId id = local.id();
-        Instant loadedAt = models.current().filter(m -> m.id().equals(id)).map(ModelService.Loaded::loadedAt).orElse(null);
+        Optional<ModelService.Loaded> loaded = models.current().filter(m -> m.id().equals(id));
+        Instant loadedAt = loaded.map(ModelService.Loaded::loadedAt).orElse(null);
         Optional<ModelMetadata> meta = ModelMetadata.read(local.folder()).filter(m -> local.commit().equals(m.commit()));
         Optional<DownloadProgress> download = downloads.progress(id);
         String status = models.statusOf(id);
@@ -169,7 +170,8 @@ class ModelOperations {
         }
         return new ModelSummary(id.toString(), id.name(), status, local.description(),
                 local.format().wireName(), local.sizeBytes(), "huggingface", local.commit(), parameters.effective(id),
-                loadedAt, error, meta.map(ModelMetadata::downloadedAt).orElse(null),
+                loadedAt, loaded.map(ModelService.Loaded::engine).orElse(null), error,
+                meta.map(ModelMetadata::downloadedAt).orElse(null),
                 meta.map(ModelMetadata::files).orElse(null), download.orElse(null));
     }
 
@@ -178,6 +180,6 @@ class ModelOperations {
         String status = p.status().equals("downloading") ? "downloading" : "error";
         String error = status.equals("error") ? p.error() : null;
         return new ModelSummary(id.toString(), id.name(), status, null, p.format(), 0, "huggingface", p.revision(),
-                parameters.effective(id), null, error, null, null, p);
+                parameters.effective(id), null, null, error, null, null, p);
     }
 }

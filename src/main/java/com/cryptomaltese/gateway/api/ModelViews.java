@@ -38,6 +38,7 @@ final class ModelViews {
             @Schema(description = "The snapshot commit in use (refs/main)") String revision,
             @Schema(description = "Effective generation parameters") GenerationSettings parameters,
             Instant loadedAt,
+            @Schema(description = "Engine running it, while loaded", example = "djl-pytorch") String engine,
             @Schema(description = "Why the last load or download failed (status error)") String error,
             @Schema(description = "When the gateway downloaded it (absent for models put there otherwise)") Instant downloadedAt,
             @Schema(description = "Downloaded files with size and sha256 (absent for models put there otherwise)")
