@@ -3,7 +3,8 @@
 # OnnxDecodeBenchmark (our decode loop on ONNX Runtime through DJL) and, for reference, by ONNX
 # Runtime's Python API driving the same graph. See tools/bench/README.md.
 #
-#   tools/bench/onnx.sh            # MODEL_DIR, ONNX_DIR, RUNS, ROUNDS, THREADS, PYTHON, JAVA_OPTS overridable
+#   tools/bench/onnx.sh            # MODEL_DIR, ONNX_DIR, RUNS, ROUNDS, PYTHON, JAVA_OPTS overridable
+# Both sides use ONNX Runtime's default thread count (one intra-op thread per physical core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -11,7 +12,6 @@ MODEL_DIR=${MODEL_DIR:-/tmp/maltese-bench/gpt2-small}
 ONNX_DIR=${ONNX_DIR:-/tmp/maltese-bench/gpt2-small-onnx}
 RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python
-THREADS=${THREADS:-0}  # ONNX Runtime intra-op threads; 0: its default (one per physical core)
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
 OUT=${OUT:-target/bench}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m"}
@@ -31,17 +31,12 @@ if [ ! -f "$ONNX_DIR/model.onnx" ]; then
   "$PYTHON" tools/fixtures/export_onnx.py --source "$MODEL_DIR" --out "$ONNX_DIR" --external-data --no-check
 fi
 
-THREAD_OPTS=()
-if [ "$THREADS" != 0 ]; then
-  THREAD_OPTS=(-Dai.djl.onnxruntime.num_threads="$THREADS")
-fi
 java_side() {
-  java -Dai.djl.offline=true "${THREAD_OPTS[@]}" $JAVA_OPTS -cp "$CP" \
+  java -Dai.djl.offline=true $JAVA_OPTS -cp "$CP" \
     com.cryptomaltese.gateway.engine.onnx.OnnxDecodeBenchmark "$ONNX_DIR" "$RUNS" 2>"$OUT/onnx-java.err"
 }
 python_side() {
-  "$PYTHON" tools/bench/onnxruntime_decode.py --model "$ONNX_DIR" --runs "$RUNS" --threads "$THREADS" \
-    2>"$OUT/onnx-python.err"
+  "$PYTHON" tools/bench/onnxruntime_decode.py --model "$ONNX_DIR" --runs "$RUNS" 2>"$OUT/onnx-python.err"
 }
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) (run on a quiet machine)"
