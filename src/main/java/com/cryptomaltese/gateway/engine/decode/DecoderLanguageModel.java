@@ -40,7 +40,7 @@ public final class DecoderLanguageModel implements LanguageModel {
     private final Generator generator;
 
     private DecoderLanguageModel(Decoder model, NDManager manager, HfTokenizer tokenizer, PromptBuilder prompts,
-                             Set<Integer> eosIds) {
+                                 Set<Integer> eosIds) {
         this.model = model;
         this.manager = manager;
         this.tokenizer = tokenizer;
