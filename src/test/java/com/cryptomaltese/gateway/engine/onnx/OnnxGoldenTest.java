@@ -16,9 +16,13 @@ import java.util.SplittableRandom;
 
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.arch.Architectures;
+import com.cryptomaltese.gateway.engine.arch.DecoderModel;
+import com.cryptomaltese.gateway.engine.arch.KvCache;
 import com.cryptomaltese.gateway.engine.decode.DecoderState;
 import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,6 +77,30 @@ class OnnxGoldenTest {
             pieces.forward(Arrays.copyOfRange(plain, 7, 8), step);
             float[] last = pieces.forward(Arrays.copyOfRange(plain, 8, plain.length), step).toFloatArray();
             assertThat(maxDiff(last, expected)).isLessThan(LOGITS_TOLERANCE);
+        }
+    }
+
+    /**
+     * A prompt longer than one chunk ({@link OnnxState#PROMPT_CHUNK}) gives the logits our own
+     * forward pass (itself held to transformers' goldens) computes on the safetensors original.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void aPromptOfSeveralChunksMatchesTheDjlForwardPass(String name) throws IOException {
+        int[] prompt = new int[OnnxState.PROMPT_CHUNK + 37];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = (i * 37 + 11) % 384;
+        }
+        float[] reference;
+        try (SafetensorsModel weights = SafetensorsModel.open(OnnxFixtures.MODELS.resolve(name));
+             DecoderModel model = Architectures.load(OnnxFixtures.MODELS.resolve(name), weights, manager);
+             NDManager step = manager.newSubManager();
+             KvCache cache = model.newCache(step)) {
+            reference = model.forward(prompt, cache, step).toFloatArray();
+        }
+        load(name);
+        try (DecoderState state = decoder.newState(manager); NDManager step = manager.newSubManager()) {
+            assertThat(maxDiff(state.forward(prompt, step).toFloatArray(), reference)).isLessThan(LOGITS_TOLERANCE);
         }
     }
 
