@@ -61,11 +61,16 @@ final class OnnxDecoder implements Decoder {
     }
 
     /**
-     * Opens the graph in {@code file} (external data files beside it) and runs one token through it,
-     * so a graph that loads but is no decoder with a KV cache is refused here, by name, not at the
-     * first chat.
+     * Opens the graph in {@code file} (external data files beside it, never outside its folder) and
+     * runs one token through it, so a graph that loads but is no decoder with a KV cache is refused
+     * here, by name, not at the first chat.
      */
     static OnnxDecoder load(Path file, OnnxConfig config) throws IOException {
+        try {
+            OnnxExternalData.requireInsideFolder(file);
+        } catch (IOException e) {
+            throw new IOException(file.getFileName() + " is not a readable ONNX model: " + e.getMessage(), e);
+        }
         Model model = Model.newInstance(file.getFileName().toString(), Device.cpu(), ENGINE);
         try {
             model.load(file);
