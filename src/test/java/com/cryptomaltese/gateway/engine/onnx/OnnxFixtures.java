@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.cryptomaltese.gateway.engine.ChatMessage;
@@ -20,6 +21,9 @@ final class OnnxFixtures {
 
     static final Path ONNX = Path.of("src/test/resources/fixtures/onnx").toAbsolutePath();
     static final Path MODELS = Path.of("src/test/resources/fixtures/models").toAbsolutePath();
+
+    /** Export folder -> the fixture model it was exported from, whose golden values it must reproduce. */
+    static final Map<String, String> ORIGINAL = Map.of("gpt2", "gpt2", "llama", "llama", "gpt2-no-positions", "gpt2");
 
     private OnnxFixtures() {
     }

@@ -32,6 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The ONNX exports on ONNX Runtime, through our decode loop, reproduce what transformers computed on
  * the original models: last-position logits, greedy, repetition-penalty and beam-search token ids.
+ * {@code gpt2-no-positions} takes no {@code position_ids} (the graph derives positions from the
+ * cache's length), as older Optimum GPT-2 exports.
  */
 class OnnxGoldenTest {
 
@@ -61,9 +63,9 @@ class OnnxGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "gpt2-no-positions"})
     void lastLogitsMatchTransformersWholeAndInPieces(String name) throws IOException {
-        JsonNode golden = golden(name);
+        JsonNode golden = golden(OnnxFixtures.ORIGINAL.get(name));
         int[] plain = ints(golden.at("/prompts/plain/ids"));
         float[] expected = floats(golden.at("/logits_last/values"));
         load(name);
@@ -85,15 +87,16 @@ class OnnxGoldenTest {
      * forward pass (itself held to transformers' goldens) computes on the safetensors original.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "gpt2-no-positions"})
     void aPromptOfSeveralChunksMatchesTheDjlForwardPass(String name) throws IOException {
         int[] prompt = new int[OnnxState.PROMPT_CHUNK + 37];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = (i * 37 + 11) % 384;
         }
         float[] reference;
-        try (SafetensorsModel weights = SafetensorsModel.open(OnnxFixtures.MODELS.resolve(name));
-             DecoderModel model = Architectures.load(OnnxFixtures.MODELS.resolve(name), weights, manager);
+        Path original = OnnxFixtures.MODELS.resolve(OnnxFixtures.ORIGINAL.get(name));
+        try (SafetensorsModel weights = SafetensorsModel.open(original);
+             DecoderModel model = Architectures.load(original, weights, manager);
              NDManager step = manager.newSubManager();
              KvCache cache = model.newCache(step)) {
             reference = model.forward(prompt, cache, step).toFloatArray();
@@ -105,9 +108,9 @@ class OnnxGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "gpt2-no-positions"})
     void greedyIdsMatchTransformers(String name) throws IOException {
-        JsonNode golden = golden(name);
+        JsonNode golden = golden(OnnxFixtures.ORIGINAL.get(name));
         Generator generator = new Generator(load(name), manager, Clock.systemUTC());
         for (String run : new String[] {"greedy", "plain_greedy"}) {
             JsonNode expected = golden.get(run);
@@ -118,9 +121,9 @@ class OnnxGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "gpt2-no-positions"})
     void repetitionPenaltyAndBeamSearchIdsMatchTransformers(String name) throws IOException {
-        JsonNode golden = golden(name);
+        JsonNode golden = golden(OnnxFixtures.ORIGINAL.get(name));
         Generator generator = new Generator(load(name), manager, Clock.systemUTC());
 
         JsonNode penalised = golden.get("repetition_penalty");
