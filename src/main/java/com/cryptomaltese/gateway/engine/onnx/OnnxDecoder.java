@@ -115,7 +115,7 @@ final class OnnxDecoder implements Decoder {
 
     private void probe() throws IOException {
         try (DecoderState state = newState(null)) {
-            ((OnnxState) state).forward(new int[] {0}, model.getNDManager()).close();
+            state.forward(new int[] {0}, model.getNDManager()).close();
         } catch (EngineException | IllegalStateException e) {
             throw new IOException("the ONNX graph does not run as a decoder with a KV cache: " + e.getMessage(), e);
         }
