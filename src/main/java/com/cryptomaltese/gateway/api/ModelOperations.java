@@ -159,7 +159,8 @@ class ModelOperations {
 
     private ModelSummary summary(LocalModel local) {
         ModelId id = local.id();
-        Instant loadedAt = models.current().filter(m -> m.id().equals(id)).map(ModelService.Loaded::loadedAt).orElse(null);
+        Optional<ModelService.Loaded> loaded = models.current().filter(m -> m.id().equals(id));
+        Instant loadedAt = loaded.map(ModelService.Loaded::loadedAt).orElse(null);
         Optional<ModelMetadata> meta = ModelMetadata.read(local.folder()).filter(m -> local.commit().equals(m.commit()));
         Optional<DownloadProgress> download = downloads.progress(id);
         String status = models.statusOf(id);

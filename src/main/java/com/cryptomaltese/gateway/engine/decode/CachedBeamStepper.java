@@ -4,13 +4,11 @@ import java.time.Clock;
 import java.time.Instant;
 
 import ai.djl.ndarray.NDManager;
-import com.cryptomaltese.gateway.engine.arch.DecoderModel;
-import com.cryptomaltese.gateway.engine.arch.KvCache;
 import com.cryptomaltese.gateway.engine.sampling.BeamStepper;
 
 /**
- * Beam search over a {@link DecoderModel}: the prompt runs once, then each beam has its own KV
- * cache. When beams are reordered, a parent chosen by one child keeps its cache and a parent chosen
+ * Beam search over a {@link Decoder}: the prompt runs once, then each beam has its own state (KV
+ * cache). When beams are reordered, a parent chosen by one child keeps its cache and a parent chosen
  * by several is copied, so caches are never shared between live beams.
  */
 final class CachedBeamStepper implements BeamStepper, AutoCloseable {
@@ -22,25 +20,25 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
         }
     }
 
-    private final DecoderModel model;
+    private final Decoder model;
     private final NDManager manager;
     private final Instant deadline;
     private final Clock clock;
-    private KvCache[] caches;
+    private DecoderState[] caches;
     private float[][] logits;
 
-    CachedBeamStepper(DecoderModel model, NDManager manager, int[] prompt, int beams, Instant deadline, Clock clock) {
+    CachedBeamStepper(Decoder model, NDManager manager, int[] prompt, int beams, Instant deadline, Clock clock) {
         this.model = model;
         this.manager = manager;
         this.deadline = deadline;
         this.clock = clock;
         checkDeadline();
-        KvCache first = model.newCache(manager);
+        DecoderState first = model.newState(manager);
         float[] promptLogits;
         try (NDManager step = manager.newSubManager()) {
-            promptLogits = model.forward(prompt, first, step).toFloatArray();
+            promptLogits = first.forward(prompt, step).toFloatArray();
         }
-        caches = new KvCache[beams];
+        caches = new DecoderState[beams];
         logits = new float[beams][];
         for (int b = 0; b < beams; b++) {
             caches[b] = b == 0 ? first : first.fork();
@@ -60,7 +58,7 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
     @Override
     public void advance(int[] parentBeam, int[] token) {
         checkDeadline();
-        KvCache[] next = new KvCache[caches.length];
+        DecoderState[] next = new DecoderState[caches.length];
         boolean[] taken = new boolean[caches.length];
         for (int b = 0; b < next.length; b++) {
             int parent = parentBeam[b];
@@ -75,7 +73,7 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
         caches = next;
         for (int b = 0; b < caches.length; b++) {
             try (NDManager step = manager.newSubManager()) {
-                logits[b] = model.forward(new int[] {token[b]}, caches[b], step).toFloatArray();
+                logits[b] = caches[b].forward(new int[] {token[b]}, step).toFloatArray();
             }
         }
     }
@@ -88,7 +86,7 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
 
     @Override
     public void close() {
-        for (KvCache cache : caches) {
+        for (DecoderState cache : caches) {
             cache.close();
         }
     }

@@ -12,14 +12,13 @@ import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
-import com.cryptomaltese.gateway.engine.arch.KvCache;
 import com.cryptomaltese.gateway.engine.sampling.BeamSearch;
 
 /**
- * The decode loop over one {@link DecoderModel}: the prompt in one forward pass, then one token
+ * The decode loop over one {@link Decoder}: the prompt in one forward pass, then one token
  * per step until end-of-sequence, {@code max_length} new tokens, or the deadline. Each step's
- * temporaries live in a sub-manager closed at the end of the step; the KV cache lives as long as
- * the sequence.
+ * temporaries live in a sub-manager closed at the end of the step; the sequence's state (its KV
+ * cache) lives as long as the sequence.
  */
 public final class Generator {
 
@@ -27,11 +26,15 @@ public final class Generator {
     public record Output(int[] tokens, FinishReason finishReason) {
     }
 
-    private final DecoderModel model;
+    private final Decoder model;
     private final NDManager manager;
     private final Clock clock;
 
     public Generator(DecoderModel model, NDManager manager, Clock clock) {
+        this(Decoder.of(model), manager, clock);
+    }
+
+    public Generator(Decoder model, NDManager manager, Clock clock) {
         this.model = model;
         this.manager = manager;
         this.clock = clock;
@@ -44,14 +47,14 @@ public final class Generator {
         int length = prompt.length;
         int[] input = prompt;
         try (NDManager sequenceManager = manager.newSubManager();
-             KvCache cache = model.newCache(sequenceManager)) {
+             DecoderState state = model.newState(sequenceManager)) {
             while (length - prompt.length < limit) {
                 if (!clock.instant().isBefore(deadline)) {
                     return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.DEADLINE);
                 }
                 int next;
                 try (NDManager step = manager.newSubManager()) {
-                    NDArray logits = model.forward(input, cache, step);
+                    NDArray logits = state.forward(input, step);
                     // Greedy needs one index, not the vocabulary's logits copied out (torch.argmax
                     // also takes the lowest index on a tie).
                     next = selector == TokenSelector.greedy()

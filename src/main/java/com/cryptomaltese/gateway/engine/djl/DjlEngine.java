@@ -9,6 +9,8 @@ import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
+import com.cryptomaltese.gateway.engine.decode.Decoder;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 import org.springframework.core.annotation.Order;
@@ -43,7 +45,7 @@ public class DjlEngine implements InferenceEngine {
         NDManager manager = NDManager.newBaseManager();
         try (WeightLoader weights = ModelWeights.open(modelDir)) {
             DecoderModel model = Architectures.load(modelDir, weights, manager);
-            return DjlLanguageModel.create(modelDir, model, manager);
+            return DecoderLanguageModel.create(modelDir, Decoder.of(model), manager);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;

@@ -1,4 +1,4 @@
-package com.cryptomaltese.gateway.engine.djl;
+package com.cryptomaltese.gateway.engine.decode;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,11 +14,8 @@ import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
-import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.decode.TokenSelector;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
-import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.Prompt;
 import com.cryptomaltese.gateway.engine.tokenizer.PromptBuilder;
@@ -27,21 +24,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * A safetensors model loaded on DJL with its tokenizer and chat template: messages in, text out.
- * Generations run one at a time: the model has one set of weights and each sequence its own KV
- * cache, and on a CPU two interleaved sequences would only halve each other's speed.
+ * A {@link Decoder} (our own architectures on DJL, or an ONNX graph) with its tokenizer and chat
+ * template: messages in, text out, with the same stop, usage, deadline and seed rules whichever
+ * runtime computes the logits. Generations run one at a time: the model has one set of weights and
+ * each sequence its own KV cache, and on a CPU two interleaved sequences would only halve each
+ * other's speed.
  */
-final class DjlLanguageModel implements LanguageModel {
+public final class DecoderLanguageModel implements LanguageModel {
 
-    private final DecoderModel model;
+    private final Decoder model;
     private final NDManager manager;
     private final HfTokenizer tokenizer;
     private final PromptBuilder prompts;
     private final Set<Integer> eosIds;
     private final Generator generator;
 
-    private DjlLanguageModel(DecoderModel model, NDManager manager, HfTokenizer tokenizer, PromptBuilder prompts,
-                             Set<Integer> eosIds) {
+    private DecoderLanguageModel(Decoder model, NDManager manager, HfTokenizer tokenizer, PromptBuilder prompts,
+                                 Set<Integer> eosIds) {
         this.model = model;
         this.manager = manager;
         this.tokenizer = tokenizer;
@@ -50,10 +49,14 @@ final class DjlLanguageModel implements LanguageModel {
         this.generator = new Generator(model, manager, Clock.systemUTC());
     }
 
-    static DjlLanguageModel create(Path dir, DecoderModel model, NDManager manager) throws IOException {
+    /**
+     * The model in {@code dir} (tokenizer files, configs) run by {@code model}; {@code manager} holds
+     * the decode loop's arrays. The result owns and closes both.
+     */
+    public static DecoderLanguageModel create(Path dir, Decoder model, NDManager manager) throws IOException {
         TokenizerSettings settings = TokenizerSettings.load(dir);
         HfTokenizer tokenizer = HfTokenizer.load(dir);
-        return new DjlLanguageModel(model, manager, tokenizer, PromptBuilder.forModel(settings),
+        return new DecoderLanguageModel(model, manager, tokenizer, PromptBuilder.forModel(settings),
                 eosIds(settings, dir));
     }
 

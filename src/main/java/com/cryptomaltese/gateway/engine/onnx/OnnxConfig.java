@@ -1,0 +1,53 @@
+package com.cryptomaltese.gateway.engine.onnx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * What the decode loop must know that the graph's inputs do not say: the shape of an empty KV cache
+ * for the first step, and the context length. Read from {@code config.json}, which Optimum exports
+ * beside the graph, in either the GPT-2 ({@code n_head}, {@code n_embd}, {@code n_positions}) or the
+ * Llama spelling ({@code num_key_value_heads}, {@code head_dim}, {@code max_position_embeddings}).
+ *
+ * @param kvHeads      key/value heads per layer (the cache's dimension 1)
+ * @param headDim      size of one head (the cache's dimension 3)
+ * @param maxPositions longest sequence the model accepts
+ * @param vocabSize    rows of the logits (token ids a request may name)
+ */
+record OnnxConfig(int kvHeads, int headDim, int maxPositions, int vocabSize) {
+
+    static OnnxConfig read(Path dir) throws IOException {
+        Path file = dir.resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("config.json is missing: it gives the KV cache's shape (attention heads, head size)"
+                    + " and the context length of the ONNX model");
+        }
+        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        int heads = positive(json, "num_attention_heads", "n_head");
+        int kvHeads = json.has("num_key_value_heads") ? positive(json, "num_key_value_heads") : heads;
+        int headDim = json.has("head_dim") && !json.get("head_dim").isNull()
+                ? positive(json, "head_dim")
+                : positive(json, "hidden_size", "n_embd") / heads;
+        int maxPositions = positive(json, "max_position_embeddings", "n_positions", "n_ctx");
+        int vocabSize = positive(json, "vocab_size");
+        return new OnnxConfig(kvHeads, headDim, maxPositions, vocabSize);
+    }
+
+    /** The first of {@code names} present; a positive integer, or a load error naming the field. */
+    private static int positive(JsonNode json, String... names) throws IOException {
+        for (String name : names) {
+            JsonNode value = json.get(name);
+            if (value != null && !value.isNull()) {
+                if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() <= 0) {
+                    throw new IOException("config.json: " + name + " must be a positive integer, got " + value);
+                }
+                return value.asInt();
+            }
+        }
+        throw new IOException("config.json has no " + String.join(" or ", names));
+    }
+}

@@ -1,0 +1,52 @@
+package com.cryptomaltese.gateway.engine.onnx;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs decoder models exported to ONNX (Optimum's with-past layout: {@code input_ids},
+ * {@code attention_mask}, {@code position_ids}, {@code past_key_values.N.key/value} in;
+ * {@code logits}, {@code present.N.key/value} out) on ONNX Runtime through DJL, with our own decode
+ * loop, so sampling, beam search and the stop rules are those of every other engine. Asked before
+ * the other engines, it claims only folders whose format is ONNX: a folder that also holds
+ * safetensors or GGUF weights goes to their engine, one with a PyTorch checkpoint beside the graph
+ * (listed as ONNX) runs here.
+ */
+@Component
+@Order(OnnxEngine.ORDER)
+public class OnnxEngine implements InferenceEngine {
+
+    static final int ORDER = 0;
+
+    @Override
+    public String name() {
+        return "djl-onnxruntime";
+    }
+
+    @Override
+    public boolean supports(Path modelDir) {
+        return OnnxFolder.isOnnxModel(modelDir);
+    }
+
+    @Override
+    public LanguageModel load(Path modelDir) throws IOException {
+        Path graph = OnnxFolder.graph(modelDir).orElseThrow(() -> new IOException("no .onnx file in the model folder"));
+        OnnxDecoder decoder = OnnxDecoder.load(graph, OnnxConfig.read(modelDir));
+        // The decode loop's arrays (the last logits) live on the default engine.
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            return DecoderLanguageModel.create(modelDir, decoder, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            decoder.close();
+            throw e;
+        }
+    }
+}
