@@ -401,7 +401,7 @@ public class DownloadManager {
                         expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
                                 : response.contentLength().orElse(-1) + offset;
                     }
-                    copy(job, response.body(), part, append, counted, hash);
+                    copy(job, response.body(), part, append, expectedSize, counted, hash);
                     break;
                 } catch (HubException e) {
                     if (!e.retryable() || attempt >= settings.maxAttempts() || job.stopping()) {
@@ -455,8 +455,8 @@ public class DownloadManager {
      * comes back when hashed, so every byte is copied once in this process (from the HTTP client's
      * buffer) and the hashing overlaps the transfer. Stalled reads are dropped by the watchdog.
      */
-    private void copy(Download job, ResponseBody body, Path part, boolean append, AtomicLong counted,
-                      TrailingHash[] hash) throws IOException, InterruptedException {
+    private void copy(Download job, ResponseBody body, Path part, boolean append, long expectedSize,
+                      AtomicLong counted, TrailingHash[] hash) throws IOException, InterruptedException {
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
         job.open.add(body);
         reading.put(body, lastRead);
@@ -470,14 +470,20 @@ public class DownloadManager {
                 hash[0] = new TrailingHash(part, hashers);
             }
             hash[0].advance(written);
+            // Allocated as needed and no larger than the rest of the file: a small file takes one small buffer.
+            long rest = expectedSize - written;
+            int size = expectedSize < 0 ? BUFFER : (int) Math.max(1, Math.min(BUFFER, rest));
             BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
-            for (int i = 0; i < BUFFERS; i++) {
-                free.add(ByteBuffer.allocateDirect(BUFFER));
-            }
+            int allocated = 0;
             boolean end = false;
             IOException dropped = null;
             while (!end) {
-                ByteBuffer buffer = free.take();
+                ByteBuffer idle = free.poll();
+                if (idle == null && allocated < BUFFERS) {
+                    idle = ByteBuffer.allocateDirect(size);
+                    allocated++;
+                }
+                ByteBuffer buffer = idle != null ? idle : free.take();
                 lastRead.set(System.nanoTime());
                 buffer.clear();
                 // Fills the buffer with what has arrived, but never waits with bytes in hand: they go
