@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -72,7 +74,9 @@ import org.springframework.stereotype.Component;
 public class DownloadManager {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadManager.class);
+    /** Direct buffers per transfer between the socket, the file and the hash. */
     private static final int BUFFER = 1 << 20;
+    private static final int BUFFERS = 8;
 
     private final HubProperties settings;
     private final HubClient client;
@@ -397,7 +401,7 @@ public class DownloadManager {
                         expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
                                 : response.contentLength().orElse(-1) + offset;
                     }
-                    copy(job, response.body(), part, append, counted, hash);
+                    copy(job, response.body(), part, append, expectedSize, counted, hash);
                     break;
                 } catch (HubException e) {
                     if (!e.retryable() || attempt >= settings.maxAttempts() || job.stopping()) {
@@ -446,10 +450,13 @@ public class DownloadManager {
 
     /**
      * Appends the body to {@code part} (or writes it afresh), counting the bytes, while {@code hash[0]}
-     * hashes what is written; a fresh start gets a fresh hash. Stalled reads are dropped by the watchdog.
+     * hashes what is written; a fresh start gets a fresh hash. The body is read into a few direct
+     * buffers taken in turn: each is written to the file and then handed to the hash as it is, and
+     * comes back when hashed, so every byte is copied once in this process (from the HTTP client's
+     * buffer) and the hashing overlaps the transfer. Stalled reads are dropped by the watchdog.
      */
-    private void copy(Download job, InputStream body, Path part, boolean append, AtomicLong counted,
-                      TrailingHash[] hash) throws IOException {
+    private void copy(Download job, ResponseBody body, Path part, boolean append, long expectedSize,
+                      AtomicLong counted, TrailingHash[] hash) throws IOException, InterruptedException {
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
         job.open.add(body);
         reading.put(body, lastRead);
@@ -463,26 +470,56 @@ public class DownloadManager {
                 hash[0] = new TrailingHash(part, hashers);
             }
             hash[0].advance(written);
-            byte[] buffer = new byte[BUFFER];
-            ByteBuffer wrapped = ByteBuffer.wrap(buffer);
-            int n;
-            while ((n = body.read(buffer)) > 0) {
+            // Allocated as needed and no larger than the rest of the file: a small file takes one small buffer.
+            long rest = expectedSize - written;
+            int size = expectedSize < 0 ? BUFFER : (int) Math.max(1, Math.min(BUFFER, rest));
+            BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
+            int allocated = 0;
+            boolean end = false;
+            IOException dropped = null;
+            while (!end) {
+                ByteBuffer idle = free.poll();
+                if (idle == null && allocated < BUFFERS) {
+                    idle = ByteBuffer.allocateDirect(size);
+                    allocated++;
+                }
+                ByteBuffer buffer = idle != null ? idle : free.take();
                 lastRead.set(System.nanoTime());
-                wrapped.clear().limit(n);
-                while (wrapped.hasRemaining()) {
-                    out.write(wrapped);
+                buffer.clear();
+                // Fills the buffer with what has arrived, but never waits with bytes in hand: they go
+                // to the file at once, so a stalled or interrupted transfer keeps all it received.
+                while (buffer.hasRemaining() && (buffer.position() == 0 || body.ready())) {
+                    int n;
+                    try {
+                        n = body.read(buffer);
+                    } catch (IOException e) {
+                        // What arrived before the connection dropped is kept: the retry's Range starts after it.
+                        dropped = e;
+                        n = -1;
+                    }
+                    if (n < 0) {
+                        end = true;
+                        break;
+                    }
+                    lastRead.set(System.nanoTime());
+                    // Counted when read, so progress moves within a buffer; a retry recounts from the file.
+                    counted.addAndGet(n);
+                    job.bytesDone.addAndGet(n);
+                    job.received.addAndGet(n);
+                    if (job.stopping()) {
+                        throw new IOException("stopped");
+                    }
                 }
-                written += n;
-                hash[0].advance(written);
-                counted.addAndGet(n);
-                job.bytesDone.addAndGet(n);
-                job.received.addAndGet(n);
-                if (job.stopping()) {
-                    throw new IOException("stopped");
+                buffer.flip();
+                long at = written;
+                while (buffer.hasRemaining()) {
+                    written += out.write(buffer);
                 }
-            }
-            if (n == 0) {
-                throw new IOException("the body stream returned no data");
+                buffer.position(0);
+                hash[0].offer(buffer, at, () -> free.add(buffer));
+                if (dropped != null) {
+                    throw dropped;
+                }
             }
         } finally {
             // Bytes already written stay counted: they are in the partial file.

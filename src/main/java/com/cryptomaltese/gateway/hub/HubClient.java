@@ -96,7 +96,7 @@ public class HubClient {
      * Opens {@code {endpoint}/{repo}/resolve/{commit}/{path}}, from byte {@code offset} when it is
      * above zero. The caller closes the body.
      */
-    public Response resolve(String repoId, String commit, String path, String token, long offset) {
+    Response resolve(String repoId, String commit, String path, String token, long offset) {
         StringBuilder uri = new StringBuilder(endpoint + "/" + repoId + "/resolve/" + segment(commit));
         for (String part : path.split("/")) {
             uri.append('/').append(segment(part));
@@ -105,7 +105,7 @@ public class HubClient {
     }
 
     /** A response with a body: 200, or 206 for a range. */
-    public record Response(int status, HttpHeaders headers, InputStream body, HttpHeaders hubHeaders) {
+    record Response(int status, HttpHeaders headers, ResponseBody body, HttpHeaders hubHeaders) {
 
         /** Start of the returned range (0 for a full answer). */
         public long rangeStart() {
@@ -146,9 +146,9 @@ public class HubClient {
             if (offset > 0) {
                 request.header("Range", "bytes=" + offset + "-");
             }
-            HttpResponse<InputStream> response;
+            HttpResponse<ResponseBody> response;
             try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                response = http.send(request.build(), ResponseBody.handler());
             } catch (IOException e) {
                 throw new HubException(Kind.NETWORK, "could not reach " + origin(uri) + " for " + what + " of "
                         + repoId + ": " + describe(e), e);
@@ -218,7 +218,7 @@ public class HubClient {
     }
 
     /** The Hub's short error text ({"error": "..."} or X-Error-Message), cut short and printable. */
-    private static String errorText(HttpResponse<InputStream> response) {
+    private static String errorText(HttpResponse<ResponseBody> response) {
         String text = response.headers().firstValue("X-Error-Message").orElse("");
         try (InputStream body = response.body()) {
             byte[] bytes = body.readNBytes(2048);

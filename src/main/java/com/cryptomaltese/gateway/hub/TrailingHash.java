@@ -6,24 +6,34 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * The sha256 of a file being written ({@link Sha256}: OpenSSL's when it loads), computed on another thread that reads the file behind the
- * writer (from the page cache), so checking a large download costs almost no time after its last
- * byte: the transfer thread only receives and writes, the hashing runs beside it on a second core.
- * Bytes already on disk from an earlier run are hashed the same way while the rest arrives. The
- * hashing thread also flushes what it has read to the disk every {@link #FLUSH_EVERY} bytes, so the
- * final fsync before the atomic rename has little left to write.
+ * The sha256 of a file being written ({@link Sha256}: OpenSSL's when it loads), computed on another
+ * thread behind the writer, so checking a large download costs almost no time after its last byte:
+ * the transfer thread only receives and writes, the hashing runs beside it on a second core.
+ * <p>
+ * The writer hands over the very buffers it wrote ({@link #offer}): they are hashed as they are and
+ * given back, with no copy and no second read. Bytes the hash has not been handed (on disk from an
+ * earlier run, or announced with {@link #advance}) are read back from the file (the page cache).
+ * Every {@link #FLUSH_EVERY} bytes the file is flushed to the disk on another thread, so the final
+ * fsync before the atomic rename has little left to write and neither the writer nor the hash waits.
  */
 final class TrailingHash {
 
     private static final int CHUNK = 1 << 20;
     private static final long FLUSH_EVERY = 64L << 20;
 
+    /** Bytes written at {@code position} of the file; {@code release} gives the buffer back to the writer. */
+    private record Piece(ByteBuffer bytes, long position, Runnable release) {
+    }
+
     private final Path file;
+    private final ExecutorService threads;
+    private final ArrayDeque<Piece> pieces = new ArrayDeque<>();
     private final Future<String> result;
     private long limit;
     private boolean complete;
@@ -31,6 +41,7 @@ final class TrailingHash {
 
     TrailingHash(Path file, ExecutorService threads) {
         this.file = file;
+        this.threads = threads;
         this.result = threads.submit(this::hash);
     }
 
@@ -38,6 +49,22 @@ final class TrailingHash {
     synchronized void advance(long bytes) {
         limit = Math.max(limit, bytes);
         notifyAll();
+    }
+
+    /**
+     * The bytes of {@code written} (position to limit), just written at {@code position} of the file,
+     * are final: they are hashed from this buffer, which must not change until {@code release} runs.
+     */
+    void offer(ByteBuffer written, long position, Runnable release) {
+        synchronized (this) {
+            if (!stopped) {
+                pieces.add(new Piece(written, position, release));
+                limit = Math.max(limit, position + written.remaining());
+                notifyAll();
+                return;
+            }
+        }
+        release.run();
     }
 
     /** The file is complete at {@code size} bytes: waits for the hash of exactly those bytes. */
@@ -58,45 +85,117 @@ final class TrailingHash {
         }
     }
 
-    /** Abandons the hash (the transfer failed or starts the file again). */
-    synchronized void stop() {
-        stopped = true;
-        notifyAll();
+    /** Abandons the hash (the transfer failed or starts the file again); buffers handed over are given back. */
+    void stop() {
+        synchronized (this) {
+            stopped = true;
+            notifyAll();
+        }
+        releaseAll();
     }
 
-    private String hash() throws IOException, InterruptedException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+    private void releaseAll() {
+        while (true) {
+            Piece piece;
+            synchronized (this) {
+                piece = pieces.poll();
+            }
+            if (piece == null) {
+                return;
+            }
+            piece.release.run();
+        }
+    }
+
+    private String hash() throws Exception {
+        ByteBuffer buffer = null;
         long hashed = 0;
         long flushed = 0;
+        Future<?> flush = null;
         try (Sha256 sha256 = Sha256.create(); FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (true) {
-                long until;
-                synchronized (this) {
-                    while (!stopped && !complete && limit - hashed < CHUNK) {
-                        wait();
+            try {
+                while (true) {
+                    Piece piece;
+                    long until;
+                    synchronized (this) {
+                        while (!stopped && pieces.isEmpty() && !complete && limit - hashed < CHUNK) {
+                            wait();
+                        }
+                        if (stopped) {
+                            return null;
+                        }
+                        piece = pieces.poll();
+                        until = piece != null ? piece.position : limit;
+                        if (piece == null && complete && hashed >= until) {
+                            await(flush);
+                            return sha256.hex();
+                        }
                     }
-                    if (stopped) {
-                        return null;
+                    try {
+                        if (hashed < until) {
+                            // Not handed over: read back from the file.
+                            buffer = buffer != null ? buffer : ByteBuffer.allocateDirect(CHUNK);
+                            hashed = readBack(in, sha256, buffer, hashed, until);
+                        }
+                        if (piece != null) {
+                            long end = piece.position + piece.bytes.remaining();
+                            if (end > hashed) {
+                                ByteBuffer rest = piece.bytes.duplicate();
+                                rest.position(rest.position() + (int) (hashed - piece.position));
+                                sha256.update(rest);
+                                hashed = end;
+                            }
+                        }
+                    } finally {
+                        if (piece != null) {
+                            piece.release.run();
+                        }
                     }
-                    until = limit;
-                    if (complete && hashed >= until) {
-                        return sha256.hex();
+                    if (hashed - flushed >= FLUSH_EVERY && (flush == null || flush.isDone())) {
+                        await(flush);
+                        flush = threads.submit(() -> {
+                            in.force(false);
+                            return null;
+                        });
+                        flushed = hashed;
                     }
                 }
-                while (hashed < until) {
-                    buffer.clear().limit((int) Math.min(CHUNK, until - hashed));
-                    int n = in.read(buffer, hashed);
-                    if (n <= 0) {
-                        throw new IOException(file + " is shorter than the " + until + " bytes written to it");
+            } finally {
+                if (flush != null) {
+                    flush.cancel(false);
+                    try {
+                        flush.get();
+                    } catch (Exception ignored) {
+                        // waited only so that the channel is not closed under a running flush
                     }
-                    sha256.update(buffer.flip());
-                    hashed += n;
-                }
-                if (hashed - flushed >= FLUSH_EVERY) {
-                    in.force(false);
-                    flushed = hashed;
                 }
             }
+        } finally {
+            stop();
         }
+    }
+
+    private static void await(Future<?> flush) throws IOException, InterruptedException {
+        try {
+            if (flush != null) {
+                flush.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    private long readBack(FileChannel in, Sha256 sha256, ByteBuffer buffer, long from, long until) throws IOException {
+        long hashed = from;
+        while (hashed < until) {
+            buffer.clear().limit((int) Math.min(CHUNK, until - hashed));
+            int n = in.read(buffer, hashed);
+            if (n <= 0) {
+                throw new IOException(file + " is shorter than the " + until + " bytes written to it");
+            }
+            sha256.update(buffer.flip());
+            hashed += n;
+        }
+        return hashed;
     }
 }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.cryptomaltese.gateway.TestData;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +49,61 @@ class TrailingHashTest {
             }
         }
         assertThat(hash.finish(content.length)).isEqualTo(FakeHub.sha256(content));
+    }
+
+    @Test
+    void hashesBuffersHandedOverAndReadsBackOnlyWhatWasNotHandedOverAndGivesEveryBufferBack() throws Exception {
+        byte[] content = new byte[6 * 1024 * 1024 + 777];
+        Random random = new Random(7);
+        random.nextBytes(content);
+        Path file = dir.resolve("offered");
+        int prefix = 1024 * 1024 + 3;
+        Files.write(file, java.util.Arrays.copyOf(content, prefix));
+
+        TrailingHash hash = new TrailingHash(file, threads);
+        hash.advance(prefix);
+        AtomicInteger lent = new AtomicInteger();
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            int at = prefix;
+            int piece = 0;
+            while (at < content.length) {
+                int n = Math.min(content.length - at, 1 + random.nextInt(400_000));
+                ByteBuffer direct = ByteBuffer.allocateDirect(n).put(content, at, n).flip();
+                out.write(direct);
+                // Most pieces are handed over; every third is only announced and must be read back.
+                if (piece++ % 3 == 2) {
+                    hash.advance(at + n);
+                } else {
+                    lent.incrementAndGet();
+                    hash.offer(direct.position(0), at, lent::decrementAndGet);
+                }
+                at += n;
+            }
+        }
+        assertThat(hash.finish(content.length)).isEqualTo(FakeHub.sha256(content));
+        assertThat(lent.get()).isZero();
+    }
+
+    @Test
+    void aBufferHandedOverIsHashedFromTheBufferNotReadBackFromTheFile() throws Exception {
+        byte[] content = new byte[3 * 1024 * 1024];
+        new Random(11).nextBytes(content);
+        Path file = Files.write(dir.resolve("from-buffer"), new byte[content.length]);
+        TrailingHash hash = new TrailingHash(file, threads);
+        CountDownLatch back = new CountDownLatch(1);
+        hash.offer(ByteBuffer.allocateDirect(content.length).put(content).flip(), 0, back::countDown);
+        assertThat(hash.finish(content.length)).isEqualTo(FakeHub.sha256(content));
+        assertThat(back.getCount()).isZero();
+    }
+
+    @Test
+    void stoppingGivesBackBuffersNotYetHashedAndThoseOfferedLater() throws Exception {
+        Path file = Files.write(dir.resolve("stopped"), new byte[10]);
+        TrailingHash hash = new TrailingHash(file, threads);
+        hash.stop();
+        AtomicInteger back = new AtomicInteger();
+        hash.offer(ByteBuffer.allocateDirect(10), 0, back::incrementAndGet);
+        assertThat(back.get()).isEqualTo(1);
     }
 
     @Test
