@@ -5,6 +5,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
@@ -69,7 +70,7 @@ final class TorchScriptDecoder implements Decoder {
             return decoder;
         } catch (MalformedModelException | EngineException e) {
             model.close();
-            throw new IOException(name + " is not a loadable TorchScript program: " + firstLine(e), e);
+            throw new IOException(name + " is not a loadable TorchScript program: " + reason(e), e);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -96,7 +97,7 @@ final class TorchScriptDecoder implements Decoder {
         } catch (EngineException | IllegalStateException e) {
             throw new IOException("the TorchScript program does not run as a decoder with a KV cache (inputs "
                     + "input_ids, attention_mask, position_ids, then past key and value per layer; outputs logits, "
-                    + "then present key and value per layer): " + firstLine(e), e);
+                    + "then present key and value per layer): " + reason(e), e);
         }
     }
 
@@ -145,12 +146,18 @@ final class TorchScriptDecoder implements Decoder {
         return row;
     }
 
-    /** PyTorch's errors carry the whole TorchScript traceback; the first line says what failed. */
-    private static String firstLine(Exception e) {
-        String message = String.valueOf(e.getCause() != null && e.getMessage() == null ? e.getCause().getMessage()
+    /**
+     * PyTorch's errors carry the whole TorchScript traceback: an interpreter failure says what went
+     * wrong on its last line ("RuntimeError: …"), other errors on their first.
+     */
+    private static String reason(Exception e) {
+        String message = String.valueOf(e.getMessage() == null && e.getCause() != null ? e.getCause().getMessage()
                 : e.getMessage());
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        List<String> lines = message.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        if (lines.isEmpty()) {
+            return e.getClass().getSimpleName();
+        }
+        return lines.get(0).startsWith("The following operation failed") ? lines.get(lines.size() - 1) : lines.get(0);
     }
 
     @Override

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import com.cryptomaltese.gateway.engine.djl.DjlEngine;
 import com.cryptomaltese.gateway.engine.onnx.OnnxEngine;
@@ -119,12 +122,29 @@ class TorchScriptFolderTest {
     }
 
     @Test
+    void anArchiveLibtorchCannotReadIsALoadErrorNamingTheFile() throws IOException {
+        folderWith("model.torchscript");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(dir.resolve("broken.pt")))) {
+            for (String entry : new String[] {"broken/code/__torch__.py", "broken/constants.pkl", "broken/data.pkl"}) {
+                zip.putNextEntry(new ZipEntry(entry));
+                zip.write("not a program".getBytes(StandardCharsets.US_ASCII));
+                zip.closeEntry();
+            }
+        }
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"broken.pt\"}");
+        assertThatThrownBy(() -> new TorchScriptEngine().load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("broken.pt is not a loadable TorchScript program: ");
+    }
+
+    @Test
     void aProgramThatIsNoDecoderInTheLayoutIsRefusedAtLoad() throws IOException {
         // A traced program of another layout: the llama program with gpt2's config expects other cache shapes.
         folderWith("model.torchscript");
         Files.copy(TorchScriptGoldenTest.TORCHSCRIPT.resolve("llama/model.torchscript"), dir.resolve("other.torchscript"));
         Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"other.torchscript\"}");
         assertThatThrownBy(() -> new TorchScriptEngine().load(dir)).isInstanceOf(IOException.class)
-                .hasMessageStartingWith("the TorchScript program does not run as a decoder with a KV cache");
+                .hasMessageStartingWith("the TorchScript program does not run as a decoder with a KV cache")
+                .hasMessageContaining("RuntimeError: Sizes of tensors must match")
+                .hasMessageNotContaining("\n");
     }
 }
