@@ -32,9 +32,9 @@ final class ModelViews {
             @Schema(example = "SmolLM2-135M-Instruct") String name,
             @Schema(allowableValues = {"available", "downloading", "loading", "loaded", "error"}) String status,
             @Schema(description = "From config.json: model type, architecture, layers") String description,
-            @Schema(allowableValues = {"safetensors", "gguf", "onnx", "pytorch", "unknown"}) String format,
-            @Schema(description = "The engine that runs it: djl-pytorch, djl-onnxruntime or llama.cpp (absent when "
-                    + "none can)", example = "llama.cpp")
+            @Schema(allowableValues = {"safetensors", "gguf", "onnx", "torchscript", "pytorch", "unknown"}) String format,
+            @Schema(description = "The engine that runs it: djl-pytorch, djl-onnxruntime, djl-torchscript "
+                    + "or llama.cpp (absent when none can)", example = "llama.cpp")
             String engine,
             @Schema(description = "How the weights are stored: for GGUF the tensor type holding most bytes, "
                     + "otherwise config.json's dtype (absent when unknown)", example = "Q8_0") String quantisation,

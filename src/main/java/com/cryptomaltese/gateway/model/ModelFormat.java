@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /** The weight formats of the specification, recognised from the files of a model folder. */
 public enum ModelFormat {
-    SAFETENSORS, GGUF, ONNX, PYTORCH, UNKNOWN;
+    SAFETENSORS, GGUF, ONNX, TORCHSCRIPT, PYTORCH, UNKNOWN;
 
     /** Preference order matters: a repo with safetensors and a .bin fallback is a safetensors model. */
     static ModelFormat detect(Collection<String> fileNames) {
@@ -17,6 +17,11 @@ public enum ModelFormat {
         }
         if (fileNames.stream().anyMatch(f -> f.endsWith(".onnx"))) {
             return ONNX;
+        }
+        // A traced program saved as *.pt cannot be told from a state dict by its name: it is listed as
+        // pytorch until its folder opts in (torchscript.json), and a load says what it is.
+        if (fileNames.stream().anyMatch(f -> f.endsWith(".torchscript") || f.equals("torchscript.json"))) {
+            return TORCHSCRIPT;
         }
         if (fileNames.stream().anyMatch(f -> f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth"))) {
             return PYTORCH;

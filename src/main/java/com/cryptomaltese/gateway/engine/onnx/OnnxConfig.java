@@ -12,19 +12,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * for the first step, and the context length. Read from {@code config.json}, which Optimum exports
  * beside the graph, in either the GPT-2 ({@code n_head}, {@code n_embd}, {@code n_positions}) or the
  * Llama spelling ({@code num_key_value_heads}, {@code head_dim}, {@code max_position_embeddings}).
+ * Public for the TorchScript engine, whose traced programs take the same cache.
  *
  * @param kvHeads      key/value heads per layer (the cache's dimension 1)
  * @param headDim      size of one head (the cache's dimension 3)
  * @param maxPositions longest sequence the model accepts
  * @param vocabSize    rows of the logits (token ids a request may name)
  */
-record OnnxConfig(int kvHeads, int headDim, int maxPositions, int vocabSize) {
+public record OnnxConfig(int kvHeads, int headDim, int maxPositions, int vocabSize) {
 
-    static OnnxConfig read(Path dir) throws IOException {
+    public static OnnxConfig read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
             throw new IOException("config.json is missing: it gives the KV cache's shape (attention heads, head size)"
-                    + " and the context length of the ONNX model");
+                    + " and the context length of the exported model");
         }
         JsonNode json = new ObjectMapper().readTree(file.toFile());
         int heads = positive(json, "num_attention_heads", "n_head");

@@ -98,6 +98,10 @@ public final class TorchCheckpoint implements WeightLoader {
 
     private static TorchCheckpoint read(String source, ZipFile zip) throws IOException {
         String prefix = archivePrefix(source, zip);
+        if (TorchScriptArchive.isProgram(zip)) {
+            // Its pickle would fail on the program's classes ("unsafe pickle: __torch__..."); say what it is.
+            throw new TorchCheckpointException(source + ": " + TorchScriptArchive.refusal(Path.of(source).getFileName().toString()));
+        }
         checkByteOrder(source, zip, prefix);
         ZipEntry pklEntry = zip.getEntry(prefix + "data.pkl");
         byte[] pickle = readEntry(source, zip, pklEntry, MAX_PICKLE_BYTES);

@@ -1,0 +1,48 @@
+package com.cryptomaltese.gateway.engine.torchscript;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs decoder models traced to TorchScript (with their KV cache as inputs and outputs, the layout
+ * of the ONNX exports) on DJL's PyTorch engine, with our own decode loop. A TorchScript program is
+ * code, so it runs only where the model folder opts in with {@code torchscript.json}; a folder whose
+ * weights are a program without it is claimed all the same and refused at load with the reason.
+ * Asked after the ONNX engine and before the DJL engine, which would read a folder's state dict.
+ */
+@Component
+@Order(TorchScriptEngine.ORDER)
+public class TorchScriptEngine implements InferenceEngine {
+
+    static final int ORDER = 5;
+
+    @Override
+    public String name() {
+        return "djl-torchscript";
+    }
+
+    @Override
+    public boolean supports(Path modelDir) {
+        return TorchScriptFolder.claims(modelDir);
+    }
+
+    @Override
+    public LanguageModel load(Path modelDir) throws IOException {
+        TorchScriptDecoder decoder = TorchScriptDecoder.load(TorchScriptFolder.program(modelDir), modelDir);
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            return DecoderLanguageModel.create(modelDir, decoder, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            decoder.close();
+            throw e;
+        }
+    }
+}

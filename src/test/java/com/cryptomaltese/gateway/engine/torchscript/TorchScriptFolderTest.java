@@ -1,0 +1,150 @@
+package com.cryptomaltese.gateway.engine.torchscript;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.cryptomaltese.gateway.engine.onnx.OnnxEngine;
+import com.cryptomaltese.gateway.engine.weights.TorchCheckpoint;
+import com.cryptomaltese.gateway.engine.weights.TorchCheckpointException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A TorchScript program runs code: it is told apart from a state dict by its archive's entries,
+ * never read as weights, and run only where the folder opts in with torchscript.json. The programs
+ * are the traced fixtures of tools/fixtures/export_torchscript.py.
+ */
+class TorchScriptFolderTest {
+
+    static final Path TRACED = TorchScriptGoldenTest.TORCHSCRIPT.resolve("gpt2");
+    static final Path STATE_DICT = Path.of("src/test/resources/fixtures/torch/gpt2").toAbsolutePath();
+    static final String[] TEXT_FILES = {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"};
+
+    @TempDir
+    Path dir;
+
+    private Path folderWith(String programName) throws IOException {
+        for (String file : TEXT_FILES) {
+            Files.copy(TRACED.resolve(file), dir.resolve(file));
+        }
+        Files.copy(TRACED.resolve("model.torchscript"), dir.resolve(programName));
+        return dir;
+    }
+
+    @Test
+    void aTracedPtWithoutTheOptInIsClaimedAndRefusedWithTheReason() throws IOException {
+        folderWith("model.pt");
+        TorchScriptEngine engine = new TorchScriptEngine();
+        assertThat(engine.supports(dir)).isTrue();
+        assertThat(new DjlEngine().supports(dir)).isFalse();
+        assertThatThrownBy(() -> engine.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage("model.pt is a TorchScript program, not a state dict: TorchScript runs code, so it is "
+                        + "loaded only when the model folder opts in with a torchscript.json naming it "
+                        + "({\"file\": \"model.pt\"})");
+    }
+
+    @Test
+    void aProgramSavedAsPytorchModelBinIsNotUnpickledButNamed() throws IOException {
+        folderWith("pytorch_model.bin");
+        assertThat(new TorchScriptEngine().supports(dir)).isFalse();
+        assertThat(new DjlEngine().supports(dir)).isTrue();
+        assertThatThrownBy(() -> new DjlEngine().load(dir)).isInstanceOf(TorchCheckpointException.class)
+                .hasMessageEndingWith("pytorch_model.bin: pytorch_model.bin is a TorchScript program, not a state dict: "
+                        + "TorchScript runs code, so it is loaded only when the model folder opts in with a "
+                        + "torchscript.json naming it ({\"file\": \"pytorch_model.bin\"})")
+                .hasMessageNotContaining("unsafe pickle");
+        assertThatThrownBy(() -> TorchCheckpoint.open(dir.resolve("pytorch_model.bin")))
+                .hasMessageContaining("is a TorchScript program");
+    }
+
+    @Test
+    void theOptInMayNameAProgramSavedAsPytorchModelBin() throws IOException {
+        folderWith("pytorch_model.bin");
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"pytorch_model.bin\"}");
+        assertThat(new TorchScriptEngine().supports(dir)).isTrue();
+        assertThat(TorchScriptFolder.program(dir)).isEqualTo(dir.resolve("pytorch_model.bin"));
+    }
+
+    @Test
+    void aStateDictIsNoProgramAndStaysOnTheDjlEngine() throws IOException {
+        for (String file : TEXT_FILES) {
+            Files.copy(STATE_DICT.resolve(file), dir.resolve(file));
+        }
+        Files.copy(STATE_DICT.resolve("pytorch_model.bin"), dir.resolve("model.pt"));
+        assertThat(new TorchScriptEngine().supports(dir)).isFalse();
+
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"model.pt\"}");
+        assertThat(new TorchScriptEngine().supports(dir)).isTrue();
+        assertThatThrownBy(() -> TorchScriptFolder.program(dir)).hasMessage("torchscript.json: file \"model.pt\" is not "
+                + "a TorchScript archive (torch.jit.save writes a zip with code/ and constants.pkl)");
+    }
+
+    @Test
+    void aFolderWithSafetensorsOrOnnxWeightsIsNotClaimed() throws IOException {
+        folderWith("model.torchscript");
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"model.torchscript\"}");
+        assertThat(new TorchScriptEngine().supports(dir)).isTrue();
+        Files.copy(TorchScriptGoldenTest.MODELS.resolve("gpt2/model.safetensors"), dir.resolve("model.safetensors"));
+        assertThat(new TorchScriptEngine().supports(dir)).isFalse();
+        Files.delete(dir.resolve("model.safetensors"));
+        Files.write(dir.resolve("model.onnx"), new byte[] {0x08, 0x07});
+        assertThat(new TorchScriptEngine().supports(dir)).isFalse();
+        assertThat(new OnnxEngine().supports(dir)).isTrue();
+    }
+
+    @Test
+    void aBadOptInIsRefusedByWhatIsWrong() throws IOException {
+        folderWith("model.torchscript");
+        Path optIn = dir.resolve("torchscript.json");
+        String[][] cases = {
+                {"{\"file\": ", "torchscript.json is not valid JSON: "},
+                {"[\"model.torchscript\"]", "torchscript.json must be a JSON object whose \"file\" names the TorchScript "
+                        + "program, e.g. {\"file\": \"model.torchscript\"}"},
+                {"{\"file\": 3}", "torchscript.json must be a JSON object whose \"file\""},
+                {"{\"file\": \"../gpt2/model.torchscript\"}", "torchscript.json: file must name a file in the model "
+                        + "folder (a plain file name), got \"../gpt2/model.torchscript\""},
+                {"{\"file\": \"missing.pt\"}", "torchscript.json: file \"missing.pt\" is not in the model folder"},
+                {"{\"file\": \"config.json\"}", "torchscript.json: file \"config.json\" is not a TorchScript archive"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(optIn, c[0]);
+            assertThatThrownBy(() -> new TorchScriptEngine().load(dir)).as(c[0])
+                    .isInstanceOf(IOException.class).hasMessageStartingWith(c[1]);
+        }
+    }
+
+    @Test
+    void anArchiveLibtorchCannotReadIsALoadErrorNamingTheFile() throws IOException {
+        folderWith("model.torchscript");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(dir.resolve("broken.pt")))) {
+            for (String entry : new String[] {"broken/code/__torch__.py", "broken/constants.pkl", "broken/data.pkl"}) {
+                zip.putNextEntry(new ZipEntry(entry));
+                zip.write("not a program".getBytes(StandardCharsets.US_ASCII));
+                zip.closeEntry();
+            }
+        }
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"broken.pt\"}");
+        assertThatThrownBy(() -> new TorchScriptEngine().load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("broken.pt is not a loadable TorchScript program: ");
+    }
+
+    @Test
+    void aProgramThatIsNoDecoderInTheLayoutIsRefusedAtLoad() throws IOException {
+        // A traced program of another layout: the llama program with gpt2's config expects other cache shapes.
+        folderWith("model.torchscript");
+        Files.copy(TorchScriptGoldenTest.TORCHSCRIPT.resolve("llama/model.torchscript"), dir.resolve("other.torchscript"));
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"other.torchscript\"}");
+        assertThatThrownBy(() -> new TorchScriptEngine().load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("the TorchScript program does not run as a decoder with a KV cache")
+                .hasMessageContaining("RuntimeError: Sizes of tensors must match")
+                .hasMessageNotContaining("\n");
+    }
+}
