@@ -12,10 +12,11 @@ RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python, Java, Python
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
 OUT=${OUT:-target/bench}
-# A heap sized for the gateway's own objects: weights live off-heap in direct buffers, which
-# count against MaxDirectMemorySize (by default equal to -Xmx). The peak RSS depends on these
-# options (the young generation fills with garbage before a collection): see README.md.
-JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g"}
+# The engine keeps the weights off-heap (direct buffers, which count against
+# MaxDirectMemorySize) and its heap holds only small objects: a small heap, a collector that
+# keeps no spare regions, and native-heap trimming keep the resident set near the weights.
+# JAVA_OPTS="-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g" gives the G1 figures of tools/bench/README.md.
+JAVA_OPTS=${JAVA_OPTS:-"-Xms16m -Xmx256m -XX:MaxDirectMemorySize=8g -XX:+UseSerialGC -XX:TrimNativeHeapInterval=1000"}
 mkdir -p "$OUT"
 
 echo "== build"
