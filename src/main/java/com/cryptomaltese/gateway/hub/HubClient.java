@@ -31,6 +31,8 @@ public class HubClient {
     private static final int MAX_REDIRECTS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String READ_BUFFER = "jdk.httpclient.bufsize";
+    /** What a listing request fetches, as errors name it: followed by the revision. */
+    private static final String LISTING_OF = "the file list of revision ";
 
     static {
         useLargeReadBuffers();
@@ -71,7 +73,7 @@ public class HubClient {
     /** One try at the listing; {@link HubException#retryable()} tells whether another try may help. */
     public HubListing listing(String repoId, String revision, String token) {
         URI uri = URI.create(endpoint + "/api/models/" + repoId + "/revision/" + segment(revision) + "?blobs=true");
-        Response response = get(uri, token, -1, repoId, "the file list");
+        Response response = get(uri, token, -1, repoId, LISTING_OF + revision);
         try (InputStream body = response.body()) {
             JsonNode json = JSON.readTree(body.readNBytes(32 * 1024 * 1024));
             String commit = json.path("sha").asText(null);
@@ -192,8 +194,9 @@ public class HubClient {
                     + ("GatedRepo".equals(gated) ? " (gated repository)" : "") + from);
         }
         if (status == 404) {
-            return new HubException(Kind.NOT_FOUND, "the Hub has no " + (what.equals("the file list")
-                    ? "model " + repoId + " at this revision" : "file " + what + " in " + repoId) + from);
+            return new HubException(Kind.NOT_FOUND, "the Hub has no " + (what.startsWith(LISTING_OF)
+                    ? "model " + repoId + " at revision " + what.substring(LISTING_OF.length())
+                    : "file " + what + " in " + repoId) + from);
         }
         if (status == 429) {
             HubException e = new HubException(Kind.RATE_LIMITED, "the Hub is rate limiting downloads of " + repoId

@@ -277,6 +277,6 @@ class HubDownloadApiTest {
         assertThat(Files.readString(folder.resolve("refs/v2"))).isEqualTo(tagCommit);
         Reply missing = download("{\"model_name\": \"rev/llama\", \"revision\": \"v3\"}");
         assertThat(missing.status()).isEqualTo(404);
-        assertThat(missing.json().get("message").asText()).contains("the Hub has no model rev/llama at this revision");
+        assertThat(missing.json().get("message").asText()).contains("the Hub has no model rev/llama at revision v3");
     }
 }

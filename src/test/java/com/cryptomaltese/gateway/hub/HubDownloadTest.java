@@ -402,7 +402,7 @@ class HubDownloadTest {
         assertThatThrownBy(() -> manager.start(ID, "no-such-branch", null, null, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(404);
-                    assertThat(e.getMessage()).contains("the Hub has no model fixtures/llama at this revision");
+                    assertThat(e.getMessage()).contains("the Hub has no model fixtures/llama at revision no-such-branch");
                 });
         assertThat(folder()).doesNotExist();
     }
