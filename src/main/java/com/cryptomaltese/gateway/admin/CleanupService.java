@@ -114,6 +114,10 @@ public class CleanupService {
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + dir, e);
         }
+        // A failed download's record would still list the model (status error) with nothing left on disk.
+        downloads.all().keySet().stream()
+                .filter(id -> !keep.contains(id.cacheFolderIn(dir)))
+                .forEach(downloads::forget);
     }
 
     private void deleteChildren(Path dir, Tally tally) {

@@ -31,6 +31,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.data-dir=" + HubDownloadApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY,
+        "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
         "gateway.hub.initial-backoff=10ms", "gateway.hub.max-backoff=50ms", "gateway.hub.max-attempts=3"})
 class HubDownloadApiTest {
 
@@ -219,6 +220,19 @@ class HubDownloadApiTest {
                         .doesNotContain(TOKEN);
             }
         }
+    }
+
+    @Test
+    void cleanModelsAlsoForgetsFailedDownloads() {
+        HUB.addFolder("secret/gone", COMMIT, LLAMA, TOKEN);
+        assertThat(download("{\"model_name\": \"secret/gone\"}").status()).isEqualTo(502);
+        assertThat(api.get("/api/v1/models/secret%2Fgone", TestApi.USER_KEY).json().get("status").asText())
+                .isEqualTo("error");
+
+        Reply cleaned = api.post("/api/v1/admin/cleanup", TestApi.ADMIN_KEY, "{\"operations\": [\"clean_models\"]}");
+        assertThat(cleaned.status()).as(cleaned.body()).isEqualTo(200);
+        assertThat(api.get("/api/v1/models/secret%2Fgone", TestApi.USER_KEY).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/models", TestApi.USER_KEY).body()).doesNotContain("secret/gone");
     }
 
     @Test
