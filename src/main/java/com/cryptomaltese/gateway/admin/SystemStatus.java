@@ -31,7 +31,15 @@ public record SystemStatus(
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Memory(Jvm jvm, Host system) {
+    public record Memory(Jvm jvm, Host system,
+                         @Schema(description = "This process as the kernel counts it (absent off Linux): model weights "
+                                 + "live outside the JVM heap, so loading and unloading shows here", nullable = true)
+                         Process process) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "Resident memory of the gateway process (VmRSS) and its peak since start (VmHWM)")
+    public record Process(long residentBytes, long peakResidentBytes) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

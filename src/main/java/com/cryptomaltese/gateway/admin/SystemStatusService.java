@@ -37,7 +37,7 @@ public class SystemStatusService {
 
     public SystemStatus status() {
         SystemStatus.Disk disk = disk();
-        SystemStatus.Memory memory = new SystemStatus.Memory(jvm(), HostMemory.read());
+        SystemStatus.Memory memory = new SystemStatus.Memory(jvm(), HostMemory.read(), HostMemory.process());
         List<String> warnings = new ArrayList<>();
         String status = rate(warnings, "disk", disk.usedPercent());
         status = worse(status, rate(warnings, "host memory", memory.system().usedPercent()));

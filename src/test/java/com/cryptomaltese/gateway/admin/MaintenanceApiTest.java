@@ -587,6 +587,12 @@ class MaintenanceApiTest {
         assertThat(host.path("total_bytes").asLong()).isPositive();
         assertThat(host.path("available_bytes").asLong()).isPositive().isLessThanOrEqualTo(host.path("total_bytes").asLong());
         assertThat(host.path("used_percent").asDouble()).isBetween(0.0, 100.0);
+        // The tests run the gateway in this JVM: the kernel's figures for it bound the reported ones.
+        JsonNode process = status.path("memory").path("process");
+        long resident = process.path("resident_bytes").asLong();
+        assertThat(resident).isPositive().isLessThanOrEqualTo(process.path("peak_resident_bytes").asLong())
+                .isGreaterThan(jvm.path("heap_used_bytes").asLong() / 2)
+                .isLessThanOrEqualTo(host.path("total_bytes").asLong());
 
         JsonNode model = status.path("model");
         assertThat(model.path("loaded").asBoolean()).isTrue();
