@@ -3,10 +3,9 @@ package com.cryptomaltese.gateway.engine.onnx;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import com.cryptomaltese.gateway.engine.exported.ExportedConfig;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -38,15 +37,6 @@ public class OnnxEngine implements InferenceEngine {
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
         Path graph = OnnxFolder.graph(modelDir).orElseThrow(() -> new IOException("no .onnx file in the model folder"));
-        OnnxDecoder decoder = OnnxDecoder.load(graph, OnnxConfig.read(modelDir));
-        // The decode loop's arrays (the last logits) live on the default engine.
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            return DecoderLanguageModel.create(modelDir, decoder, manager);
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            decoder.close();
-            throw e;
-        }
+        return OnnxDecoder.load(graph, ExportedConfig.read(modelDir)).languageModel(modelDir);
     }
 }

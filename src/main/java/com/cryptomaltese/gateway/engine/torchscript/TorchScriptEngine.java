@@ -3,10 +3,8 @@ package com.cryptomaltese.gateway.engine.torchscript;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -35,14 +33,6 @@ public class TorchScriptEngine implements InferenceEngine {
 
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
-        TorchScriptDecoder decoder = TorchScriptDecoder.load(TorchScriptFolder.program(modelDir), modelDir);
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            return DecoderLanguageModel.create(modelDir, decoder, manager);
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            decoder.close();
-            throw e;
-        }
+        return TorchScriptDecoder.load(TorchScriptFolder.program(modelDir), modelDir).languageModel(modelDir);
     }
 }

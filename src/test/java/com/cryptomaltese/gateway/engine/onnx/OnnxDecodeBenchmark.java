@@ -15,6 +15,7 @@ import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.decode.DecoderState;
 import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.exported.ExportedConfig;
 
 /**
  * Decode speed and memory of the ONNX engine on the GPT-2-small-shaped benchmark model exported to
@@ -41,7 +42,7 @@ public final class OnnxDecodeBenchmark {
         warmPageCache(dir);
         try (NDManager manager = NDManager.newBaseManager()) {
             long t0 = System.nanoTime();
-            OnnxDecoder decoder = OnnxDecoder.load(OnnxFolder.graph(dir).orElseThrow(), OnnxConfig.read(dir));
+            OnnxDecoder decoder = OnnxDecoder.load(OnnxFolder.graph(dir).orElseThrow(), ExportedConfig.read(dir));
             double loadS = (System.nanoTime() - t0) / 1e9;
             long rssAfterLoad = status("VmRSS");
 

@@ -22,6 +22,8 @@ import com.cryptomaltese.gateway.engine.arch.KvCache;
 import com.cryptomaltese.gateway.engine.decode.DecoderState;
 import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.exported.ExportedConfig;
+import com.cryptomaltese.gateway.engine.exported.ExportedDecoder;
 import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +60,7 @@ class OnnxGoldenTest {
 
     private OnnxDecoder load(String name) throws IOException {
         Path dir = OnnxFixtures.ONNX.resolve(name);
-        decoder = OnnxDecoder.load(OnnxFolder.graph(dir).orElseThrow(), OnnxConfig.read(dir));
+        decoder = OnnxDecoder.load(OnnxFolder.graph(dir).orElseThrow(), ExportedConfig.read(dir));
         return decoder;
     }
 
@@ -83,13 +85,13 @@ class OnnxGoldenTest {
     }
 
     /**
-     * A prompt longer than one chunk ({@link OnnxState#PROMPT_CHUNK}) gives the logits our own
+     * A prompt longer than one chunk ({@link ExportedDecoder#PROMPT_CHUNK}) gives the logits our own
      * forward pass (itself held to transformers' goldens) computes on the safetensors original.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama", "gpt2-no-positions"})
     void aPromptOfSeveralChunksMatchesTheDjlForwardPass(String name) throws IOException {
-        int[] prompt = new int[OnnxState.PROMPT_CHUNK + 37];
+        int[] prompt = new int[ExportedDecoder.PROMPT_CHUNK + 37];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = (i * 37 + 11) % 384;
         }

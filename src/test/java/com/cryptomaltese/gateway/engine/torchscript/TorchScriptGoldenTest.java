@@ -20,6 +20,7 @@ import com.cryptomaltese.gateway.engine.arch.KvCache;
 import com.cryptomaltese.gateway.engine.decode.DecoderState;
 import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.exported.ExportedDecoder;
 import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -113,13 +114,13 @@ class TorchScriptGoldenTest {
     }
 
     /**
-     * A prompt longer than one chunk ({@link TorchScriptState#PROMPT_CHUNK}) gives the logits our own
+     * A prompt longer than one chunk ({@link ExportedDecoder#PROMPT_CHUNK}) gives the logits our own
      * forward pass (itself held to transformers' goldens) computes on the safetensors original.
      */
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
     void aPromptOfSeveralChunksMatchesTheDjlForwardPass(String name) throws IOException {
-        int[] prompt = new int[TorchScriptState.PROMPT_CHUNK + 37];
+        int[] prompt = new int[ExportedDecoder.PROMPT_CHUNK + 37];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = (i * 37 + 11) % 384;
         }

@@ -1,4 +1,4 @@
-package com.cryptomaltese.gateway.engine.onnx;
+package com.cryptomaltese.gateway.engine.exported;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,20 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * What the decode loop must know that the graph's inputs do not say: the shape of an empty KV cache
- * for the first step, and the context length. Read from {@code config.json}, which Optimum exports
- * beside the graph, in either the GPT-2 ({@code n_head}, {@code n_embd}, {@code n_positions}) or the
- * Llama spelling ({@code num_key_value_heads}, {@code head_dim}, {@code max_position_embeddings}).
- * Public for the TorchScript engine, whose traced programs take the same cache.
+ * What the decode loop must know that an exported model (ONNX graph, TorchScript program) does not
+ * say: the shape of an empty KV cache for the first step, the context length and the vocabulary.
+ * Read from {@code config.json}, which exports keep beside the model, in either the GPT-2
+ * ({@code n_head}, {@code n_embd}, {@code n_positions}) or the Llama spelling
+ * ({@code num_key_value_heads}, {@code head_dim}, {@code max_position_embeddings}).
  *
  * @param kvHeads      key/value heads per layer (the cache's dimension 1)
  * @param headDim      size of one head (the cache's dimension 3)
  * @param maxPositions longest sequence the model accepts
  * @param vocabSize    rows of the logits (token ids a request may name)
  */
-public record OnnxConfig(int kvHeads, int headDim, int maxPositions, int vocabSize) {
+public record ExportedConfig(int kvHeads, int headDim, int maxPositions, int vocabSize) {
 
-    public static OnnxConfig read(Path dir) throws IOException {
+    public static ExportedConfig read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
             throw new IOException("config.json is missing: it gives the KV cache's shape (attention heads, head size)"
@@ -35,7 +35,7 @@ public record OnnxConfig(int kvHeads, int headDim, int maxPositions, int vocabSi
                 : positive(json, "hidden_size", "n_embd") / heads;
         int maxPositions = positive(json, "max_position_embeddings", "n_positions", "n_ctx");
         int vocabSize = positive(json, "vocab_size");
-        return new OnnxConfig(kvHeads, headDim, maxPositions, vocabSize);
+        return new ExportedConfig(kvHeads, headDim, maxPositions, vocabSize);
     }
 
     /** The first of {@code names} present; a positive integer, or a load error naming the field. */
