@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -42,7 +43,7 @@ class OnnxChatApiTest {
         TestData.linkHubModel(DATA_DIR, OnnxFixtures.ONNX.resolve("llama"), "fixtures", "llama-onnx");
 
         // The safetensors original with the ONNX export beside it: safetensors stay on the DJL engine.
-        Path both = TestData.linkHubModel(DATA_DIR, OnnxFixtures.MODELS.resolve("llama"), "fixtures", "llama-both")
+        Path both = TestData.linkHubModel(DATA_DIR, Goldens.MODELS.resolve("llama"), "fixtures", "llama-both")
                 .resolve("snapshots/0123abcd");
         for (String file : new String[] {"model.onnx", "model.onnx_data"}) {
             Files.createSymbolicLink(both.resolve(file), OnnxFixtures.ONNX.resolve("llama").resolve(file));
@@ -65,7 +66,7 @@ class OnnxChatApiTest {
 
     @Test
     void onnxModelAnswersAsTransformersAndIsListedWithItsEngine() throws IOException {
-        JsonNode golden = OnnxFixtures.golden("llama");
+        JsonNode golden = Goldens.golden("llama");
         Reply load = api.post(LLAMA + "/load", TestApi.USER_KEY, null);
         assertThat(load.status()).as(load.body()).isEqualTo(200);
         assertThat(load.json().get("engine").asText()).isEqualTo("djl-onnxruntime");

@@ -1,8 +1,8 @@
 package com.cryptomaltese.gateway.engine.onnx;
 
 import static com.cryptomaltese.gateway.engine.onnx.OnnxFixtures.chat;
-import static com.cryptomaltese.gateway.engine.onnx.OnnxFixtures.golden;
-import static com.cryptomaltese.gateway.engine.onnx.OnnxFixtures.params;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.golden;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.params;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,10 +13,11 @@ import java.time.Instant;
 import java.util.Arrays;
 
 import com.cryptomaltese.gateway.engine.GenerationParams;
-import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class OnnxEngineTest {
             second = model.generate(chat(golden), sampling, Instant.now().plusSeconds(60));
         }
         GenerationResult onDjl;
-        try (LanguageModel model = new DjlEngine().load(OnnxFixtures.MODELS.resolve("llama"))) {
+        try (LanguageModel model = new DjlEngine().load(Goldens.MODELS.resolve("llama"))) {
             onDjl = model.generate(chat(golden), sampling, Instant.now().plusSeconds(60));
         }
         assertThat(second).isEqualTo(first);
@@ -93,7 +94,7 @@ class OnnxEngineTest {
         Files.write(model.resolve("model.gguf"), new byte[8]);
         assertThat(engine.supports(model)).as("GGUF wins").isFalse();
         Files.delete(model.resolve("model.gguf"));
-        Files.copy(OnnxFixtures.MODELS.resolve("gpt2/model.safetensors"), model.resolve("model.safetensors"));
+        Files.copy(Goldens.MODELS.resolve("gpt2/model.safetensors"), model.resolve("model.safetensors"));
         assertThat(engine.supports(model)).as("safetensors win").isFalse();
         assertThat(new DjlEngine().supports(model)).isTrue();
 

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +47,7 @@ class OnnxFuzzTest {
             Files.write(dir.resolve("model.onnx"), mutated);
             try (LanguageModel model = engine.load(dir)) {
                 GenerationResult result = model.generate(List.of(new ChatMessage("user", "hi")),
-                        OnnxFixtures.params(1.0, 0, 1.0, 4, 1.0, false, 1, 1.0, false, null),
+                        Goldens.params(1.0, 0, 1.0, 4, 1.0, false, 1, 1.0, false, null),
                         Instant.now().plusSeconds(30));
                 assertThat(result.completionTokens()).as("mutation %d", i).isBetween(1, 4);
             } catch (IOException e) {

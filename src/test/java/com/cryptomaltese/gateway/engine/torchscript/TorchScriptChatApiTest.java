@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -56,7 +57,7 @@ class TorchScriptChatApiTest {
 
     @Test
     void aTracedModelAnswersAsTransformersAndIsListedWithItsEngine() throws IOException {
-        JsonNode golden = TorchScriptGoldenTest.golden("gpt2");
+        JsonNode golden = Goldens.golden("gpt2");
         Reply load = api.post(GPT2 + "/load", TestApi.USER_KEY, null);
         assertThat(load.status()).as(load.body()).isEqualTo(200);
         assertThat(load.json().get("engine").asText()).isEqualTo("djl-torchscript");

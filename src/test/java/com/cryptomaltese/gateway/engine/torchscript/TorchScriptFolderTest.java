@@ -11,6 +11,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.cryptomaltese.gateway.engine.onnx.OnnxEngine;
 import com.cryptomaltese.gateway.engine.weights.TorchCheckpoint;
 import com.cryptomaltese.gateway.engine.weights.TorchCheckpointException;
@@ -92,7 +93,7 @@ class TorchScriptFolderTest {
         folderWith("model.torchscript");
         Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"model.torchscript\"}");
         assertThat(new TorchScriptEngine().supports(dir)).isTrue();
-        Files.copy(TorchScriptGoldenTest.MODELS.resolve("gpt2/model.safetensors"), dir.resolve("model.safetensors"));
+        Files.copy(Goldens.MODELS.resolve("gpt2/model.safetensors"), dir.resolve("model.safetensors"));
         assertThat(new TorchScriptEngine().supports(dir)).isFalse();
         Files.delete(dir.resolve("model.safetensors"));
         Files.write(dir.resolve("model.onnx"), new byte[] {0x08, 0x07});
