@@ -6,18 +6,15 @@
 #   tools/bench/download.sh            # ROUNDS, SIZE_MB, WORK, JAVA_OPTS overridable by env
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/common.sh
 
 ROUNDS=${ROUNDS:-3}            # rounds: one gateway JVM (a cold then a warm download), then curl
 SIZE_MB=${SIZE_MB:-1024}
 WORK=${WORK:-/tmp/maltese-bench/download}
-OUT=${OUT:-target/bench}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx256m"}
 mkdir -p "$WORK" "$OUT"
 
-echo "== build"
-./mvnw -B -q test-compile
-./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+build_classpath
 
 FILE=$WORK/blob-${SIZE_MB}m
 if [ ! -f "$FILE" ]; then

@@ -9,6 +9,7 @@
 # Makes the model files with Python (transformers, gguf, onnx) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/common.sh
 
 MODEL_DIR=${MODEL_DIR:-/tmp/maltese-bench/gpt2-small}
 GGUF_DIR=${GGUF_DIR:-/tmp/maltese-bench/gpt2-small-gguf}
@@ -17,13 +18,8 @@ THREADS=${THREADS:-$(nproc)}
 RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-1}    # processes per format
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
-OUT=${OUT:-target/bench}
-mkdir -p "$OUT"
 
-echo "== build"
-./mvnw -B -q test-compile
-./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+build_classpath
 
 if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
   "$PYTHON" tools/bench/make_gpt2_small.py "$MODEL_DIR"
@@ -57,8 +53,6 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-best() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | tail -1; }
-least() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | head -1; }
 echo
 echo "== results ($THREADS threads, $ROUNDS x $RUNS timed runs per format, best of each; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '| %-22s | %-14s | %-16s | %-16s | %-15s |\n' "format (engine)" "decode tok/s" "prefill 32 (ms)" "load, warm (s)" "peak RSS (MB)"

@@ -5,6 +5,7 @@
 #   tools/bench/llamacpp.sh       # MODEL_DIR, GGUF_DIR, THREADS, RUNS, ROUNDS, PYTHON overridable by env
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/common.sh
 
 MODEL_DIR=${MODEL_DIR:-/tmp/maltese-bench/gpt2-small}
 GGUF_DIR=${GGUF_DIR:-/tmp/maltese-bench/gpt2-small-gguf}
@@ -12,13 +13,8 @@ THREADS=${THREADS:-$(nproc)}
 RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-2}    # processes per file, alternating Q8_0, F16, Q8_0, F16
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
-OUT=${OUT:-target/bench}
-mkdir -p "$OUT"
 
-echo "== build"
-./mvnw -B -q test-compile
-./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+build_classpath
 
 if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
   echo "== making $MODEL_DIR"
@@ -40,8 +36,6 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-best() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | tail -1; }
-least() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | head -1; }
 Q=$OUT/llamacpp-q8_0.txt; F=$OUT/llamacpp-f16.txt
 echo
 echo "== results ($THREADS threads, $ROUNDS processes x $RUNS timed runs per file, best of each)"

@@ -7,20 +7,16 @@
 # Both sides use ONNX Runtime's default thread count (one intra-op thread per physical core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/common.sh
 
 MODEL_DIR=${MODEL_DIR:-/tmp/maltese-bench/gpt2-small}
 ONNX_DIR=${ONNX_DIR:-/tmp/maltese-bench/gpt2-small-onnx}
 RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
-OUT=${OUT:-target/bench}
 JAVA_OPTS=${JAVA_OPTS:-"-Xms64m -Xmx512m"}
-mkdir -p "$OUT"
 
-echo "== build"
-./mvnw -B -q test-compile
-./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+build_classpath
 
 if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
   echo "== making $MODEL_DIR"
@@ -46,8 +42,6 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round: python"; python_side | tee -a "$OUT/onnx-python.txt" | grep -E '^run '
 done
 
-best() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | tail -1; }
-least() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | head -1; }
 J=$OUT/onnx-java.txt; P=$OUT/onnx-python.txt
 echo
 echo "== results (best of $ROUNDS processes x $RUNS timed runs per side)"

@@ -5,24 +5,20 @@
 #   tools/bench/run.sh            # MODEL_DIR, THREADS, RUNS, ROUNDS, PYTHON overridable by env
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/common.sh
 
 MODEL_DIR=${MODEL_DIR:-/tmp/maltese-bench/gpt2-small}
 THREADS=${THREADS:-$(nproc)}
 RUNS=${RUNS:-3}        # timed runs per process (after one warm-up)
 ROUNDS=${ROUNDS:-2}    # processes per side, alternating Java, Python, Java, Python
 PYTHON=${PYTHON:-/tmp/ref/bin/python}
-OUT=${OUT:-target/bench}
 # The engine keeps the weights off-heap (direct buffers, which count against
 # MaxDirectMemorySize) and its heap holds only small objects: a small heap, a collector that
 # keeps no spare regions, and native-heap trimming keep the resident set near the weights.
 # JAVA_OPTS="-Xms64m -Xmx512m -XX:MaxDirectMemorySize=8g" gives the G1 figures of tools/bench/README.md.
 JAVA_OPTS=${JAVA_OPTS:-"-Xms16m -Xmx256m -XX:MaxDirectMemorySize=8g -XX:+UseSerialGC -XX:TrimNativeHeapInterval=1000"}
-mkdir -p "$OUT"
 
-echo "== build"
-./mvnw -B -q test-compile
-./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+build_classpath
 
 if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
   echo "== making $MODEL_DIR"
@@ -46,8 +42,6 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # best over all processes for speeds, and the last process for load/RSS figures
-best() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | tail -1; }
-least() { grep "^$1=" "$2" | cut -d= -f2 | sort -g | head -1; }
 # median of one figure over every timed run of every process of a side ("run ... decode_tps=x ...")
 median() { grep '^run ' "$2" | grep -o "$1=[0-9.]*" | cut -d= -f2 | sort -g \
   | awk '{v[NR]=$1} END{if (NR==0) exit; print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
