@@ -1,6 +1,6 @@
 package com.cryptomaltese.gateway.hub;
 
-import java.io.InputStream;
+import java.io.Closeable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -36,7 +36,7 @@ final class Download {
     /** Transfer threads of this download running now. */
     final AtomicInteger running = new AtomicInteger();
     final Set<String> current = ConcurrentHashMap.newKeySet();
-    final Set<InputStream> open = ConcurrentHashMap.newKeySet();
+    final Set<Closeable> open = ConcurrentHashMap.newKeySet();
     final List<Future<?>> transfers = new CopyOnWriteArrayList<>();
     /** Per file: the blob it ended in and the sha256 of its content. */
     final Map<String, String[]> done = new ConcurrentHashMap<>();

@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.hub;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,8 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -74,9 +73,6 @@ import org.springframework.stereotype.Component;
 public class DownloadManager {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadManager.class);
-    /** Direct buffers per transfer between the socket, the file and the hash. */
-    private static final int BUFFER = 1 << 20;
-    private static final int BUFFERS = 8;
 
     private final HubProperties settings;
     private final HubClient client;
@@ -85,8 +81,8 @@ public class DownloadManager {
     private final Map<ModelId, Download> jobs = new ConcurrentHashMap<>();
     private final ExecutorService coordinators;
     private final ExecutorService transfers;
-    /** Threads hashing files behind their transfers ({@link TrailingHash}). */
-    private final ExecutorService hashers;
+    /** Threads hashing ({@link TrailingHash}) and flushing ({@link PartFile}) files behind their transfers. */
+    private final ExecutorService fileThreads;
     private final ScheduledExecutorService watchdog;
     private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
 
@@ -102,7 +98,7 @@ public class DownloadManager {
         this.usableOnDisk = usableOnDisk;
         this.coordinators = Executors.newCachedThreadPool(threads("hub-download"));
         this.transfers = Executors.newFixedThreadPool(Math.max(1, settings.parallelFiles()), threads("hub-transfer"));
-        this.hashers = Executors.newCachedThreadPool(threads("hub-hash"));
+        this.fileThreads = Executors.newCachedThreadPool(threads("hub-file"));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
         watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
@@ -245,7 +241,7 @@ public class DownloadManager {
 
     private void prepare(Download job) {
         String repo = job.id.toString();
-        HubListing listing = withRetries(job, () -> client.listing(repo, job.revision, job.token));
+        HubListing listing = withRetries(job, () -> client.listing(repo, job.revision, job.token, job.open));
         CachePaths.commit(listing.commit());
         // Every name the Hub sends must be safe, chosen or not: a list holding ../../etc/passwd is hostile.
         Path probe = modelsDir.resolve("probe");
@@ -379,7 +375,7 @@ public class DownloadManager {
                 }
                 HubClient.Response response = null;
                 try {
-                    response = client.resolve(job.id.toString(), job.listing.commit(), file.path(), job.token, offset);
+                    response = client.resolve(job.id.toString(), job.listing.commit(), file.path(), job.token, offset, job.open);
                     String repoCommit = response.header("X-Repo-Commit");
                     if (repoCommit != null && !repoCommit.equalsIgnoreCase(job.listing.commit())) {
                         throw new HubException(Kind.SERVER, "the Hub served " + file.path() + " of commit " + repoCommit
@@ -450,75 +446,52 @@ public class DownloadManager {
 
     /**
      * Appends the body to {@code part} (or writes it afresh), counting the bytes, while {@code hash[0]}
-     * hashes what is written; a fresh start gets a fresh hash. The body is read into a few direct
-     * buffers taken in turn: each is written to the file and then handed to the hash as it is, and
-     * comes back when hashed, so every byte is copied once in this process (from the HTTP client's
-     * buffer) and the hashing overlaps the transfer. Stalled reads are dropped by the watchdog.
+     * hashes what is written; a fresh start gets a fresh hash. The body is read into the buffers of a
+     * {@link PartFile}, each handed over when full to be written and hashed behind this thread, which
+     * goes on reading. A dropped connection, a cancel or a shutdown ends the reading with an error:
+     * the bytes received until then are handed over too and the part file holds all of them when this
+     * returns, so a retry's Range starts right after them. Stalled reads are dropped by the watchdog.
      */
     private void copy(Download job, ResponseBody body, Path part, boolean append, long expectedSize,
                       AtomicLong counted, TrailingHash[] hash) throws IOException, InterruptedException {
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
         job.open.add(body);
         reading.put(body, lastRead);
-        try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-            long written = out.size();
-            if (hash[0] == null || !append) {
-                if (hash[0] != null) {
-                    hash[0].stop();
-                }
-                hash[0] = new TrailingHash(part, hashers);
+        if (hash[0] == null || !append) {
+            if (hash[0] != null) {
+                hash[0].stop();
             }
-            hash[0].advance(written);
-            // Allocated as needed and no larger than the rest of the file: a small file takes one small buffer.
-            long rest = expectedSize - written;
-            int size = expectedSize < 0 ? BUFFER : (int) Math.max(1, Math.min(BUFFER, rest));
-            BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
-            int allocated = 0;
+            hash[0] = new TrailingHash(part, fileThreads);
+        }
+        try (PartFile out = new PartFile(part, append, expectedSize, hash[0], fileThreads, true)) {
             boolean end = false;
-            IOException dropped = null;
             while (!end) {
-                ByteBuffer idle = free.poll();
-                if (idle == null && allocated < BUFFERS) {
-                    idle = ByteBuffer.allocateDirect(size);
-                    allocated++;
-                }
-                ByteBuffer buffer = idle != null ? idle : free.take();
+                ByteBuffer buffer = out.take();
                 lastRead.set(System.nanoTime());
-                buffer.clear();
-                // Fills the buffer with what has arrived, but never waits with bytes in hand: they go
-                // to the file at once, so a stalled or interrupted transfer keeps all it received.
-                while (buffer.hasRemaining() && (buffer.position() == 0 || body.ready())) {
-                    int n;
-                    try {
-                        n = body.read(buffer);
-                    } catch (IOException e) {
-                        // What arrived before the connection dropped is kept: the retry's Range starts after it.
-                        dropped = e;
-                        n = -1;
+                IOException failed = null;
+                try {
+                    while (buffer.hasRemaining()) {
+                        int n = body.read(buffer);
+                        if (n < 0) {
+                            end = true;
+                            break;
+                        }
+                        lastRead.set(System.nanoTime());
+                        // Counted when read, so progress moves within a buffer; a retry recounts from the file.
+                        counted.addAndGet(n);
+                        job.bytesDone.addAndGet(n);
+                        job.received.addAndGet(n);
+                        if (job.stopping()) {
+                            throw new IOException("stopped");
+                        }
                     }
-                    if (n < 0) {
-                        end = true;
-                        break;
-                    }
-                    lastRead.set(System.nanoTime());
-                    // Counted when read, so progress moves within a buffer; a retry recounts from the file.
-                    counted.addAndGet(n);
-                    job.bytesDone.addAndGet(n);
-                    job.received.addAndGet(n);
-                    if (job.stopping()) {
-                        throw new IOException("stopped");
-                    }
+                } catch (IOException e) {
+                    failed = e;
+                } finally {
+                    out.put(buffer);
                 }
-                buffer.flip();
-                long at = written;
-                while (buffer.hasRemaining()) {
-                    written += out.write(buffer);
-                }
-                buffer.position(0);
-                hash[0].offer(buffer, at, () -> free.add(buffer));
-                if (dropped != null) {
-                    throw dropped;
+                if (failed != null) {
+                    throw failed;
                 }
             }
         } finally {
@@ -541,7 +514,7 @@ public class DownloadManager {
         }
         if (hash[0] == null) {
             // Complete from an earlier run: nothing was transferred now, so the hash starts from the file.
-            hash[0] = new TrailingHash(part, hashers);
+            hash[0] = new TrailingHash(part, fileThreads);
         }
         String actualSha = hash[0].finish(size);
         if (expectedSha != null && !expectedSha.equalsIgnoreCase(actualSha)) {
@@ -885,7 +858,7 @@ public class DownloadManager {
         });
     }
 
-    private static void closeQuietly(InputStream in) {
+    private static void closeQuietly(Closeable in) {
         try {
             in.close();
         } catch (IOException | RuntimeException ignored) {
@@ -918,7 +891,12 @@ public class DownloadManager {
         });
         coordinators.shutdownNow();
         transfers.shutdownNow();
-        hashers.shutdownNow();
+        fileThreads.shutdownNow();
+        try {
+            client.close();
+        } catch (IOException e) {
+            log.debug("closing the Hub client: {}", e.toString());
+        }
         watchdog.shutdownNow();
     }
 }

@@ -1,59 +1,58 @@
 package com.cryptomaltese.gateway.hub;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 
 import com.cryptomaltese.gateway.hub.HubException.Kind;
 import com.cryptomaltese.gateway.hub.HubListing.HubFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * The Hugging Face Hub's wire protocol: the file listing and {@code resolve} downloads. Redirects
  * are followed here, not by the HTTP client, so that the {@code Authorization} header goes to the
  * Hub's own origin only and never to the host a redirect points at (the LFS CDN).
+ * <p>
+ * Apache HttpClient's classic (blocking) I/O: the transfer thread reads the body from the socket
+ * itself, one copy per byte. The JDK's asynchronous client hands every read through its selector and
+ * executor threads and copies it twice more, which cost three times curl's CPU for a gigabyte
+ * (tools/bench/download.sh). Automatic retries, decompression and cookies are off: retries and
+ * resumption are the {@link DownloadManager}'s, and a model file must arrive as its bytes.
  */
-public class HubClient {
+public class HubClient implements Closeable {
 
     private static final int MAX_REDIRECTS = 5;
+    /** Connections kept per host: the parallel file transfers, a listing and some to spare. */
+    private static final int CONNECTIONS_PER_HOST = 16;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String READ_BUFFER = "jdk.httpclient.bufsize";
     /** What a listing request fetches, as errors name it: followed by the revision. */
     private static final String LISTING_OF = "the file list of revision ";
 
-    static {
-        useLargeReadBuffers();
-    }
-
-    /**
-     * The JDK's HTTP client reads sockets in 16 KiB buffers unless {@code jdk.httpclient.bufsize}
-     * says otherwise, which made a 1 GiB download cost about twice the CPU time of curl; with 1 MiB
-     * it costs about as much (tools/bench/download.sh). The property is read once, when the first
-     * client of the JVM is built: set here and at the start of the application, unless the operator
-     * set it (-Djdk.httpclient.bufsize=...).
-     */
-    public static void useLargeReadBuffers() {
-        if (System.getProperty(READ_BUFFER) == null) {
-            System.setProperty(READ_BUFFER, String.valueOf(1 << 20));
-        }
-    }
-
     private final URI endpoint;
-    private final HttpClient http;
-    private final Duration readTimeout;
+    private final CloseableHttpClient http;
 
     public HubClient(String endpoint, Duration connectTimeout, Duration readTimeout) {
         String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
@@ -61,19 +60,35 @@ public class HubClient {
         if (this.endpoint.getHost() == null || this.endpoint.getUserInfo() != null) {
             throw new IllegalArgumentException("gateway.hub.endpoint must be an http(s) URL without credentials");
         }
-        this.readTimeout = readTimeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout).build();
+        // The socket timeout drops a connection that delivers nothing for readTimeout, headers or body.
+        ConnectionConfig connections = ConnectionConfig.custom().setConnectTimeout(Timeout.of(connectTimeout))
+                .setSocketTimeout(Timeout.of(readTimeout)).build();
+        this.http = HttpClients.custom()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDefaultConnectionConfig(connections)
+                        .setMaxConnPerRoute(CONNECTIONS_PER_HOST).setMaxConnTotal(4 * CONNECTIONS_PER_HOST).build())
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build())
+                .setUserAgent("maltese-gateway/1 (hub client)")
+                .disableRedirectHandling().disableAutomaticRetries().disableContentCompression()
+                .disableCookieManagement().build();
+    }
+
+    @Override
+    public void close() throws IOException {
+        http.close();
     }
 
     public String endpoint() {
         return endpoint.toString();
     }
 
-    /** One try at the listing; {@link HubException#retryable()} tells whether another try may help. */
-    public HubListing listing(String repoId, String revision, String token) {
+    /**
+     * One try at the listing; {@link HubException#retryable()} tells whether another try may help.
+     * While the request runs, closing what it puts in {@code open} aborts it.
+     */
+    public HubListing listing(String repoId, String revision, String token, Collection<Closeable> open) {
         URI uri = URI.create(endpoint + "/api/models/" + repoId + "/revision/" + segment(revision) + "?blobs=true");
-        Response response = get(uri, token, -1, repoId, LISTING_OF + revision);
+        Response response = get(uri, token, -1, repoId, LISTING_OF + revision, open);
         try (InputStream body = response.body()) {
             JsonNode json = JSON.readTree(body.readNBytes(32 * 1024 * 1024));
             String commit = json.path("sha").asText(null);
@@ -96,14 +111,15 @@ public class HubClient {
 
     /**
      * Opens {@code {endpoint}/{repo}/resolve/{commit}/{path}}, from byte {@code offset} when it is
-     * above zero. The caller closes the body.
+     * above zero. The caller closes the body. While the request runs, closing what it puts in
+     * {@code open} aborts it (a cancel, a shutdown).
      */
-    Response resolve(String repoId, String commit, String path, String token, long offset) {
+    Response resolve(String repoId, String commit, String path, String token, long offset, Collection<Closeable> open) {
         StringBuilder uri = new StringBuilder(endpoint + "/" + repoId + "/resolve/" + segment(commit));
         for (String part : path.split("/")) {
             uri.append('/').append(segment(part));
         }
-        return get(URI.create(uri.toString()), token, offset, repoId, path);
+        return get(URI.create(uri.toString()), token, offset, repoId, path, open);
     }
 
     /** A response with a body: 200, or 206 for a range. */
@@ -135,39 +151,44 @@ public class HubClient {
         }
     }
 
-    private Response get(URI start, String token, long offset, String repoId, String what) {
+    private Response get(URI start, String token, long offset, String repoId, String what, Collection<Closeable> open) {
         URI uri = start;
         HttpHeaders first = null;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(readTimeout)
-                    .header("User-Agent", "maltese-gateway/1 (hub client)");
+            HttpGet request = new HttpGet(uri);
             // The token goes to the Hub's origin only: a redirect elsewhere (the LFS CDN) never gets it.
             if (token != null && !token.isBlank() && sameOrigin(uri, endpoint)) {
-                request.header("Authorization", "Bearer " + token);
+                request.setHeader("Authorization", "Bearer " + token);
             }
             if (offset > 0) {
-                request.header("Range", "bytes=" + offset + "-");
+                request.setHeader("Range", "bytes=" + offset + "-");
             }
-            HttpResponse<ResponseBody> response;
+            Closeable abort = request::cancel;
+            open.add(abort);
+            ResponseBody body;
             try {
-                response = http.send(request.build(), ResponseBody.handler());
+                body = new ResponseBody(request, http.executeOpen(null, request, null));
             } catch (IOException e) {
+                if (request.isCancelled()) {
+                    throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");
+                }
                 throw new HubException(Kind.NETWORK, "could not reach " + origin(uri) + " for " + what + " of "
                         + repoId + ": " + describe(e), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");
+            } finally {
+                open.remove(abort);
             }
-            int status = response.statusCode();
+            ClassicHttpResponse response = body.response();
+            int status = response.getCode();
+            HttpHeaders headers = headers(response);
             if (first == null) {
-                first = response.headers();
+                first = headers;
             }
             if (status == 200 || status == 206) {
-                return new Response(status, response.headers(), response.body(), first);
+                return new Response(status, headers, body, first);
             }
-            String detail = errorText(response);
+            String detail = errorText(headers, body);
             if (status >= 300 && status < 400 && status != 304) {
-                String location = response.headers().firstValue("Location").orElse(null);
+                String location = headers.firstValue("Location").orElse(null);
                 if (location == null) {
                     throw new HubException(Kind.SERVER, "the Hub redirected " + what + " of " + repoId + " without a Location");
                 }
@@ -177,9 +198,18 @@ public class HubClient {
                 }
                 continue;
             }
-            throw failure(status, response.headers(), repoId, what, detail, token != null && !token.isBlank());
+            throw failure(status, headers, repoId, what, detail, token != null && !token.isBlank());
         }
         throw new HubException(Kind.SERVER, "too many redirects fetching " + what + " of " + repoId);
+    }
+
+    /** The response's headers, names case-insensitive, as the rest of the gateway reads them. */
+    private static HttpHeaders headers(ClassicHttpResponse response) {
+        Map<String, List<String>> map = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Header header : response.getHeaders()) {
+            map.computeIfAbsent(header.getName(), name -> new ArrayList<>()).add(header.getValue());
+        }
+        return HttpHeaders.of(map, (name, value) -> true);
     }
 
     private HubException failure(int status, HttpHeaders headers, String repoId, String what, String detail,
@@ -220,11 +250,11 @@ public class HubClient {
         }
     }
 
-    /** The Hub's short error text ({"error": "..."} or X-Error-Message), cut short and printable. */
-    private static String errorText(HttpResponse<ResponseBody> response) {
-        String text = response.headers().firstValue("X-Error-Message").orElse("");
-        try (InputStream body = response.body()) {
-            byte[] bytes = body.readNBytes(2048);
+    /** The Hub's short error text ({"error": "..."} or X-Error-Message), cut short and printable; closes the body. */
+    private static String errorText(HttpHeaders headers, ResponseBody body) {
+        String text = headers.firstValue("X-Error-Message").orElse("");
+        try (InputStream in = body) {
+            byte[] bytes = in.readNBytes(2048);
             if (text.isEmpty() && bytes.length > 0) {
                 try {
                     text = JSON.readTree(bytes).path("error").asText("");

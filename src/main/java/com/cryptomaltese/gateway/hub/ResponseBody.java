@@ -2,101 +2,76 @@ package com.cryptomaltese.gateway.hub;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
-import java.util.concurrent.LinkedBlockingQueue;
+
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpEntity;
 
 /**
- * A response body read straight from the buffers the HTTP client delivers. The JDK's
- * {@code BodyHandlers.ofInputStream()} copies every byte into the caller's array, and writing an
- * array to a file copies it again into a temporary direct buffer; {@link #read(ByteBuffer)} copies
- * the client's buffers once, into the caller's direct buffer, which then goes to the file and the
- * hash as it is. Closing it (a cancel, the stall watchdog) wakes a blocked reader with an error.
+ * The body of a Hub response, read with blocking reads from the connection by the thread that
+ * transfers it. Closing it from another thread (a cancel, a shutdown, the stall watchdog) aborts the
+ * exchange, so a read blocked on a silent server fails at once instead of after the socket timeout.
+ * Closed after its last byte, it leaves the connection to the pool for the next file.
  */
-final class ResponseBody extends InputStream implements HttpResponse.BodySubscriber<ResponseBody> {
+final class ResponseBody extends InputStream {
 
-    /** Marks the end of the body (or a failure, or a close); a list of its own, never one the client sends. */
-    private static final List<ByteBuffer> END = List.of(ByteBuffer.allocate(0));
+    /** Largest staging copy for reads into a direct buffer; larger reads than this gain nothing. */
+    private static final int STAGING = 1 << 20;
 
-    private final BlockingQueue<List<ByteBuffer>> lists = new LinkedBlockingQueue<>();
-    private final CompletableFuture<Flow.Subscription> subscription = new CompletableFuture<>();
-    private Iterator<ByteBuffer> list = List.<ByteBuffer>of().iterator();
-    private ByteBuffer current = ByteBuffer.allocate(0);
-    private boolean ended;
-    private volatile Throwable failure;
+    private final HttpGet request;
+    private final ClassicHttpResponse response;
+    private final InputStream in;
+    private byte[] staging;
+    private volatile boolean ended;
     private volatile boolean closed;
 
-    static HttpResponse.BodyHandler<ResponseBody> handler() {
-        return info -> new ResponseBody();
+    ResponseBody(HttpGet request, ClassicHttpResponse response) throws IOException {
+        this.request = request;
+        this.response = response;
+        HttpEntity entity = response.getEntity();
+        this.in = entity != null ? entity.getContent() : InputStream.nullInputStream();
+    }
+
+    ClassicHttpResponse response() {
+        return response;
     }
 
     /**
-     * Copies at least one byte (blocking until one arrives) and at most {@code dst.remaining()} into
+     * Reads at least one byte (blocking until one arrives) and at most {@code dst.remaining()} into
      * {@code dst}; -1 at the end of the body.
      */
     int read(ByteBuffer dst) throws IOException {
         if (!dst.hasRemaining()) {
             return 0;
         }
-        while (!current.hasRemaining()) {
-            if (!next()) {
-                return -1;
+        if (dst.hasArray()) {
+            int n = read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+            if (n > 0) {
+                dst.position(dst.position() + n);
             }
+            return n;
         }
-        int n = Math.min(dst.remaining(), current.remaining());
-        dst.put(dst.position(), current, current.position(), n).position(dst.position() + n);
-        current.position(current.position() + n);
+        if (staging == null) {
+            staging = new byte[Math.min(STAGING, Math.max(8192, dst.remaining()))];
+        }
+        int n = read(staging, 0, Math.min(staging.length, dst.remaining()));
+        if (n > 0) {
+            dst.put(staging, 0, n);
+        }
         return n;
-    }
-
-    /** Whether {@link #read(ByteBuffer)} would answer at once (bytes, the end or an error) without waiting. */
-    boolean ready() {
-        return current.hasRemaining() || list.hasNext() || ended || closed || !lists.isEmpty();
-    }
-
-    private boolean next() throws IOException {
-        if (closed) {
-            throw new IOException("the response body was closed");
-        }
-        if (list.hasNext()) {
-            current = list.next();
-            return true;
-        }
-        if (ended) {
-            return false;
-        }
-        List<ByteBuffer> taken;
-        try {
-            taken = lists.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading the response body");
-        }
-        if (closed) {
-            throw new IOException("the response body was closed");
-        }
-        if (taken == END) {
-            ended = true;
-            if (failure != null) {
-                throw failure instanceof IOException io ? io : new IOException(failure.getMessage(), failure);
-            }
-            return false;
-        }
-        subscription.join().request(1);
-        list = taken.iterator();
-        return true;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        return read(ByteBuffer.wrap(b, off, len));
+        if (closed) {
+            throw new IOException("the response body was closed");
+        }
+        int n = in.read(b, off, len);
+        if (n < 0) {
+            ended = true;
+        }
+        return n;
     }
 
     @Override
@@ -109,40 +84,14 @@ final class ResponseBody extends InputStream implements HttpResponse.BodySubscri
     @Override
     public void close() {
         closed = true;
-        subscription.thenAccept(Flow.Subscription::cancel);
-        lists.offer(END);
-    }
-
-    @Override
-    public CompletionStage<ResponseBody> getBody() {
-        return CompletableFuture.completedStage(this);
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-        subscription.complete(s);
-        if (closed) {
-            s.cancel();
-        } else {
-            // One list at a time, as the JDK's own stream asks: with more, a body that fails early
-            // (a dropped connection) fails the request itself instead of the reading of the body.
-            s.request(1);
+        if (!ended) {
+            // Before its end the connection cannot be reused: abort it, which also wakes a blocked read.
+            request.cancel();
         }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> item) {
-        lists.offer(item);
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-        failure = throwable;
-        lists.offer(END);
-    }
-
-    @Override
-    public void onComplete() {
-        lists.offer(END);
+        try {
+            response.close();
+        } catch (IOException ignored) {
+            // the exchange is over either way
+        }
     }
 }

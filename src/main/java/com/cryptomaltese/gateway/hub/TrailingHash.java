@@ -19,20 +19,16 @@ import java.util.concurrent.Future;
  * The writer hands over the very buffers it wrote ({@link #offer}): they are hashed as they are and
  * given back, with no copy and no second read. Bytes the hash has not been handed (on disk from an
  * earlier run, or announced with {@link #advance}) are read back from the file (the page cache).
- * Every {@link #FLUSH_EVERY} bytes the file is flushed to the disk on another thread, so the final
- * fsync before the atomic rename has little left to write and neither the writer nor the hash waits.
  */
 final class TrailingHash {
 
     private static final int CHUNK = 1 << 20;
-    private static final long FLUSH_EVERY = 64L << 20;
 
     /** Bytes written at {@code position} of the file; {@code release} gives the buffer back to the writer. */
     private record Piece(ByteBuffer bytes, long position, Runnable release) {
     }
 
     private final Path file;
-    private final ExecutorService threads;
     private final ArrayDeque<Piece> pieces = new ArrayDeque<>();
     private final Future<String> result;
     private long limit;
@@ -41,7 +37,6 @@ final class TrailingHash {
 
     TrailingHash(Path file, ExecutorService threads) {
         this.file = file;
-        this.threads = threads;
         this.result = threads.submit(this::hash);
     }
 
@@ -109,79 +104,53 @@ final class TrailingHash {
 
     private String hash() throws Exception {
         ByteBuffer buffer = null;
+        FileChannel in = null;
         long hashed = 0;
-        long flushed = 0;
-        Future<?> flush = null;
-        try (Sha256 sha256 = Sha256.create(); FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            try {
-                while (true) {
-                    Piece piece;
-                    long until;
-                    synchronized (this) {
-                        while (!stopped && pieces.isEmpty() && !complete && limit - hashed < CHUNK) {
-                            wait();
-                        }
-                        if (stopped) {
-                            return null;
-                        }
-                        piece = pieces.poll();
-                        until = piece != null ? piece.position : limit;
-                        if (piece == null && complete && hashed >= until) {
-                            await(flush);
-                            return sha256.hex();
-                        }
+        try (Sha256 sha256 = Sha256.create()) {
+            while (true) {
+                Piece piece;
+                long until;
+                synchronized (this) {
+                    while (!stopped && pieces.isEmpty() && !complete && limit - hashed < CHUNK) {
+                        wait();
                     }
-                    try {
-                        if (hashed < until) {
-                            // Not handed over: read back from the file.
-                            buffer = buffer != null ? buffer : ByteBuffer.allocateDirect(CHUNK);
-                            hashed = readBack(in, sha256, buffer, hashed, until);
-                        }
-                        if (piece != null) {
-                            long end = piece.position + piece.bytes.remaining();
-                            if (end > hashed) {
-                                ByteBuffer rest = piece.bytes.duplicate();
-                                rest.position(rest.position() + (int) (hashed - piece.position));
-                                sha256.update(rest);
-                                hashed = end;
-                            }
-                        }
-                    } finally {
-                        if (piece != null) {
-                            piece.release.run();
-                        }
+                    if (stopped) {
+                        return null;
                     }
-                    if (hashed - flushed >= FLUSH_EVERY && (flush == null || flush.isDone())) {
-                        await(flush);
-                        flush = threads.submit(() -> {
-                            in.force(false);
-                            return null;
-                        });
-                        flushed = hashed;
+                    piece = pieces.poll();
+                    until = piece != null ? piece.position : limit;
+                    if (piece == null && complete && hashed >= until) {
+                        return sha256.hex();
                     }
                 }
-            } finally {
-                if (flush != null) {
-                    flush.cancel(false);
-                    try {
-                        flush.get();
-                    } catch (Exception ignored) {
-                        // waited only so that the channel is not closed under a running flush
+                try {
+                    if (hashed < until) {
+                        // Not handed over: read back from the file (opened when first needed: the
+                        // writer may create it after this hash starts).
+                        buffer = buffer != null ? buffer : ByteBuffer.allocateDirect(CHUNK);
+                        in = in != null ? in : FileChannel.open(file, StandardOpenOption.READ);
+                        hashed = readBack(in, sha256, buffer, hashed, until);
+                    }
+                    if (piece != null) {
+                        long end = piece.position + piece.bytes.remaining();
+                        if (end > hashed) {
+                            ByteBuffer rest = piece.bytes.duplicate();
+                            rest.position(rest.position() + (int) (hashed - piece.position));
+                            sha256.update(rest);
+                            hashed = end;
+                        }
+                    }
+                } finally {
+                    if (piece != null) {
+                        piece.release.run();
                     }
                 }
             }
         } finally {
-            stop();
-        }
-    }
-
-    private static void await(Future<?> flush) throws IOException, InterruptedException {
-        try {
-            if (flush != null) {
-                flush.get();
+            if (in != null) {
+                in.close();
             }
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            stop();
         }
     }
 

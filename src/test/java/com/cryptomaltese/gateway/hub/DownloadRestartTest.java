@@ -61,12 +61,19 @@ class DownloadRestartTest {
                 TestApi api = new TestApi(port(first));
                 assertThat(api.post("/api/v1/models/download", KEY, request).status()).isEqualTo(202);
                 assertThat(hub.awaitHolding()).isTrue();
-                // The held transfer has sent half the weights; wait until they are in the partial file.
-                long half = weights.length / 2;
-                for (int i = 0; i < 2000 && (!Files.exists(part) || Files.size(part) < half); i++) {
+                // The held transfer has sent half the weights; wait until the gateway has received them
+                // (everything but the other half: the small files complete).
+                long missing = weights.length - weights.length / 2;
+                JsonNode progress = null;
+                for (int i = 0; i < 2000; i++) {
+                    progress = api.get("/api/v1/models/private%2Fllama", KEY).json().path("download");
+                    if (progress.path("bytes_total").asLong() - progress.path("bytes_downloaded").asLong() == missing) {
+                        break;
+                    }
                     Thread.sleep(10);
                 }
-                assertThat(Files.size(part)).isEqualTo(half);
+                assertThat(progress.path("bytes_total").asLong() - progress.path("bytes_downloaded").asLong())
+                        .as(progress.toString()).isEqualTo(missing);
 
                 assertThat(api.post("/api/v1/models/download", KEY, "{\"model_name\": \"broken/tiny\"}").status())
                         .isEqualTo(202);
@@ -78,7 +85,8 @@ class DownloadRestartTest {
             hub.release();
             assertThat(hub.awaitHeldDone()).isTrue();
 
-            // What the first gateway left: the partial file and the request (without the token), no model.
+            // What the first gateway left: the partial file with every byte received, the request
+            // (without the token), no model.
             long kept = Files.size(part);
             assertThat(kept).isEqualTo(weights.length / 2);
             Path record = folder.resolve("maltese-download-request.json");

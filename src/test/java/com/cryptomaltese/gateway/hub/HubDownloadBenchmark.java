@@ -30,7 +30,6 @@ public final class HubDownloadBenchmark {
         String endpoint = args[0];
         Path models = Path.of(args[1]);
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        HubClient.useLargeReadBuffers();
         System.out.println("gateway_sha256=" + Sha256.implementation());
         for (int run = 1; run <= runs; run++) {
             download(endpoint, models, run);

@@ -97,6 +97,22 @@ class TrailingHashTest {
     }
 
     @Test
+    void theFileMayBeCreatedAfterTheHashStarts() throws Exception {
+        byte[] content = new byte[2 * 1024 * 1024 + 5];
+        new Random(13).nextBytes(content);
+        Path file = dir.resolve("created-later");
+        TrailingHash hash = new TrailingHash(file, threads);
+        int half = content.length / 2;
+        CountDownLatch back = new CountDownLatch(1);
+        hash.offer(ByteBuffer.allocateDirect(half).put(content, 0, half).flip(), 0, back::countDown);
+        // The second half only announced: read back from the file, which exists by now.
+        Files.write(file, content);
+        hash.advance(content.length);
+        assertThat(hash.finish(content.length)).isEqualTo(FakeHub.sha256(content));
+        assertThat(back.getCount()).isZero();
+    }
+
+    @Test
     void stoppingGivesBackBuffersNotYetHashedAndThoseOfferedLater() throws Exception {
         Path file = Files.write(dir.resolve("stopped"), new byte[10]);
         TrailingHash hash = new TrailingHash(file, threads);
