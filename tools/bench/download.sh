@@ -34,7 +34,7 @@ echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) (run on a quiet m
 : >"$OUT/download.txt"
 for round in $(seq 1 "$ROUNDS"); do
   java $JAVA_OPTS -cp "$CP" com.cryptomaltese.gateway.hub.HubDownloadBenchmark "$URL" "$WORK/models" 2 2>"$OUT/gateway.err" \
-    | sed "s/^/round=$round /" | tee -a "$OUT/download.txt" | grep -E 'mb_per_s|cpu|sha256' | tr '\n' ' '; echo
+    | sed "s/^/round=$round /" | tee -a "$OUT/download.txt" | grep -E 'gateway_mb_per_s|cpu|sha256=' | tr '\n' ' '; echo
   rm -f "$WORK/curl.out"
   # bash's time: wall, user and system CPU of curl; speed_download is bytes/s
   line=$( { TIMEFORMAT='%R %U %S'; time curl -s -L -o "$WORK/curl.out" -w '%{speed_download} ' "$RESOLVE"; } 2>&1 )
@@ -55,6 +55,7 @@ printf '%-30s %12s %12s\n' "throughput median (MB/s)" "$gm" "$cm"
 printf '%-30s %12s %12s\n' "CPU seconds (median)" "$(median warm_gateway_cpu_seconds)" "$(median curl_cpu_seconds)"
 printf '%-30s %12s %12s\n' "cold JVM: MB/s, CPU s (median)" "$(median cold_gateway_mb_per_s), $(median cold_gateway_cpu_seconds)" ""
 echo "sha256 by                    $(grep -m1 ' gateway_sha256=' "$OUT/download.txt" | cut -d= -f3)"
+echo "sha256 alone (MB/s, median)  $(median sha256_ceiling_mb_per_s)   (no verified download is faster)"
 echo "ratio gateway / curl, best   $(awk -v a="$g" -v b="$c" 'BEGIN{printf "%.2f", a/b}')"
 echo "ratio gateway / curl, median $(awk -v a="$gm" -v b="$cm" 'BEGIN{printf "%.2f", a/b}')"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,10 +1,12 @@
 package com.cryptomaltese.gateway.hub;
 
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Random;
 
 import com.cryptomaltese.gateway.model.ModelId;
 import org.springframework.util.unit.DataSize;
@@ -19,7 +21,8 @@ import org.springframework.util.unit.DataSize;
  * Downloads RUNS times (default 2) in this JVM, each into an emptied folder: the first "cold" (class
  * loading and JIT compilation of the whole path included), the others "warm", as in a running
  * gateway. Prints "{cold,warm}_gateway_seconds=", "..._mb_per_s=" (10^6 bytes) and "..._cpu_seconds="
- * (this process's CPU time during the download, all threads, JIT and GC included).
+ * (this process's CPU time during the download, all threads, JIT and GC included), then
+ * "sha256_ceiling_mb_per_s=": SHA-256 alone over 1 GiB, the bound of any verified download.
  */
 public final class HubDownloadBenchmark {
 
@@ -34,6 +37,26 @@ public final class HubDownloadBenchmark {
         for (int run = 1; run <= runs; run++) {
             download(endpoint, models, run);
         }
+        System.out.printf(Locale.ROOT, "sha256_ceiling_mb_per_s=%.1f%n", sha256Ceiling());
+    }
+
+    /**
+     * How fast this machine computes SHA-256 at all, the way a download does (4 MiB direct buffers,
+     * one thread, nothing else running): no verified download of one file can be faster.
+     */
+    private static double sha256Ceiling() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(4 << 20);
+        new Random(1).ints(buffer.capacity() / 4).forEach(buffer::putInt);
+        buffer.flip();
+        long bytes = 1L << 30;
+        long t0 = System.nanoTime();
+        try (Sha256 sha256 = Sha256.create()) {
+            for (long done = 0; done < bytes; done += buffer.remaining()) {
+                sha256.update(buffer);
+            }
+            sha256.hex();
+        }
+        return bytes / ((System.nanoTime() - t0) / 1e9) / 1e6;
     }
 
     private static void download(String endpoint, Path models, int run) throws Exception {
