@@ -51,7 +51,9 @@ public final class FakeHub implements AutoCloseable {
         /** Send the body in small pieces with pauses. */
         SLOW,
         /** Send half the body, then wait until {@link #release()} (bounded), then the rest. */
-        HOLD
+        HOLD,
+        /** Send nothing, not even the status line, until {@link #release()} (bounded); then the file. */
+        SILENT
     }
 
     public record Repo(String id, String commit, Map<String, byte[]> files, String token, List<String> extraNames) {
@@ -289,6 +291,14 @@ public final class FakeHub implements AutoCloseable {
         if (fault == Fault.SERVER_ERROR_ALWAYS) {
             error(exchange, 500, "Internal Error");
             return;
+        }
+        if (fault == Fault.SILENT) {
+            holding.countDown();
+            try {
+                held.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         long start = 0;
         String range = exchange.getRequestHeaders().getFirst("Range");

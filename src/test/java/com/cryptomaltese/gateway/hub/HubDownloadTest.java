@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -312,6 +313,25 @@ class HubDownloadTest {
         assertThat(manager.downloading(ID)).isFalse();
         assertThat(folder()).doesNotExist();
         assertThat(manager.cancel(ID)).isFalse();
+    }
+
+    @Test
+    void aCancelReachesARequestStillWaitingForItsAnswer() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(WEIGHTS, Fault.SILENT);
+        // The read timeout (5 min) and the server's silence (20 s) both outlast the bound of the
+        // cancel (10 s): only aborting the waiting request ends it in time.
+        DownloadManager manager = manager(3, DataSize.ofKilobytes(1), Duration.ofMinutes(5));
+        try {
+            manager.start(ID, null, null, null, null);
+            assertThat(hub.awaitHolding()).isTrue();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThat(manager.cancel(ID)).isTrue());
+            assertThat(manager.downloading(ID)).isFalse();
+            assertThat(folder()).doesNotExist();
+        } finally {
+            hub.release();
+            manager.shutdown();
+        }
     }
 
     @Test
