@@ -1,7 +1,8 @@
 package com.cryptomaltese.gateway.engine;
 
 /**
- * A generation parameter the loaded model's engine cannot honour (e.g. beam search on llama.cpp).
+ * A generation parameter the loaded model's engine cannot honour (e.g. more beams than llama.cpp's KV
+ * cache holds).
  * The gateway answers 400 naming the parameter; the engine refuses rather than silently decoding
  * differently from what was asked.
  */

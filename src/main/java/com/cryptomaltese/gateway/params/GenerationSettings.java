@@ -32,14 +32,12 @@ public record GenerationSettings(
                 + "decode greedily / by beam search (false: only repetition_penalty applies)", example = "true")
         Boolean doSample,
         @Schema(description = "Beam count for beam search, 1-10; beam search needs do_sample=false (beam sampling "
-                + "is refused with 400). GGUF models (llama.cpp) have no beam search: above 1 is refused with 400",
+                + "is refused with 400)",
                 minimum = "1", maximum = "10", example = "1")
         Integer numBeams,
-        @Schema(description = "Beam-search length penalty exponent, 0-2. GGUF models (llama.cpp, no beam search) "
-                + "refuse any value but 1.0 with 400", minimum = "0", maximum = "2", example = "1.0")
+        @Schema(description = "Beam-search length penalty exponent, 0-2", minimum = "0", maximum = "2", example = "1.0")
         Double lengthPenalty,
-        @Schema(description = "Stop beam search when num_beams candidates are finished. GGUF models (llama.cpp, "
-                + "no beam search) refuse true with 400", example = "false")
+        @Schema(description = "Stop beam search when num_beams candidates are finished", example = "false")
         Boolean earlyStopping,
         @Schema(description = "Seed of the sampler, 0 to 2147483647: the same seed, parameters and message give the "
                 + "same reply; no default (a fresh random sequence per chat)", minimum = "0", maximum = "2147483647",
@@ -47,8 +45,8 @@ public record GenerationSettings(
         Integer seed,
         @Schema(description = "End-of-sequence token id, or a list of them (any ends the reply), replacing the "
                 + "model's own (generation_config.json, else config.json); each id 0 or more and, when chatting, "
-                + "below the model's vocabulary size; no default (the model's). GGUF models (llama.cpp stops at the "
-                + "model's own end tokens only) refuse it with 400",
+                + "below the model's vocabulary size; no default (the model's: for GGUF, every end-of-generation "
+                + "token of its vocabulary)",
                 oneOf = {Integer.class, Integer[].class}, example = "2")
         TokenIds eosTokenId,
         @Schema(description = "Padding token id replacing the model's, 0 or more and, when chatting, below the "

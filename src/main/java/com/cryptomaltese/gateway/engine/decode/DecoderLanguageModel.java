@@ -19,12 +19,13 @@ import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.Prompt;
 import com.cryptomaltese.gateway.engine.tokenizer.PromptBuilder;
+import com.cryptomaltese.gateway.engine.tokenizer.TokenCodec;
 import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * A {@link Decoder} (our own architectures on DJL, or an ONNX graph) with its tokenizer and chat
+ * A {@link Decoder} (our own architectures on DJL, an exported graph, llama.cpp) with its tokenizer and chat
  * template: messages in, text out, with the same stop, usage, deadline and seed rules whichever
  * runtime computes the logits. Generations run one at a time: the model has one set of weights and
  * each sequence its own KV cache, and on a CPU two interleaved sequences would only halve each
@@ -34,12 +35,12 @@ public final class DecoderLanguageModel implements LanguageModel {
 
     private final Decoder model;
     private final NDManager manager;
-    private final HfTokenizer tokenizer;
+    private final TokenCodec tokenizer;
     private final PromptBuilder prompts;
     private final Set<Integer> eosIds;
     private final Generator generator;
 
-    private DecoderLanguageModel(Decoder model, NDManager manager, HfTokenizer tokenizer, PromptBuilder prompts,
+    private DecoderLanguageModel(Decoder model, NDManager manager, TokenCodec tokenizer, PromptBuilder prompts,
                                  Set<Integer> eosIds) {
         this.model = model;
         this.manager = manager;
@@ -60,6 +61,15 @@ public final class DecoderLanguageModel implements LanguageModel {
                 eosIds(settings, dir));
     }
 
+    /**
+     * {@code model} with its own tokenizer, prompt builder and end-of-sequence ids (a GGUF file
+     * carries all three). The result owns and closes the model, the tokenizer and {@code manager}.
+     */
+    public static DecoderLanguageModel of(Decoder model, NDManager manager, TokenCodec tokenizer, PromptBuilder prompts,
+                                          Set<Integer> eosIds) {
+        return new DecoderLanguageModel(model, manager, tokenizer, prompts, eosIds);
+    }
+
     /** generation_config.json's {@code eos_token_id} (a number or a list), else config.json's. */
     private static Set<Integer> eosIds(TokenizerSettings settings, Path dir) throws IOException {
         Set<Integer> ids = new LinkedHashSet<>(settings.eosTokenIds());
@@ -76,8 +86,7 @@ public final class DecoderLanguageModel implements LanguageModel {
     @Override
     public synchronized GenerationResult generate(List<ChatMessage> messages, GenerationParams params,
                                                   Instant deadline) {
-        Prompt prompt = prompts.build(messages);
-        int[] ids = tokenizer.encode(prompt.text(), prompt.addSpecialTokens());
+        int[] ids = tokenize(messages);
         Set<Integer> eos = params.eosOr(eosIds);
         Generator.Output out = Decoding.of(params) == Decoding.BEAM_SEARCH
                 ? generator.beamSearch(ids, params, eos, deadline)
@@ -99,8 +108,13 @@ public final class DecoderLanguageModel implements LanguageModel {
 
     @Override
     public int promptTokens(List<ChatMessage> messages) {
+        return tokenize(messages).length;
+    }
+
+    /** The prompt's token ids, as transformers builds them from the same messages. */
+    public int[] tokenize(List<ChatMessage> messages) {
         Prompt prompt = prompts.build(messages);
-        return tokenizer.encode(prompt.text(), prompt.addSpecialTokens()).length;
+        return tokenizer.encode(prompt.text(), prompt.addSpecialTokens());
     }
 
     /** Seeded when the parameters carry a seed, so the same request samples the same reply. */

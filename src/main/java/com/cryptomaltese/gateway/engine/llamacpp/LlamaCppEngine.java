@@ -2,19 +2,23 @@ package com.cryptomaltese.gateway.engine.llamacpp;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.util.LinkedHashSet;
 import java.util.OptionalLong;
+import java.util.Set;
+
+import ai.djl.ndarray.NDManager;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import com.cryptomaltese.gateway.engine.gguf.GgufException;
 import com.cryptomaltese.gateway.engine.gguf.GgufHeader;
 import com.cryptomaltese.gateway.engine.gguf.GgufReader;
 import com.cryptomaltese.gateway.engine.gguf.GgufTensor;
+import com.cryptomaltese.gateway.engine.tokenizer.PromptBuilder;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
-import de.kherud.llama.LlamaModel;
-import de.kherud.llama.ModelParameters;
+import com.sun.jna.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,19 +26,17 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs GGUF files on llama.cpp (through de.kherud:llama). Every file is read and validated by our
- * own {@link GgufReader} first, so a truncated or hostile header is refused in Java before native
- * code parses it. The context is the model's {@code <arch>.context_length} capped by
- * {@code gateway.llamacpp.max-context}; weights are memory-mapped; one thread per core.
+ * Runs GGUF files on llama.cpp (its C API, see {@link LlamaCpp}), with our own decode loop on its
+ * logits ({@link LlamaCppDecoder}). Every file is read and validated by our own {@link GgufReader}
+ * first, so a truncated or hostile header is refused in Java before native code parses it. The
+ * context is the model's {@code <arch>.context_length} capped by {@code gateway.llamacpp.max-context};
+ * weights are memory-mapped; one thread per core. Unloading frees the model and its context.
  */
 @Component
 @Order(20)
 public class LlamaCppEngine implements InferenceEngine {
 
     private static final Logger log = LoggerFactory.getLogger(LlamaCppEngine.class);
-
-    /** The llama.cpp release de.kherud:llama 4.2.0 is built from. */
-    static final String LLAMA_CPP_BUILD = "b4916";
 
     private final LlamaCppSettings settings;
     private final Path nativeDir;
@@ -44,7 +46,7 @@ public class LlamaCppEngine implements InferenceEngine {
         this(settings, properties.cacheDir().resolve("llama.cpp"));
     }
 
-    /** @param nativeDir where the native library is extracted, unless the process already chose a folder */
+    /** @param nativeDir where the native library is extracted, unless the process already loaded it */
     LlamaCppEngine(LlamaCppSettings settings, Path nativeDir) {
         this.settings = settings;
         this.nativeDir = nativeDir;
@@ -66,6 +68,32 @@ public class LlamaCppEngine implements InferenceEngine {
 
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
+        Gguf gguf = read(modelDir);
+        LlamaCpp.Api api = LlamaCpp.api(nativeDir);
+        LlamaCppDecoder decoder = open(api, gguf);
+        try {
+            GgufVocabulary vocabulary = GgufVocabulary.of(gguf.header());
+            Set<Integer> endOfGeneration = endOfGeneration(api, decoder.vocab(), decoder.vocabSize());
+            log.info("GGUF {}: {}, {}, context {}, {} threads", gguf.name(), gguf.header().describe(),
+                    gguf.header().quantisation(), gguf.context(), settings.effectiveThreads());
+            return DecoderLanguageModel.of(decoder, NDManager.newBaseManager(), new GgufTokens(api, decoder, vocabulary),
+                    PromptBuilder.forModel(vocabulary.settings()), endOfGeneration);
+        } catch (RuntimeException e) {
+            decoder.close();
+            throw e;
+        }
+    }
+
+    /** The model of {@code modelDir} as a bare decoder (logits only), for tests and benchmarks. */
+    LlamaCppDecoder decoder(Path modelDir) throws IOException {
+        return open(LlamaCpp.api(nativeDir), read(modelDir));
+    }
+
+    /** A GGUF file whose header our reader validated, and the context it gets. */
+    private record Gguf(Path file, String name, GgufHeader header, int context) {
+    }
+
+    private Gguf read(Path modelDir) throws IOException {
         Path file = GgufFiles.find(modelDir).orElseThrow(() -> new IOException("no .gguf file in the model folder"));
         String name = modelDir.relativize(file).toString();
         GgufHeader header;
@@ -83,40 +111,43 @@ public class LlamaCppEngine implements InferenceEngine {
             throw new IOException("GGUF file " + name + " has no tensors (a vocabulary-only file?)");
         }
         int context = (int) Math.min(settings.maxContext(), header.contextLength().orElse(settings.maxContext()));
-        GgufVocabulary vocabulary = GgufVocabulary.of(header);
-        ParkedModels.Key key = ParkedModels.Key.of(file, context, settings.effectiveThreads());
-        LlamaModel llama = ParkedModels.take(key);
-        boolean reused = llama != null;
-        if (!reused) {
-            llama = open(file, context);
-        }
-        log.info("GGUF {}: {}, {}, context {}, {} threads{}", name, header.describe(), header.quantisation(), context,
-                settings.effectiveThreads(), reused ? " (kept in memory since its last unload)" : "");
-        return new LlamaCppModel(llama, model -> ParkedModels.park(key, model), vocabulary, context,
-                memoryBytes(header, context), Clock.systemUTC());
+        return new Gguf(file, name, header, context);
     }
 
-    private LlamaModel open(Path file, int context) throws IOException {
-        NativeLibrary.prepare(nativeDir);
-        ModelParameters parameters = new ModelParameters()
-                .setModel(file.toAbsolutePath().toString())
-                .setCtxSize(context)
-                .setThreads(settings.effectiveThreads())
-                .setThreadsBatch(settings.effectiveThreads())
-                .setParallel(1)
-                .disableContextShift()
-                .disableLog();
-        try {
-            return new LlamaModel(parameters);
-        } catch (RuntimeException e) { // the binding's LlamaException, which is not public
-            // llama.cpp says why only in its own log, which is off (see NativeLibrary)
-            throw new IOException("llama.cpp cannot load " + file.getFileName() + " (" + e.getMessage()
-                    + "): the header is valid GGUF, so its architecture or tensors are not what llama.cpp "
-                    + LLAMA_CPP_BUILD + " runs", e);
-        } catch (LinkageError e) {
-            throw new IOException("the llama.cpp native library cannot be loaded (it needs libgomp.so.1, "
-                    + "Debian package libgomp1): " + e.getMessage(), e);
+    private LlamaCppDecoder open(LlamaCpp.Api api, Gguf gguf) throws IOException {
+        Path file = gguf.file();
+        int context = gguf.context();
+        Pointer model = api.llama_model_load_from_file(file.toAbsolutePath().toString(), api.llama_model_default_params());
+        if (model == null) {
+            // llama.cpp says why in its log (its errors reach ours as warnings)
+            throw new IOException("llama.cpp cannot load " + gguf.name() + ": the header is valid GGUF, so its "
+                    + "architecture or tensors are not what llama.cpp " + LlamaCpp.BUILD + " runs");
         }
+        LlamaCpp.Params parameters = api.llama_context_default_params();
+        parameters.setInt(LlamaCpp.N_CTX, context);
+        // One call decodes a whole prompt (up to the context); llama.cpp splits it into micro-batches.
+        parameters.setInt(LlamaCpp.N_BATCH, context);
+        parameters.setInt(LlamaCpp.N_UBATCH, Math.min(512, context));
+        parameters.setInt(LlamaCpp.N_SEQ_MAX, LlamaCppDecoder.SEQUENCES);
+        parameters.setInt(LlamaCpp.N_THREADS, settings.effectiveThreads());
+        parameters.setInt(LlamaCpp.N_THREADS_BATCH, settings.effectiveThreads());
+        Pointer llamaContext = api.llama_init_from_model(model, parameters);
+        if (llamaContext == null) {
+            api.llama_model_free(model);
+            throw new IOException("llama.cpp cannot make a context of " + context + " positions for " + gguf.name());
+        }
+        return new LlamaCppDecoder(api, model, llamaContext, context, memoryBytes(gguf.header(), context));
+    }
+
+    /** Every token llama.cpp ends a generation on (end of sequence, of turn, of message). */
+    private static Set<Integer> endOfGeneration(LlamaCpp.Api api, Pointer vocab, int vocabSize) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (int id = 0; id < vocabSize; id++) {
+            if (api.llama_vocab_is_eog(vocab, id) != 0) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     /** Weights (memory-mapped) plus an F16 KV cache for the whole context, as llama.cpp allocates it. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * cut silently, so truncation and padding are off and the length limit is as large as it goes.
  * Only tokenizer.json is read: DJL would otherwise take {@code model_max_length} from tokenizer_config.json.
  */
-public final class HfTokenizer implements AutoCloseable {
+public final class HfTokenizer implements TokenCodec {
 
     private final HuggingFaceTokenizer tokenizer;
 
@@ -38,6 +38,7 @@ public final class HfTokenizer implements AutoCloseable {
     }
 
     /** @param addSpecialTokens the tokenizer's post-processor adds e.g. BOS; false for text rendered by a chat template */
+    @Override
     public int[] encode(String text, boolean addSpecialTokens) {
         long[] ids = tokenizer.encode(text, addSpecialTokens, false).getIds();
         int[] out = new int[ids.length];
@@ -47,6 +48,7 @@ public final class HfTokenizer implements AutoCloseable {
         return out;
     }
 
+    @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] longs = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {

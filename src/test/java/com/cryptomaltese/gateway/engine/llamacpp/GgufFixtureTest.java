@@ -11,6 +11,8 @@ import java.util.List;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -18,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The tiny random qwen2 fixture written as GGUF (tools/fixtures/make_gguf.py) in F32 and Q8_0. The
  * F32 file must reproduce transformers on the original weights (golden.json): the chat prompt's
- * token ids exactly, and the text of transformers' greedy ids. The binding streams text, not
- * token ids, so generated ids are compared through their decoded text.
+ * token ids exactly, and the text of transformers' greedy ids (the ids themselves, and beam search,
+ * in LlamaCppGoldenTest).
  */
 class GgufFixtureTest {
 
@@ -43,7 +45,7 @@ class GgufFixtureTest {
         JsonNode golden = golden();
         List<ChatMessage> messages = goldenMessages(golden);
         int maxNew = golden.at("/greedy/kwargs/max_new_tokens").asInt();
-        try (LlamaCppModel model = (LlamaCppModel) LlamaCppEngineTest.engine().load(F32)) {
+        try (DecoderLanguageModel model = (DecoderLanguageModel) LlamaCppEngineTest.engine().load(F32)) {
             int[] expectedIds = new int[golden.at("/prompt/ids").size()];
             for (int i = 0; i < expectedIds.length; i++) {
                 expectedIds[i] = golden.at("/prompt/ids").get(i).asInt();
@@ -64,8 +66,8 @@ class GgufFixtureTest {
     @Test
     void q8_0FileLoadsAndGeneratesToTheLimit() throws IOException {
         JsonNode golden = golden();
-        try (LlamaCppModel model = (LlamaCppModel) LlamaCppEngineTest.engine().load(Q8_0);
-             LlamaCppModel f32 = (LlamaCppModel) LlamaCppEngineTest.engine().load(F32)) {
+        try (LanguageModel model = LlamaCppEngineTest.engine().load(Q8_0);
+             LanguageModel f32 = LlamaCppEngineTest.engine().load(F32)) {
             GenerationResult result = model.generate(goldenMessages(golden), LlamaCppEngineTest.greedy(12),
                     Instant.now().plusSeconds(60));
             assertThat(result.finishReason()).isEqualTo(FinishReason.LENGTH);

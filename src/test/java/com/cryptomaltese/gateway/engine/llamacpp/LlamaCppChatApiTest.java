@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -125,27 +126,36 @@ class LlamaCppChatApiTest {
         }
     }
 
+    /**
+     * Beam search and its parameters on a GGUF model: transformers' golden beam reply of the safetensors
+     * twin (same prompt ids, its end tokens [2, 0] sent as the request's eos_token_id).
+     */
     @Test
-    void beamSearchParametersAndEosOverridesAre400NamingTheField() throws IOException {
+    void beamSearchAnswersAsTransformers() throws IOException {
+        JsonNode golden = Goldens.golden("qwen2").get("beam");
+        assertThat(api.post(F32 + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            Reply reply = chat(GgufFixtureTest.golden().at("/prompt/messages/0/content").asText(),
+                    "{\"do_sample\": false, \"num_beams\": 3, \"length_penalty\": 0.8, \"early_stopping\": true, "
+                            + "\"repetition_penalty\": 1.0, \"max_length\": 16, \"eos_token_id\": [2, 0]}");
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.json().get("response").asText()).isEqualTo(golden.get("text_skip_special").asText());
+            assertThat(reply.json().at("/parameters_used/num_beams").asInt()).isEqualTo(3);
+        } finally {
+            api.post(F32 + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    /** An eos_token_id of the request ends the reply at that token: the first of the greedy story. */
+    @Test
+    void anEosOverrideEndsTheReplyAtItsToken() throws IOException {
         assertThat(api.post(STORIES + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
         try {
-            Reply beams = chat("Once upon a time", "{\"do_sample\": false, \"num_beams\": 3}");
-            assertThat(beams.status()).as(beams.body()).isEqualTo(400);
-            assertThat(beams.json().at("/details/0/field").asText()).isEqualTo("parameters.num_beams");
-            assertThat(beams.json().at("/details/0/problem").asText()).contains("llama.cpp", "no beam search");
-            assertThat(beams.json().get("message").asText()).contains("parameters.num_beams");
-
-            Reply penalty = chat("Once upon a time", "{\"length_penalty\": 0.5}");
-            assertThat(penalty.status()).as(penalty.body()).isEqualTo(400);
-            assertThat(penalty.json().at("/details/0/field").asText()).isEqualTo("parameters.length_penalty");
-
-            Reply early = chat("Once upon a time", "{\"early_stopping\": true}");
-            assertThat(early.status()).as(early.body()).isEqualTo(400);
-            assertThat(early.json().at("/details/0/field").asText()).isEqualTo("parameters.early_stopping");
-
-            Reply eos = chat("Once upon a time", "{\"eos_token_id\": 13}");
-            assertThat(eos.status()).as(eos.body()).isEqualTo(400);
-            assertThat(eos.json().at("/details/0/field").asText()).isEqualTo("parameters.eos_token_id");
+            Reply reply = chat("Once upon a time", "{\"do_sample\": false, \"eos_token_id\": 432}");
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.json().get("response").asText()).isEqualTo(",");
+            assertThat(reply.json().get("finish_reason").asText()).isEqualTo("stop");
+            assertThat(reply.json().at("/usage/completion_tokens").asInt()).isEqualTo(1);
         } finally {
             api.post(STORIES + "/unload", TestApi.USER_KEY, null);
         }

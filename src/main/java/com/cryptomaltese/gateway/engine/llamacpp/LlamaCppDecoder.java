@@ -1,0 +1,178 @@
+package com.cryptomaltese.gateway.engine.llamacpp;
+
+import java.util.BitSet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
+import com.cryptomaltese.gateway.engine.decode.Decoder;
+import com.cryptomaltese.gateway.engine.decode.DecoderState;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+
+/**
+ * A GGUF model on llama.cpp as a {@link Decoder}: llama.cpp computes the logits, and our decode loop
+ * does the rest (sampling, penalties, beam search, stop rules), as for every other format. Each
+ * {@link DecoderState} is one sequence of the context's KV cache: {@link DecoderState#fork()} lets a
+ * second sequence share the first one's cells (nothing is copied), and closing a state frees its
+ * cells. Closing the decoder frees the context and the model, so an unload gives their memory back.
+ * Used by one thread at a time (the language model's generations are serialised).
+ */
+final class LlamaCppDecoder implements Decoder {
+
+    /** Sequence ids of the context: enough for the widest beam search (10) and the forks of a step. */
+    static final int SEQUENCES = 32;
+
+    private final LlamaCpp.Api api;
+    private final Pointer model;
+    private final Pointer context;
+    private final int contextLength;
+    private final int vocabSize;
+    private final long weightBytes;
+    private final BitSet live = new BitSet(SEQUENCES);
+    private boolean closed;
+
+    LlamaCppDecoder(LlamaCpp.Api api, Pointer model, Pointer context, int contextLength, long weightBytes) {
+        this.api = api;
+        this.model = model;
+        this.context = context;
+        this.contextLength = contextLength;
+        this.vocabSize = api.llama_vocab_n_tokens(api.llama_model_get_vocab(model));
+        this.weightBytes = weightBytes;
+    }
+
+    /** The model's vocabulary; the caller holds this decoder's lock while using it (see {@link GgufTokens}). */
+    synchronized Pointer vocab() {
+        requireOpen();
+        return api.llama_model_get_vocab(model);
+    }
+
+    @Override
+    public DecoderState newState(NDManager manager) {
+        return new Sequence(take(), 0);
+    }
+
+    @Override
+    public int maxPositions() {
+        return contextLength;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public long weightBytes() {
+        return weightBytes;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            api.llama_free(context);
+            api.llama_model_free(model);
+        }
+    }
+
+    private synchronized int take() {
+        requireOpen();
+        int id = live.nextClearBit(0);
+        if (id >= SEQUENCES) {
+            throw new IllegalStateException("all " + SEQUENCES + " llama.cpp sequences are in use");
+        }
+        live.set(id);
+        return id;
+    }
+
+    private synchronized void release(int id) {
+        if (!closed && live.get(id)) {
+            api.llama_kv_self_seq_rm(context, id, -1, -1);
+            live.clear(id);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model has been unloaded");
+        }
+    }
+
+    /** One llama.cpp sequence: its id and how many positions it holds. */
+    private final class Sequence implements DecoderState {
+        private final int id;
+        private int length;
+
+        Sequence(int id, int length) {
+            this.id = id;
+            this.length = length;
+        }
+
+        @Override
+        public NDArray forward(int[] tokens, NDManager step) {
+            synchronized (LlamaCppDecoder.this) {
+                requireOpen();
+                if (length + tokens.length > contextLength) {
+                    throw new IllegalStateException("sequence of " + (length + tokens.length)
+                            + " positions exceeds the context of " + contextLength);
+                }
+                int rc = api.llama_decode(context, batch(tokens));
+                if (rc == 1) {
+                    // Only beams (several sequences) can fill the cache: one sequence fits the context.
+                    throw new UnsupportedParameterException("num_beams", "needs more of llama.cpp's KV cache than "
+                            + "this model's context of " + contextLength + " positions holds for all beams together; "
+                            + "lower num_beams or max_length");
+                }
+                if (rc != 0) {
+                    throw new IllegalStateException("llama_decode failed (" + rc + ")");
+                }
+                length += tokens.length;
+                float[] logits = api.llama_get_logits_ith(context, tokens.length - 1).getFloatArray(0, vocabSize);
+                return step.create(logits);
+            }
+        }
+
+        /** The tokens at the next positions of this sequence; logits for the last one only. */
+        private LlamaCpp.Batch batch(int[] tokens) {
+            int n = tokens.length;
+            Memory ids = new Memory(4L * n);
+            Memory positions = new Memory(4L * n);
+            Memory counts = new Memory(4L * n);
+            Memory sequence = new Memory(4);
+            Memory sequences = new Memory(8L * n);
+            Memory logits = new Memory(n);
+            sequence.setInt(0, id);
+            ids.write(0, tokens, 0, n);
+            for (int i = 0; i < n; i++) {
+                positions.setInt(4L * i, length + i);
+                counts.setInt(4L * i, 1);
+                sequences.setPointer(8L * i, sequence);
+                logits.setByte(i, (byte) (i == n - 1 ? 1 : 0));
+            }
+            LlamaCpp.Batch batch = new LlamaCpp.Batch();
+            batch.n_tokens = n;
+            batch.token = ids;
+            batch.pos = positions;
+            batch.n_seq_id = counts;
+            batch.seq_id = sequences;
+            batch.logits = logits;
+            return batch;
+        }
+
+        @Override
+        public DecoderState fork() {
+            int child = take();
+            synchronized (LlamaCppDecoder.this) {
+                requireOpen();
+                api.llama_kv_self_seq_cp(context, id, child, -1, -1);
+            }
+            return new Sequence(child, length);
+        }
+
+        @Override
+        public void close() {
+            release(id);
+        }
+    }
+}
