@@ -37,6 +37,9 @@ public final class LlamaCppDecodeBenchmark {
         warmPageCache(file);
         LlamaCppEngine engine = new LlamaCppEngine(new LlamaCppSettings(1024, threads),
                 Path.of("target/bench/llama.cpp-native"));
+        try (NDManager warm = NDManager.newBaseManager()) {
+            warm.create(1f); // libtorch, which the decode loop's arrays need, is in the baseline
+        }
         long rssBefore = status("VmRSS");
         long start = System.nanoTime();
         LlamaCppDecoder decoder = engine.decoder(folder);
