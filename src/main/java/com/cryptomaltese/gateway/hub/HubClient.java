@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.hub;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpHeaders;
@@ -26,6 +27,7 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
@@ -64,6 +66,8 @@ public class HubClient implements Closeable {
         ConnectionConfig connections = ConnectionConfig.custom().setConnectTimeout(Timeout.of(connectTimeout))
                 .setSocketTimeout(Timeout.of(readTimeout)).build();
         this.http = HttpClients.custom()
+                // The JVM's proxy settings (https.proxyHost, …), as the JDK's client honours them.
+                .setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()))
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(connections)
                         .setMaxConnPerRoute(CONNECTIONS_PER_HOST).setMaxConnTotal(4 * CONNECTIONS_PER_HOST).build())
@@ -89,6 +93,7 @@ public class HubClient implements Closeable {
     public HubListing listing(String repoId, String revision, String token, Collection<Closeable> open) {
         URI uri = URI.create(endpoint + "/api/models/" + repoId + "/revision/" + segment(revision) + "?blobs=true");
         Response response = get(uri, token, -1, repoId, LISTING_OF + revision, open);
+        open.add(response.body());
         try (InputStream body = response.body()) {
             JsonNode json = JSON.readTree(body.readNBytes(32 * 1024 * 1024));
             String commit = json.path("sha").asText(null);
@@ -106,6 +111,8 @@ public class HubClient implements Closeable {
             return new HubListing(repoId, commit, List.copyOf(files));
         } catch (IOException e) {
             throw new HubException(Kind.NETWORK, "reading the Hub's file list for " + repoId + " failed: " + e.getMessage(), e);
+        } finally {
+            open.remove(response.body());
         }
     }
 
@@ -167,7 +174,7 @@ public class HubClient implements Closeable {
             open.add(abort);
             ResponseBody body;
             try {
-                body = new ResponseBody(request, http.executeOpen(null, request, null));
+                body = ResponseBody.open(request, http.executeOpen(null, request, null));
             } catch (IOException e) {
                 if (request.isCancelled()) {
                     throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");

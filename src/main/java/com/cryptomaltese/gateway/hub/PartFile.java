@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.hub;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -47,6 +48,7 @@ final class PartFile implements Closeable {
     private static final long FLUSH_EVERY = (long) FLUSH_EVERY_MIB << 20;
     private static final AtomicInteger WRITERS = new AtomicInteger();
 
+    private final Path part;
     private final FileChannel cached;
     /** The direct-I/O channel, null without direct I/O. */
     private final FileChannel direct;
@@ -76,13 +78,26 @@ final class PartFile implements Closeable {
      */
     PartFile(Path part, boolean append, long expectedSize, TrailingHash hash, ExecutorService threads, boolean tryDirect)
             throws IOException {
+        this.part = part;
         this.cached = FileChannel.open(part, append ? new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.WRITE}
                 : new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING});
-        this.next = cached.size();
+        FileChannel directChannel = null;
+        int blockSize = 1;
+        try {
+            this.next = cached.size();
+            if (tryDirect) {
+                directChannel = openDirect(part);
+                blockSize = directChannel != null ? Math.toIntExact(Files.getFileStore(part).getBlockSize()) : 1;
+            }
+        } catch (IOException | RuntimeException e) {
+            try (FileChannel c = cached; FileChannel d = directChannel) {
+                throw e;
+            }
+        }
         this.flushed = next;
-        this.direct = tryDirect ? openDirect(part) : null;
+        this.direct = directChannel;
         this.directWorks = direct != null;
-        this.block = direct != null ? Math.toIntExact(Files.getFileStore(part).getBlockSize()) : 1;
+        this.block = blockSize;
         long rest = expectedSize < 0 ? BUFFER : Math.max(1, expectedSize - next);
         this.capacity = (int) Math.min(BUFFER, alignUp(next % block + rest, block));
         this.hash = hash;
@@ -130,7 +145,7 @@ final class PartFile implements Closeable {
         }
         if (failure != null) {
             free.add(buffer);
-            throw failure;
+            throw failed();
         }
         buffer.clear().limit(capacity).position((int) (next % block));
         return buffer;
@@ -194,9 +209,13 @@ final class PartFile implements Closeable {
         if (!directWorks && to - flushed >= FLUSH_EVERY && (flush == null || flush.isDone())) {
             flushed = to;
             try {
+                // A channel of its own: an interrupt of the flush (a shutdown) closes that one, not the
+                // channel the writer goes on using.
                 flush = threads.submit(() -> {
-                    try {
-                        cached.force(false);
+                    try (FileChannel sync = FileChannel.open(part, StandardOpenOption.WRITE)) {
+                        sync.force(false);
+                    } catch (ClosedByInterruptException e) {
+                        // shutting down: the fsync before the rename does it, if the file gets that far
                     } catch (IOException e) {
                         failure = e;
                     }
@@ -250,9 +269,14 @@ final class PartFile implements Closeable {
         }
         try (FileChannel d = direct; FileChannel c = cached) {
             if (failure != null) {
-                throw failure;
+                throw failed();
             }
         }
+    }
+
+    /** A fresh exception for each throw: take() and then close() both report the one failure. */
+    private IOException failed() {
+        return new IOException("writing " + part.getFileName() + " failed: " + failure.getMessage(), failure);
     }
 
     private static long alignUp(long value, int unit) {

@@ -26,11 +26,22 @@ final class ResponseBody extends InputStream {
     private volatile boolean ended;
     private volatile boolean closed;
 
-    ResponseBody(HttpGet request, ClassicHttpResponse response) throws IOException {
+    private ResponseBody(HttpGet request, ClassicHttpResponse response, InputStream in) {
         this.request = request;
         this.response = response;
-        HttpEntity entity = response.getEntity();
-        this.in = entity != null ? entity.getContent() : InputStream.nullInputStream();
+        this.in = in;
+    }
+
+    /** The body of {@code response}; the exchange is aborted if the body cannot be opened. */
+    static ResponseBody open(HttpGet request, ClassicHttpResponse response) throws IOException {
+        try {
+            HttpEntity entity = response.getEntity();
+            return new ResponseBody(request, response, entity != null ? entity.getContent() : InputStream.nullInputStream());
+        } catch (IOException | RuntimeException e) {
+            request.cancel();
+            response.close();
+            throw e;
+        }
     }
 
     ClassicHttpResponse response() {
@@ -81,12 +92,17 @@ final class ResponseBody extends InputStream {
         return n < 0 ? -1 : one[0] & 0xff;
     }
 
+    /**
+     * Safe from any thread. Before the end of the body it only aborts the exchange (which wakes a
+     * blocked read and discards the connection): closing the response would drain the body on this
+     * thread while the reading thread reads it. After the end, the connection goes back to the pool.
+     */
     @Override
     public void close() {
         closed = true;
         if (!ended) {
-            // Before its end the connection cannot be reused: abort it, which also wakes a blocked read.
             request.cancel();
+            return;
         }
         try {
             response.close();

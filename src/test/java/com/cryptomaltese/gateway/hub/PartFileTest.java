@@ -1,7 +1,9 @@
 package com.cryptomaltese.gateway.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.concurrent.Executors;
 
 import com.cryptomaltese.gateway.TestData;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -91,6 +94,22 @@ class PartFileTest {
             receive(out, Arrays.copyOf(content, received), 0, false);
         }
         assertThat(Files.readAllBytes(part)).isEqualTo(Arrays.copyOf(content, received));
+    }
+
+    /** A full disk (/dev/full answers every write with ENOSPC) fails the transfer with an IOException saying so. */
+    @Test
+    void aFailedWriteEndsTheTransferWithTheDisksError() {
+        byte[] content = bytes(2 * MIB);
+        Path full = Path.of("/dev/full");
+        assertThatThrownBy(() -> {
+            try (PartFile out = new PartFile(full, true, -1, new TrailingHash(full, threads), threads, false)) {
+                for (int i = 0; i < 100; i++) {
+                    receive(out, content, 0, false);
+                }
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("writing full failed")
+                .hasRootCauseMessage("No space left on device")
+                .satisfies(e -> assertThat(e.getSuppressed()).allMatch(IOException.class::isInstance));
     }
 
     /**

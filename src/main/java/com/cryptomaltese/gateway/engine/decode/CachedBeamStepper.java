@@ -34,15 +34,33 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
         this.clock = clock;
         checkDeadline();
         DecoderState first = model.newState(manager);
-        float[] promptLogits;
-        try (NDManager step = manager.newSubManager()) {
-            promptLogits = first.forward(prompt, step).toFloatArray();
-        }
         caches = new DecoderState[beams];
         logits = new float[beams][];
-        for (int b = 0; b < beams; b++) {
-            caches[b] = b == 0 ? first : first.fork();
-            logits[b] = promptLogits.clone();
+        try {
+            float[] promptLogits;
+            try (NDManager step = manager.newSubManager()) {
+                promptLogits = first.forward(prompt, step).toFloatArray();
+            }
+            for (int b = 0; b < beams; b++) {
+                caches[b] = b == 0 ? first : first.fork();
+                logits[b] = promptLogits.clone();
+            }
+        } catch (RuntimeException | Error e) {
+            // No caller will close a stepper that was never made: its sequences are freed here (a
+            // llama.cpp sequence would otherwise stay taken until the model is unloaded).
+            if (caches[0] == null) {
+                first.close();
+            }
+            closeAll(caches); // each state once: some decoders count references to shared caches
+            throw e;
+        }
+    }
+
+    private static void closeAll(DecoderState[] states) {
+        for (DecoderState state : states) {
+            if (state != null) {
+                state.close();
+            }
         }
     }
 
@@ -59,11 +77,17 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
     public void advance(int[] parentBeam, int[] token) {
         checkDeadline();
         DecoderState[] next = new DecoderState[caches.length];
+        DecoderState[] forks = new DecoderState[caches.length];
         boolean[] taken = new boolean[caches.length];
-        for (int b = 0; b < next.length; b++) {
-            int parent = parentBeam[b];
-            next[b] = taken[parent] ? caches[parent].fork() : caches[parent];
-            taken[parent] = true;
+        try {
+            for (int b = 0; b < next.length; b++) {
+                int parent = parentBeam[b];
+                next[b] = taken[parent] ? forks[b] = caches[parent].fork() : caches[parent];
+                taken[parent] = true;
+            }
+        } catch (RuntimeException | Error e) {
+            closeAll(forks); // the old caches are still this stepper's, closed with it
+            throw e;
         }
         for (int b = 0; b < caches.length; b++) {
             if (!taken[b]) {
@@ -86,8 +110,6 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
 
     @Override
     public void close() {
-        for (DecoderState cache : caches) {
-            cache.close();
-        }
+        closeAll(caches);
     }
 }

@@ -113,6 +113,8 @@ final class LlamaCpp {
         void llama_kv_self_seq_cp(Pointer context, int source, int destination, int p0, int p1);
 
         byte llama_kv_self_seq_rm(Pointer context, int sequence, int p0, int p1);
+
+        int llama_kv_self_used_cells(Pointer context);
     }
 
     // Offsets of the leading fields of llama_context_params (uint32 n_ctx, n_batch, n_ubatch,

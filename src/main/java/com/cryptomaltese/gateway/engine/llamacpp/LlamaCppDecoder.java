@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.engine.llamacpp;
 
+import java.lang.ref.Reference;
 import java.util.BitSet;
 
 import ai.djl.ndarray.NDArray;
@@ -103,6 +104,7 @@ final class LlamaCppDecoder implements Decoder {
     private final class Sequence implements DecoderState {
         private final int id;
         private int length;
+        private boolean closed;
 
         Sequence(int id, int length) {
             this.id = id;
@@ -113,17 +115,25 @@ final class LlamaCppDecoder implements Decoder {
         public NDArray forward(int[] tokens, NDManager step) {
             synchronized (LlamaCppDecoder.this) {
                 requireOpen();
+                if (closed) {
+                    throw new IllegalStateException("the sequence was closed");
+                }
                 if (length + tokens.length > contextLength) {
                     throw new IllegalStateException("sequence of " + (length + tokens.length)
                             + " positions exceeds the context of " + contextLength);
                 }
-                int rc = api.llama_decode(context, batch(tokens));
-                if (rc == 1) {
-                    // Only beams (several sequences) can fill the cache: one sequence fits the context.
+                // The KV cache has a cell per position of the context, shared by all sequences: one
+                // sequence always fits, so only beams (several) can fill it. Checked before the call,
+                // since llama.cpp reports a full cache with the same code as other failures.
+                if (api.llama_kv_self_used_cells(context) + tokens.length > contextLength) {
                     throw new UnsupportedParameterException("num_beams", "needs more of llama.cpp's KV cache than "
                             + "this model's context of " + contextLength + " positions holds for all beams together; "
                             + "lower num_beams or max_length");
                 }
+                LlamaCpp.Batch batch = batch(tokens);
+                int rc = api.llama_decode(context, batch);
+                // The arrays are native memory that JNA frees once unreachable: not before the call ends.
+                Reference.reachabilityFence(batch);
                 if (rc != 0) {
                     throw new IllegalStateException("llama_decode failed (" + rc + ")");
                 }
@@ -139,8 +149,9 @@ final class LlamaCppDecoder implements Decoder {
             Memory ids = new Memory(4L * n);
             Memory positions = new Memory(4L * n);
             Memory counts = new Memory(4L * n);
-            Memory sequence = new Memory(4);
-            Memory sequences = new Memory(8L * n);
+            // n pointers to one sequence id, which sits after them: one block, kept alive by the batch
+            Memory sequences = new Memory(8L * n + 4);
+            Pointer sequence = sequences.share(8L * n);
             Memory logits = new Memory(n);
             sequence.setInt(0, id);
             ids.write(0, tokens, 0, n);
@@ -170,9 +181,13 @@ final class LlamaCppDecoder implements Decoder {
             return new Sequence(child, length);
         }
 
+        /** Frees the sequence's cells once: a second close must not free an id another state took since. */
         @Override
         public void close() {
-            release(id);
+            if (!closed) {
+                closed = true;
+                release(id);
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ public class LlamaCppEngine implements InferenceEngine {
                     gguf.header().quantisation(), gguf.context(), settings.effectiveThreads());
             return DecoderLanguageModel.of(decoder, NDManager.newBaseManager(), new GgufTokens(api, decoder, vocabulary),
                     PromptBuilder.forModel(vocabulary.settings()), endOfGeneration);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             decoder.close();
             throw e;
         }

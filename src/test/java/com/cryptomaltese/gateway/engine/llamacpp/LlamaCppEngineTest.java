@@ -16,6 +16,7 @@ import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +133,24 @@ class LlamaCppEngineTest {
         assertThat(beams.text()).startsWith(",");
         assertThat(beams.completionTokens()).isBetween(1, 12);
         assertThat(beams.finishReason()).isIn(FinishReason.LENGTH, FinishReason.STOP);
+    }
+
+    /**
+     * Beams that need more KV-cache cells than the context holds are refused naming num_beams, and
+     * their sequences are freed: refused many times over (more beams than the context has sequence
+     * ids), the model still answers.
+     */
+    @Test
+    void beamsBeyondTheKvCacheAreRefusedAndLeaveNothingTaken() throws IOException {
+        try (LanguageModel small = new LlamaCppEngine(new LlamaCppSettings(64, 1),
+                Path.of("target/test-data/llamacpp-engine/native")).load(STORIES_GGUF)) {
+            for (int i = 0; i < 2 * LlamaCppDecoder.SEQUENCES / 10 + 1; i++) {
+                assertThatThrownBy(() -> small.generate(ONCE, params(58, false, null, 10, 1.0, false), inAMinute()))
+                        .isInstanceOf(UnsupportedParameterException.class).hasMessageContaining("KV cache")
+                        .extracting(e -> ((UnsupportedParameterException) e).parameter()).isEqualTo("num_beams");
+            }
+            assertThat(small.generate(ONCE, greedy(30), inAMinute()).text()).isEqualTo(GREEDY_30);
+        }
     }
 
     /**
