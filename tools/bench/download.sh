@@ -58,4 +58,8 @@ echo "sha256 by                    $(grep -m1 ' gateway_sha256=' "$OUT/download.
 echo "sha256 alone (MB/s, median)  $(median sha256_ceiling_mb_per_s)   (no verified download is faster)"
 echo "ratio gateway / curl, best   $(awk -v a="$g" -v b="$c" 'BEGIN{printf "%.2f", a/b}')"
 echo "ratio gateway / curl, median $(awk -v a="$gm" -v b="$cm" 'BEGIN{printf "%.2f", a/b}')"
+# Each round's gateway against the curl right after it, then the median: less swayed by drift.
+echo "ratio per round, median      $(paste <(grep ' warm_gateway_mb_per_s=' "$OUT/download.txt" | cut -d= -f3) \
+  <(grep ' curl_mb_per_s=' "$OUT/download.txt" | cut -d= -f3) | awk '{print $1 / $2}' | sort -g \
+  | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]}')"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
