@@ -690,6 +690,9 @@ public class DownloadManager {
             try {
                 return call.get();
             } catch (HubException e) {
+                if (job.stopping()) {
+                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
+                }
                 if (!e.retryable() || attempt >= settings.maxAttempts()) {
                     throw attempt > 1 && e.retryable()
                             ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;

@@ -93,7 +93,6 @@ public class HubClient implements Closeable {
     public HubListing listing(String repoId, String revision, String token, Collection<Closeable> open) {
         URI uri = URI.create(endpoint + "/api/models/" + repoId + "/revision/" + segment(revision) + "?blobs=true");
         Response response = get(uri, token, -1, repoId, LISTING_OF + revision, open);
-        open.add(response.body());
         try (InputStream body = response.body()) {
             JsonNode json = JSON.readTree(body.readNBytes(32 * 1024 * 1024));
             String commit = json.path("sha").asText(null);
@@ -110,6 +109,9 @@ public class HubClient implements Closeable {
             }
             return new HubListing(repoId, commit, List.copyOf(files));
         } catch (IOException e) {
+            if (response.body().aborted()) {
+                throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");
+            }
             throw new HubException(Kind.NETWORK, "reading the Hub's file list for " + repoId + " failed: " + e.getMessage(), e);
         } finally {
             open.remove(response.body());
@@ -118,8 +120,8 @@ public class HubClient implements Closeable {
 
     /**
      * Opens {@code {endpoint}/{repo}/resolve/{commit}/{path}}, from byte {@code offset} when it is
-     * above zero. The caller closes the body. While the request runs, closing what it puts in
-     * {@code open} aborts it (a cancel, a shutdown).
+     * above zero. The caller closes the body and removes it from {@code open}, where it stays while
+     * the request runs: closing what is in {@code open} aborts it (a cancel, a shutdown).
      */
     Response resolve(String repoId, String commit, String path, String token, long offset, Collection<Closeable> open) {
         StringBuilder uri = new StringBuilder(endpoint + "/" + repoId + "/resolve/" + segment(commit));
@@ -175,6 +177,8 @@ public class HubClient implements Closeable {
             ResponseBody body;
             try {
                 body = ResponseBody.open(request, http.executeOpen(null, request, null));
+                // Closing the body aborts the exchange from here on: registered before the hook goes.
+                open.add(body);
             } catch (IOException e) {
                 if (request.isCancelled()) {
                     throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");
@@ -191,9 +195,10 @@ public class HubClient implements Closeable {
                 first = headers;
             }
             if (status == 200 || status == 206) {
-                return new Response(status, headers, body, first);
+                return new Response(status, headers, body, first); // the caller removes the body from open
             }
             String detail = errorText(headers, body);
+            open.remove(body);
             if (status >= 300 && status < 400 && status != 304) {
                 String location = headers.firstValue("Location").orElse(null);
                 if (location == null) {

@@ -39,9 +39,18 @@ final class ResponseBody extends InputStream {
             return new ResponseBody(request, response, entity != null ? entity.getContent() : InputStream.nullInputStream());
         } catch (IOException | RuntimeException e) {
             request.cancel();
-            response.close();
+            try {
+                response.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
+    }
+
+    /** Whether it was closed before its end: a read failing now was stopped, not dropped by the server. */
+    boolean aborted() {
+        return closed && !ended;
     }
 
     ClassicHttpResponse response() {

@@ -89,12 +89,13 @@ final class CachedBeamStepper implements BeamStepper, AutoCloseable {
             closeAll(forks); // the old caches are still this stepper's, closed with it
             throw e;
         }
-        for (int b = 0; b < caches.length; b++) {
+        DecoderState[] before = caches;
+        caches = next;
+        for (int b = 0; b < before.length; b++) {
             if (!taken[b]) {
-                caches[b].close();
+                before[b].close();
             }
         }
-        caches = next;
         for (int b = 0; b < caches.length; b++) {
             try (NDManager step = manager.newSubManager()) {
                 logits[b] = caches[b].forward(new int[] {token[b]}, step).toFloatArray();

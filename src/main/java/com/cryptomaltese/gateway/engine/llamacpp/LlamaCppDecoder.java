@@ -173,6 +173,9 @@ final class LlamaCppDecoder implements Decoder {
 
         @Override
         public DecoderState fork() {
+            if (closed) {
+                throw new IllegalStateException("the sequence was closed");
+            }
             int child = take();
             synchronized (LlamaCppDecoder.this) {
                 requireOpen();
