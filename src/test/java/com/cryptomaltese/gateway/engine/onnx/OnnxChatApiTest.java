@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.exported.ExportedChatChecks;
 import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +32,6 @@ class OnnxChatApiTest {
     static final String DATA = "target/test-data/onnx-chat";
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
     static final String LLAMA = "/api/v1/models/fixtures%2Fllama-onnx";
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @LocalServerPort
     int port;
@@ -66,32 +65,7 @@ class OnnxChatApiTest {
 
     @Test
     void onnxModelAnswersAsTransformersAndIsListedWithItsEngine() throws IOException {
-        JsonNode golden = Goldens.golden("llama");
-        Reply load = api.post(LLAMA + "/load", TestApi.USER_KEY, null);
-        assertThat(load.status()).as(load.body()).isEqualTo(200);
-        assertThat(load.json().get("engine").asText()).isEqualTo("djl-onnxruntime");
-        try {
-            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(golden,
-                    "{\"do_sample\": false, \"max_length\": 32, \"repetition_penalty\": 1.0}"));
-            assertThat(chat.status()).as(chat.body()).isEqualTo(200);
-            assertThat(chat.json().get("response").asText()).isEqualTo(golden.at("/greedy/text_skip_special").asText());
-            assertThat(chat.json().get("finish_reason").asText()).isEqualTo("length");
-            assertThat(chat.json().at("/usage/prompt_tokens").asInt()).isEqualTo(golden.at("/prompts/chat/ids").size());
-            assertThat(chat.json().at("/usage/completion_tokens").asInt()).isEqualTo(32);
-
-            Reply beam = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(golden, "{\"do_sample\": false, "
-                    + "\"num_beams\": 3, \"length_penalty\": 0.8, \"early_stopping\": true, \"max_length\": 16, "
-                    + "\"repetition_penalty\": 1.0}"));
-            assertThat(beam.status()).as(beam.body()).isEqualTo(200);
-            assertThat(beam.json().get("response").asText()).isEqualTo(golden.at("/beam/text_skip_special").asText());
-
-            JsonNode listed = model("fixtures/llama-onnx");
-            assertThat(listed.get("format").asText()).isEqualTo("onnx");
-            assertThat(listed.get("status").asText()).isEqualTo("loaded");
-            assertThat(listed.get("engine").asText()).isEqualTo("djl-onnxruntime");
-        } finally {
-            assertThat(api.post(LLAMA + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
-        }
+        ExportedChatChecks.answersAsTransformers(api, "fixtures/llama-onnx", "llama", "djl-onnxruntime", "onnx");
         // Unloaded, the list still names the engine that would run it.
         JsonNode unloaded = model("fixtures/llama-onnx");
         assertThat(unloaded.get("status").asText()).isEqualTo("available");
@@ -131,18 +105,6 @@ class OnnxChatApiTest {
     }
 
     private JsonNode model(String id) {
-        Reply list = api.get("/api/v1/models", TestApi.USER_KEY);
-        assertThat(list.status()).as(list.body()).isEqualTo(200);
-        for (JsonNode model : list.json().get("models")) {
-            if (model.get("id").asText().equals(id)) {
-                return model;
-            }
-        }
-        throw new AssertionError(id + " not listed: " + list.body());
-    }
-
-    private static String chatBody(JsonNode golden, String parametersJson) throws IOException {
-        return JSON.createObjectNode().put("message", golden.at("/prompts/chat/messages/0/content").asText())
-                .set("parameters", JSON.readTree(parametersJson)).toString();
+        return ExportedChatChecks.listed(api, id);
     }
 }
