@@ -124,11 +124,6 @@ final class PartFile implements Closeable {
         return next;
     }
 
-    /** Whether the file is written with direct I/O. */
-    boolean direct() {
-        return directWorks;
-    }
-
     /**
      * A buffer to fill from its position to its limit with the bytes that follow {@link #size()};
      * waits while all buffers are being written or hashed.
