@@ -45,4 +45,8 @@ printf '%-28s %12s %12s\n' "prefill 32 tokens (ms)" "$(least prefill_ms "$Q")" "
 printf '%-28s %12s %12s\n' "load, warm cache (s)" "$(least load_s "$Q")" "$(least load_s "$F")"
 printf '%-28s %12s %12s\n' "RSS after load (MB)" "$(best rss_after_load_mb "$Q")" "$(best rss_after_load_mb "$F")"
 printf '%-28s %12s %12s\n' "peak RSS (MB)" "$(best peak_rss_mb "$Q")" "$(best peak_rss_mb "$F")"
+printf '%-28s %12s %12s\n' "RSS before load (MB)" "$(least rss_before_load_mb "$Q")" "$(least rss_before_load_mb "$F")"
+printf '%-28s %12s %12s\n' "RSS after unload (MB)" "$(best rss_after_unload_mb "$Q")" "$(best rss_after_unload_mb "$F")"
+printf '%-28s %12s %12s\n' "RSS, 2nd load+unload (MB)" "$(best rss_after_second_load_and_unload_mb "$Q")" \
+  "$(best rss_after_second_load_and_unload_mb "$F")"
 printf '%-28s %12s %12s\n' "file bytes" "$(best file_bytes "$Q")" "$(best file_bytes "$F")"

@@ -1,9 +1,9 @@
 package com.cryptomaltese.gateway.engine.arch;
 
-import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.eos;
-import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.golden;
-import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.ints;
-import static com.cryptomaltese.gateway.engine.arch.TransformersGoldenTest.prompt;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.eos;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.golden;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.ints;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

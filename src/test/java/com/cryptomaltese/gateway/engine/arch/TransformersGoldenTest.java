@@ -1,5 +1,10 @@
 package com.cryptomaltese.gateway.engine.arch;
 
+import static com.cryptomaltese.gateway.engine.exported.Goldens.eos;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.golden;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.ints;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.params;
+import static com.cryptomaltese.gateway.engine.exported.Goldens.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -17,10 +22,10 @@ import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
 import com.cryptomaltese.gateway.engine.decode.Generator;
 import com.cryptomaltese.gateway.engine.decode.TokenSelector;
+import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.cryptomaltese.gateway.engine.weights.SafetensorsModel;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -106,18 +111,7 @@ class TransformersGoldenTest {
         JsonNode golden = golden(name);
         try (SafetensorsModel weights = SafetensorsModel.open(FIXTURES.resolve(name));
              DecoderModel model = Architectures.load(FIXTURES.resolve(name), weights, manager)) {
-            Generator generator = new Generator(model, manager, Clock.systemUTC());
-
-            JsonNode penalised = golden.get("repetition_penalty");
-            GenerationParams greedy = params(penalised.get("kwargs"));
-            Generator.Output out = generator.generate(prompt(golden, penalised), greedy.maxLength(), eos(penalised),
-                    TokenSelector.of(greedy, new SplittableRandom(0)), Instant.now().plusSeconds(60), token -> { });
-            assertThat(out.tokens()).as(name + " repetition_penalty").containsExactly(ints(penalised.get("new_ids")));
-
-            JsonNode beam = golden.get("beam");
-            Generator.Output best = generator.beamSearch(prompt(golden, beam), params(beam.get("kwargs")), eos(beam),
-                    Instant.now().plusSeconds(60));
-            assertThat(best.tokens()).as(name + " beam").containsExactly(ints(beam.get("new_ids")));
+            Goldens.assertPenaltyAndBeamIds(new Generator(model, manager, Clock.systemUTC()), golden, name);
         }
     }
 
@@ -154,14 +148,7 @@ class TransformersGoldenTest {
         }
     }
 
-    /** The generate() kwargs of a golden run as our parameters; what is not given keeps transformers' default. */
-    static GenerationParams params(JsonNode kwargs) {
-        return new GenerationParams(1.0, 0, 1.0, kwargs.get("max_new_tokens").asInt(),
-                kwargs.path("repetition_penalty").asDouble(1.0), false, kwargs.path("num_beams").asInt(1),
-                kwargs.path("length_penalty").asDouble(1.0), kwargs.path("early_stopping").asBoolean(false), null);
-    }
-
-    /** As {@link #params}, with the run's eos_token_id and pad_token_id as overrides of the model's. */
+    /** As {@link Goldens#params}, with the run's eos_token_id and pad_token_id as overrides of the model's. */
     static GenerationParams overriding(JsonNode kwargs) {
         return params(kwargs).withSpecialTokens(List.copyOf(ids(kwargs.get("eos_token_id"))),
                 kwargs.get("pad_token_id").asInt());
@@ -177,29 +164,4 @@ class TransformersGoldenTest {
         return ids;
     }
 
-    static int[] prompt(JsonNode golden, JsonNode run) {
-        return ints(golden.at("/prompts/" + run.get("prompt").asText() + "/ids"));
-    }
-
-    static Set<Integer> eos(JsonNode run) {
-        Set<Integer> eos = new HashSet<>();
-        JsonNode node = run.at("/kwargs/eos_token_id");
-        if (node.isInt()) {
-            eos.add(node.asInt());
-        }
-        node.forEach(id -> eos.add(id.asInt()));
-        return eos;
-    }
-
-    static JsonNode golden(String name) throws IOException {
-        return new ObjectMapper().readTree(FIXTURES.resolve(name).resolve("golden.json").toFile());
-    }
-
-    static int[] ints(JsonNode array) {
-        int[] values = new int[array.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = array.get(i).asInt();
-        }
-        return values;
-    }
 }

@@ -5,7 +5,6 @@ import static com.cryptomaltese.gateway.engine.exported.Goldens.floats;
 import static com.cryptomaltese.gateway.engine.exported.Goldens.golden;
 import static com.cryptomaltese.gateway.engine.exported.Goldens.ints;
 import static com.cryptomaltese.gateway.engine.exported.Goldens.maxDiff;
-import static com.cryptomaltese.gateway.engine.exported.Goldens.params;
 import static com.cryptomaltese.gateway.engine.exported.Goldens.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,10 +13,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 import ai.djl.ndarray.NDManager;
-import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.KvCache;
@@ -137,17 +134,6 @@ public abstract class ExportedGoldenTest {
     @MethodSource("exports")
     public void repetitionPenaltyAndBeamSearchIdsMatchTransformers(String name) throws IOException {
         JsonNode golden = golden(original(name));
-        Generator generator = new Generator(load(name), manager, Clock.systemUTC());
-
-        JsonNode penalised = golden.get("repetition_penalty");
-        GenerationParams greedy = params(penalised.get("kwargs"));
-        Generator.Output out = generator.generate(prompt(golden, penalised), greedy.maxLength(), eos(penalised),
-                TokenSelector.of(greedy, new SplittableRandom(0)), Instant.now().plusSeconds(60), token -> { });
-        assertThat(out.tokens()).as(name + " repetition_penalty").containsExactly(ints(penalised.get("new_ids")));
-
-        JsonNode beam = golden.get("beam");
-        Generator.Output best = generator.beamSearch(prompt(golden, beam), params(beam.get("kwargs")), eos(beam),
-                Instant.now().plusSeconds(60));
-        assertThat(best.tokens()).as(name + " beam").containsExactly(ints(beam.get("new_ids")));
+        Goldens.assertPenaltyAndBeamIds(new Generator(load(name), manager, Clock.systemUTC()), golden, name);
     }
 }
