@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
+import javax.net.ssl.SSLContext;
+
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.api.FieldProblem;
 import com.cryptomaltese.gateway.hub.HubException.Kind;
@@ -48,9 +50,11 @@ import com.cryptomaltese.gateway.hub.HubListing.HubFile;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelRegistry;
 import jakarta.annotation.PreDestroy;
+import org.apache.hc.core5.ssl.SSLContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.stereotype.Component;
 
 /**
@@ -87,13 +91,18 @@ public class DownloadManager {
     private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
 
     @Autowired
-    DownloadManager(HubProperties settings, ModelRegistry registry) {
-        this(settings, registry.modelsDir(), id -> registry.find(id).isPresent());
+    DownloadManager(HubProperties settings, ModelRegistry registry, SslBundles bundles) {
+        this(settings, registry.modelsDir(), id -> registry.find(id).isPresent(), tls(settings, bundles));
     }
 
+    /** With the JVM's trust store. */
     DownloadManager(HubProperties settings, Path modelsDir, Predicate<ModelId> usableOnDisk) {
+        this(settings, modelsDir, usableOnDisk, SSLContexts.createSystemDefault());
+    }
+
+    DownloadManager(HubProperties settings, Path modelsDir, Predicate<ModelId> usableOnDisk, SSLContext tls) {
         this.settings = settings;
-        this.client = new HubClient(settings.endpoint(), settings.connectTimeout(), settings.readTimeout());
+        this.client = new HubClient(settings.endpoint(), settings.connectTimeout(), settings.readTimeout(), tls);
         this.modelsDir = modelsDir;
         this.usableOnDisk = usableOnDisk;
         this.coordinators = Executors.newCachedThreadPool(threads("hub-download"));
@@ -103,6 +112,17 @@ public class DownloadManager {
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
         watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
         restore();
+    }
+
+    /**
+     * The named SSL bundle's context, so a mirror behind a private CA can be trusted without touching
+     * the JVM's trust store; else the JVM's default (which honours {@code javax.net.ssl.trustStore}).
+     * An unknown bundle name stops the start-up with Spring's message naming it.
+     */
+    static SSLContext tls(HubProperties settings, SslBundles bundles) {
+        String name = settings.sslBundle();
+        return name == null || name.isBlank() ? SSLContexts.createSystemDefault()
+                : bundles.getBundle(name.strip()).createSslContext();
     }
 
     /** The answer to a download request. */

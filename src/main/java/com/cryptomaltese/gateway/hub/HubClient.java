@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,6 +18,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import com.cryptomaltese.gateway.hub.HubException.Kind;
 import com.cryptomaltese.gateway.hub.HubListing.HubFile;
@@ -29,6 +34,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.util.Timeout;
@@ -56,7 +62,11 @@ public class HubClient implements Closeable {
     private final URI endpoint;
     private final CloseableHttpClient http;
 
-    public HubClient(String endpoint, Duration connectTimeout, Duration readTimeout) {
+    /**
+     * @param tls trust (and protocol) for {@code https} connections to the Hub and to the hosts it
+     *            redirects to; host names are always verified
+     */
+    public HubClient(String endpoint, Duration connectTimeout, Duration readTimeout, SSLContext tls) {
         String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
         this.endpoint = URI.create(base);
         if (this.endpoint.getHost() == null || this.endpoint.getUserInfo() != null) {
@@ -70,6 +80,7 @@ public class HubClient implements Closeable {
                 .setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()))
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(connections)
+                        .setTlsSocketStrategy(ClientTlsStrategyBuilder.create().setSslContext(tls).buildClassic())
                         .setMaxConnPerRoute(CONNECTIONS_PER_HOST).setMaxConnTotal(4 * CONNECTIONS_PER_HOST).build())
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build())
                 .setUserAgent("maltese-gateway/1 (hub client)")
@@ -183,6 +194,11 @@ public class HubClient implements Closeable {
                 if (request.isCancelled()) {
                     throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");
                 }
+                if (certificateRefused(e)) {
+                    throw new HubException(Kind.TLS, "the TLS certificate of " + origin(uri) + " was refused for "
+                            + what + " of " + repoId + ": " + rootMessage(e) + "; for a mirror behind a private CA, "
+                            + "name its trust in GATEWAY_HUB_SSL_BUNDLE (gateway.hub.ssl-bundle)", e);
+                }
                 throw new HubException(Kind.NETWORK, "could not reach " + origin(uri) + " for " + what + " of "
                         + repoId + ": " + describe(e), e);
             } finally {
@@ -292,6 +308,34 @@ public class HubClient implements Closeable {
 
     private static String origin(URI uri) {
         return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+    }
+
+    /**
+     * An untrusted, expired or wrongly named certificate: the same on every try, so never retried.
+     * JSSE reports these as a handshake failure caused by a CertificateException; HttpClient's own
+     * host name check as SSLPeerUnverifiedException.
+     */
+    private static boolean certificateRefused(IOException e) {
+        if (e instanceof SSLPeerUnverifiedException) {
+            return true;
+        }
+        for (Throwable t = e; e instanceof SSLHandshakeException && t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The innermost message, where JSSE says what is wrong without its class names. */
+    private static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? e.getClass().getSimpleName() : message;
     }
 
     private static String describe(IOException e) {

@@ -18,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param connectTimeout TCP connect timeout
  * @param readTimeout    a transfer that receives nothing for this long is dropped and retried
  * @param diskMargin     free space that must remain after the download; otherwise 507
+ * @param sslBundle      name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}) whose trust material
+ *                       checks the Hub's certificates and those of its redirect hosts, for a mirror behind a
+ *                       private CA; when blank, the JVM's trust store ({@code javax.net.ssl.trustStore} or cacerts)
  */
 @ConfigurationProperties("gateway.hub")
 public record HubProperties(
@@ -29,12 +32,14 @@ public record HubProperties(
         @DefaultValue("30s") Duration maxBackoff,
         @DefaultValue("10s") Duration connectTimeout,
         @DefaultValue("60s") Duration readTimeout,
-        @DefaultValue("512MB") DataSize diskMargin) {
+        @DefaultValue("512MB") DataSize diskMargin,
+        String sslBundle) {
 
     @Override
     public String toString() {
         // The token never appears in logs, actuator dumps or error messages.
         return "HubProperties[endpoint=" + endpoint + ", token=" + (token == null || token.isBlank() ? "none" : "***")
-                + ", parallelFiles=" + parallelFiles + ", maxAttempts=" + maxAttempts + "]";
+                + ", parallelFiles=" + parallelFiles + ", maxAttempts=" + maxAttempts
+                + (sslBundle == null || sslBundle.isBlank() ? "" : ", sslBundle=" + sslBundle) + "]";
     }
 }

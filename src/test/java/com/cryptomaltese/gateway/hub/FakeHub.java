@@ -25,17 +25,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLContext;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 
 /**
  * A Hugging Face Hub on loopback speaking the Hub's wire format: {@code /api/models/{repo}/revision/{rev}?blobs=true}
  * and {@code /{repo}/resolve/{rev}/{path}}, LFS files redirected (302, with X-Linked-Etag, X-Linked-Size,
  * X-Repo-Commit) to a second server, the "CDN", on another port; Range requests; private repos
- * needing a Bearer token; and injected faults.
+ * needing a Bearer token; and injected faults. Plain HTTP, or TLS with a certificate per server.
  */
 public final class FakeHub implements AutoCloseable {
 
@@ -79,11 +84,21 @@ public final class FakeHub implements AutoCloseable {
     public final List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
     public final List<String> hubAuthorizations = new CopyOnWriteArrayList<>();
     private volatile long sizeOverride = -1;
+    private final AtomicLong hubConnections = new AtomicLong();
+    private final AtomicLong cdnConnections = new AtomicLong();
 
     public FakeHub() {
+        this(null, null);
+    }
+
+    /**
+     * Over TLS, as the real Hub and its CDN are, each server with its own certificate; counts the
+     * connections each accepts (a handshake starts on every one).
+     */
+    public FakeHub(SSLContext hubTls, SSLContext cdnTls) {
         try {
-            hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            hub = server(hubTls, hubConnections);
+            cdn = server(cdnTls, cdnConnections);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -95,8 +110,33 @@ public final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
+    private static HttpServer server(SSLContext tls, AtomicLong connections) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+        if (tls == null) {
+            return HttpServer.create(loopback, 0);
+        }
+        HttpsServer server = HttpsServer.create(loopback, 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                connections.incrementAndGet(); // called once per accepted connection
+                super.configure(params);
+            }
+        });
+        return server;
+    }
+
     public String endpoint() {
-        return "http://127.0.0.1:" + hub.getAddress().getPort();
+        return address(hub);
+    }
+
+    private static String address(HttpServer server) {
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Connections the Hub (TLS only) or the CDN accepted, whether or not their handshake succeeded. */
+    public long tlsConnections(boolean atCdn) {
+        return (atCdn ? cdnConnections : hubConnections).get();
     }
 
     /** A repo holding every file of {@code folder}. */
@@ -248,7 +288,7 @@ public final class FakeHub implements AutoCloseable {
                 exchange.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
                 exchange.getResponseHeaders().add("X-Linked-Size", String.valueOf(bytes.length));
                 exchange.getResponseHeaders().add("ETag", "\"" + gitBlob(bytes) + "\"");
-                exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + cdn.getAddress().getPort()
+                exchange.getResponseHeaders().add("Location", address(cdn)
                         + "/repos/" + sha + "?response-content-disposition=attachment");
                 exchange.sendResponseHeaders(302, -1);
                 return;

@@ -48,7 +48,7 @@ class HubDownloadTest {
 
     DownloadManager manager(int attempts, DataSize margin, Duration readTimeout) {
         return new DownloadManager(new HubProperties(hub.endpoint(), null, 2, attempts, Duration.ofMillis(5),
-                Duration.ofMillis(50), Duration.ofSeconds(5), readTimeout, margin), models, this::usable);
+                Duration.ofMillis(50), Duration.ofSeconds(5), readTimeout, margin, null), models, this::usable);
     }
 
     DownloadManager manager() {
