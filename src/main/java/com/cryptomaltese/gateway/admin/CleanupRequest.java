@@ -13,7 +13,9 @@ public record CleanupRequest(
         @ArraySchema(minItems = 1, schema = @Schema(allowableValues = {
                 "clean_logs", "clean_cache", "clean_models", "clean_temp", "full_cleanup"}),
                 arraySchema = @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description =
-                        "clean_logs: rolled log files (active ones stay); clean_cache: the cache folder; "
+                        "clean_logs: rolled log files (active ones stay); clean_cache: the cache folder and what "
+                                + "downloads left in the models folder (part files, blobs no snapshot links to, "
+                                + "downloads that never completed; running downloads are skipped); "
                                 + "clean_models: every model on disk except the loaded one; clean_temp: the temp folder; "
                                 + "full_cleanup: all of these"))
         List<String> operations,

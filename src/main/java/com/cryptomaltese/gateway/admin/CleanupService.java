@@ -60,7 +60,10 @@ public class CleanupService {
             Tally tally = new Tally();
             switch (operation) {
                 case "clean_logs" -> LogFiles.archives(properties.logsDir()).forEach(a -> delete(a.path(), tally));
-                case "clean_cache" -> deleteChildren(properties.cacheDir(), tally);
+                case "clean_cache" -> {
+                    deleteChildren(properties.cacheDir(), tally);
+                    downloads.cleanLeftovers(file -> delete(file, tally));
+                }
                 case "clean_temp" -> deleteChildren(properties.tempDir(), tally);
                 case "clean_models" -> cleanModels(tally);
                 default -> throw new IllegalStateException(operation);

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -39,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import javax.net.ssl.SSLContext;
@@ -245,6 +247,53 @@ public class DownloadManager {
         if (job != null && job.finished()) {
             jobs.remove(id, job);
         }
+    }
+
+    /**
+     * The models folder's part of {@code clean_cache}. In every model folder no download is running
+     * in, the leftovers of downloads go ({@link CacheLeftovers}); a folder without a complete snapshot
+     * (a download that never completed) goes whole. With its part files gone, a failed or interrupted
+     * download is forgotten, record and all, so the model no longer shows as an error. A download
+     * cannot start in a folder while it is being cleaned.
+     *
+     * @param remove deletes one file (never following a link) and counts it
+     */
+    public void cleanLeftovers(Consumer<Path> remove) {
+        if (!Files.isDirectory(modelsDir)) {
+            return;
+        }
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(modelsDir, "models--*")) {
+            for (Path folder : folders) {
+                if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                synchronized (jobs) {
+                    if (jobs.values().stream().anyMatch(job -> !job.finished() && in(folder, job))) {
+                        continue;
+                    }
+                    try {
+                        if (CacheLeftovers.hasSnapshot(folder)) {
+                            CacheLeftovers.clean(folder, remove);
+                            Path record = folder.resolve(CachePaths.REQUEST);
+                            if (Files.exists(record, LinkOption.NOFOLLOW_LINKS)) {
+                                remove.accept(record);
+                            }
+                        } else {
+                            CacheLeftovers.removeTree(folder, remove);
+                        }
+                    } catch (IOException e) {
+                        log.warn("Could not clean what downloads left in {}: {}", folder.getFileName(), e.getMessage());
+                    }
+                    jobs.values().removeIf(job -> job.finished() && job.state != Download.State.COMPLETED && in(folder, job));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the models directory", e);
+        }
+    }
+
+    private boolean in(Path folder, Download job) {
+        return job.id.cacheFolderIn(modelsDir).toAbsolutePath().normalize().equals(folder.toAbsolutePath().normalize());
     }
 
     /** Removes a model folder (never following links) and its download record. */

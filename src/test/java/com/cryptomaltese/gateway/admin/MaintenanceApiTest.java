@@ -359,6 +359,62 @@ class MaintenanceApiTest {
         assertThat(cache).isEmptyDirectory();
     }
 
+    @Test
+    void cleanCacheRemovesWhatDownloadsLeftButNoFileASnapshotLinksTo() throws IOException {
+        freshDir("cache");
+        Path cached = write(DATA_DIR.resolve("cache/tokenizer.json"), 50);
+        // The loaded model: a part file, a blob nothing links to, a snapshot left half-built.
+        Path loaded = modelsDir().resolve("models--probe-org--probe-model");
+        Path loadedPart = write(loaded.resolve("blobs/" + "a".repeat(64) + ".incomplete"), 100);
+        Path loadedOrphan = write(loaded.resolve("blobs/" + "b".repeat(40)), 200);
+        Path halfBuilt = createDirectories(loaded.resolve("snapshots/.def456-0f0f.tmp"));
+        Files.createSymbolicLink(halfBuilt.resolve("model.safetensors"), Path.of("../../blobs/" + "b".repeat(40)));
+        // A model updated to a new commit: the old commit's weights blob is linked by no snapshot; a failed
+        // later download left its record.
+        Path updated = TestData.hubModel(modelsDir(), "other-org", "updated", "ccc333", "model.safetensors", 40);
+        Path oldWeights = write(updated.resolve("blobs/" + "c".repeat(64)), 300);
+        Path failedRecord = write(updated.resolve("maltese-download-request.json"), 2);
+        // A download that never completed: part file and verified blobs, no snapshot.
+        Path unfinished = modelsDir().resolve("models--other-org--unfinished");
+        write(unfinished.resolve("blobs/" + "d".repeat(64) + ".incomplete"), 500);
+        write(unfinished.resolve("blobs/" + "e".repeat(40)), 400);
+        write(unfinished.resolve("maltese-download-request.json"), 3);
+        long expectedFiles = 1 + 3 + 2 + entries(unfinished);
+        long expectedBytes = 50 + 100 + 200 + 300 + 2 + regularBytes(unfinished);
+        List<Path> linkedBefore = snapshotTargets(loaded, updated);
+
+        Reply reply = api.post(CLEANUP, TestApi.ADMIN_KEY, "{\"operations\":[\"clean_cache\"]}");
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(detail(reply, "clean_cache").path("files_removed").asLong()).isEqualTo(expectedFiles);
+        assertThat(detail(reply, "clean_cache").path("space_freed").asLong()).isEqualTo(expectedBytes);
+        for (Path gone : List.of(cached, loadedPart, loadedOrphan, halfBuilt, oldWeights, failedRecord, unfinished)) {
+            assertThat(gone).doesNotExist();
+        }
+        // Every file a snapshot links to is still there, and both models still list as usable.
+        assertThat(snapshotTargets(loaded, updated)).isEqualTo(linkedBefore).allMatch(Files::isRegularFile);
+        assertThat(loaded.resolve("snapshots/abc123/model.safetensors")).isRegularFile().hasSize(128);
+        JsonNode listed = api.get("/api/v1/models", TestApi.USER_KEY).json();
+        assertThat(listed.path("loaded_model").asText()).isEqualTo("probe-org/probe-model");
+        assertThat(listed.path("models").findValuesAsText("id")).contains("other-org/updated")
+                .doesNotContain("other-org/unfinished");
+    }
+
+    /** The files the complete snapshots of {@code folders} link to (hidden, half-built ones aside), sorted. */
+    private static List<Path> snapshotTargets(Path... folders) throws IOException {
+        List<Path> targets = new java.util.ArrayList<>();
+        for (Path folder : folders) {
+            Path snapshots = folder.resolve("snapshots");
+            try (Stream<Path> walk = Files.walk(snapshots)) {
+                for (Path link : walk.filter(Files::isSymbolicLink)
+                        .filter(link -> !snapshots.relativize(link).getName(0).toString().startsWith(".")).toList()) {
+                    targets.add(link.toRealPath());
+                }
+            }
+        }
+        return targets.stream().sorted().toList();
+    }
+
     // ---- (f) clean_logs ----
 
     @Test

@@ -238,6 +238,50 @@ class HubDownloadTest {
     }
 
     @Test
+    void cleaningLeftoversSkipsARunningDownloadAndForgetsAFailedOne() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        Map<String, byte[]> otherFiles = new LinkedHashMap<>();
+        otherFiles.put("config.json", Files.readAllBytes(LLAMA.resolve("config.json")));
+        otherFiles.put("other.safetensors", new byte[] {1, 2, 3});
+        ModelId otherId = ModelId.parse("fixtures/other", "model_name");
+        hub.add(new FakeHub.Repo(otherId.toString(), COMMIT, otherFiles, null, List.of()));
+        DownloadManager manager = manager();
+        // A failed download: its config verified and in blobs, the weights never came.
+        hub.fault("other.safetensors", Fault.SERVER_ERROR_ALWAYS);
+        manager.start(otherId, null, null, null, null);
+        assertThat(await(manager, otherId).status()).isEqualTo("error");
+        assertThat(otherId.cacheFolderIn(models).resolve("blobs")).isNotEmptyDirectory();
+        // A running download, held halfway through its weights.
+        hub.fault(WEIGHTS, Fault.HOLD);
+        manager.start(ID, null, null, null, null);
+        assertThat(hub.awaitHolding()).isTrue();
+        Path part;
+        try (Stream<Path> blobs = Files.list(folder().resolve("blobs"))) {
+            part = blobs.filter(p -> p.toString().endsWith(".incomplete")).findFirst().orElseThrow();
+        }
+
+        List<Path> removed = new java.util.ArrayList<>();
+        manager.cleanLeftovers(file -> {
+            removed.add(file);
+            try {
+                Files.delete(file);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        assertThat(removed).isNotEmpty().allMatch(p -> p.startsWith(otherId.cacheFolderIn(models)));
+        assertThat(otherId.cacheFolderIn(models)).doesNotExist();
+        assertThat(manager.progress(otherId)).isEmpty();
+        assertThat(part).exists();
+        hub.release();
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+        assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS)))
+                .isEqualTo(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+    }
+
+    @Test
     void unsafeNamesFromTheHubAreRefused() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", "{}".getBytes());

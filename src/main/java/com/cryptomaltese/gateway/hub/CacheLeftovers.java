@@ -1,0 +1,119 @@
+package com.cryptomaltese.gateway.hub;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * What downloads leave behind in a model folder of the Hugging Face cache layout, and its removal
+ * ({@code clean_cache}): part files ({@code blobs/*.incomplete}), snapshots left half-built
+ * ({@code snapshots/.<commit>-….tmp}) and blobs that no snapshot links to (an earlier commit's
+ * files after an update, the verified files of a download that failed). What a snapshot links to
+ * is never touched, so a model in use keeps every file it reads.
+ * <p>
+ * Only for folders no download is writing to: the caller makes sure of that.
+ */
+final class CacheLeftovers {
+
+    private CacheLeftovers() {
+    }
+
+    /** True when {@code folder} holds at least one complete snapshot (a non-hidden folder in snapshots/). */
+    static boolean hasSnapshot(Path folder) throws IOException {
+        Path snapshots = folder.resolve("snapshots");
+        if (!Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(snapshots)) {
+            for (Path snapshot : all) {
+                if (!hidden(snapshot) && Files.isDirectory(snapshot, LinkOption.NOFOLLOW_LINKS)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Removes the leftovers of {@code folder}, each file through {@code remove} (which deletes and
+     * counts it); empty folders go by themselves. True when anything was removed.
+     */
+    static boolean clean(Path folder, Consumer<Path> remove) throws IOException {
+        boolean removed = false;
+        Path snapshots = folder.resolve("snapshots");
+        if (Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> all = Files.newDirectoryStream(snapshots)) {
+                for (Path snapshot : all) {
+                    if (hidden(snapshot)) {
+                        removeTree(snapshot, remove);
+                        removed = true;
+                    }
+                }
+            }
+        }
+        Path blobs = folder.resolve("blobs");
+        if (!Files.isDirectory(blobs, LinkOption.NOFOLLOW_LINKS)) {
+            return removed;
+        }
+        Set<Path> linked = linkedBlobs(snapshots, blobs.toAbsolutePath().normalize());
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(blobs)) {
+            for (Path blob : all) {
+                if (!linked.contains(blob.toAbsolutePath().normalize())) {
+                    removeTree(blob, remove);
+                    removed = true;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** Every path inside {@code blobs} that a link under {@code snapshots} points at. */
+    private static Set<Path> linkedBlobs(Path snapshots, Path blobs) throws IOException {
+        Set<Path> linked = new HashSet<>();
+        if (!Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
+            return linked;
+        }
+        Files.walkFileTree(snapshots, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isSymbolicLink()) {
+                    Path target = file.getParent().resolve(Files.readSymbolicLink(file)).toAbsolutePath().normalize();
+                    if (blobs.equals(target.getParent())) {
+                        linked.add(target);
+                    }
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return linked;
+    }
+
+    /** Removes a file, link or folder tree without following links, each file through {@code remove}. */
+    static void removeTree(Path root, Consumer<Path> remove) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                remove.accept(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static boolean hidden(Path path) {
+        return path.getFileName().toString().startsWith(".");
+    }
+}
