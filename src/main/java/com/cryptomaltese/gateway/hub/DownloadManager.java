@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -355,11 +356,20 @@ public class DownloadManager {
     private void run(Download job) {
         try {
             Files.createDirectories(new CachePaths(job.id.cacheFolderIn(modelsDir)).blobs());
+            // Files with the same content (two "{}" files, a weights file under two names) share one
+            // blob and so one part file: one transfer fetches it, then the others find it in place.
+            Map<String, List<HubFile>> byBlob = new LinkedHashMap<>();
             for (HubFile file : job.choice.files()) {
+                String name = blobName(file);
+                byBlob.computeIfAbsent(name != null ? name : pathKey(file), key -> new ArrayList<>()).add(file);
+            }
+            for (List<HubFile> sameBlob : byBlob.values()) {
                 job.transfers.add(transfers.submit(() -> {
                     job.running.incrementAndGet();
                     try {
-                        transfer(job, file);
+                        for (HubFile file : sameBlob) {
+                            transfer(job, file);
+                        }
                         return null;
                     } finally {
                         job.running.decrementAndGet();

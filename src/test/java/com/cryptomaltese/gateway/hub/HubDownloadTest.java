@@ -282,6 +282,37 @@ class HubDownloadTest {
     }
 
     @Test
+    void filesWithTheSameContentShareOneBlob() throws Exception {
+        DownloadManager manager = manager();
+        byte[] weights = Files.readAllBytes(LLAMA.resolve(WEIGHTS));
+        // Several repos, as a race between two transfers of one blob does not lose every time.
+        for (int i = 0; i < 3; i++) {
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            files.put("config.json", Files.readAllBytes(LLAMA.resolve("config.json")));
+            files.put("special_tokens_map.json", "{}".getBytes());
+            files.put("added_tokens.json", "{}".getBytes());
+            files.put("generation_config.json", "{}".getBytes());
+            files.put(WEIGHTS, weights);
+            ModelId id = ModelId.parse("twins/repo-" + i, "model_name");
+            hub.add(new FakeHub.Repo(id.toString(), COMMIT, files, null, List.of()));
+            manager.start(id, null, null, null, null);
+            DownloadProgress done = await(manager, id);
+            assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+            Path snapshot = id.cacheFolderIn(models).resolve("snapshots").resolve(COMMIT);
+            for (String empty : List.of("special_tokens_map.json", "added_tokens.json", "generation_config.json")) {
+                assertThat(Files.readSymbolicLink(snapshot.resolve(empty)).toString())
+                        .isEqualTo("../../blobs/" + FakeHub.gitBlob("{}".getBytes()));
+                assertThat(snapshot.resolve(empty)).hasContent("{}");
+            }
+            assertThat(Files.readAllBytes(snapshot.resolve(WEIGHTS))).isEqualTo(weights);
+            try (Stream<Path> blobs = Files.list(id.cacheFolderIn(models).resolve("blobs"))) {
+                assertThat(blobs.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                        FakeHub.gitBlob(files.get("config.json")), FakeHub.gitBlob("{}".getBytes()), FakeHub.sha256(weights));
+            }
+        }
+    }
+
+    @Test
     void unsafeNamesFromTheHubAreRefused() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", "{}".getBytes());
