@@ -172,7 +172,13 @@ public class DownloadManager {
             job.prepared.complete(null);
         } catch (HubException e) {
             job.token = null;
-            finish(job, e.kind() == Kind.CANCELLED ? Download.State.CANCELLED : Download.State.ERROR, e.getMessage());
+            if (e.kind() == Kind.CANCELLED) {
+                // A cancel leaves nothing listed; gone before finished, so the canceller finds it gone.
+                jobs.remove(id, job);
+                finish(job, Download.State.CANCELLED, e.getMessage());
+            } else {
+                finish(job, Download.State.ERROR, e.getMessage());
+            }
             job.prepared.completeExceptionally(e);
             throw toApi(e);
         } catch (IOException | RuntimeException e) {
@@ -400,8 +406,8 @@ public class DownloadManager {
             waitForTransfers(job);
             if (job.cancelled) {
                 removeLeftovers(job);
-                finish(job, Download.State.CANCELLED, null);
                 jobs.remove(job.id, job);
+                finish(job, Download.State.CANCELLED, null);
                 log.info("Download of {} cancelled", job.id);
             } else if (job.interrupted) {
                 // The record on disk still says "downloading": the next start reads it as interrupted.

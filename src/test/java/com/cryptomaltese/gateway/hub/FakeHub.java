@@ -190,6 +190,19 @@ public final class FakeHub implements AutoCloseable {
         return main != null && (revision.equals("main") || revision.equals(main.commit())) ? main : null;
     }
 
+    /** Where {@link #fault} puts a fault of the file listing (only {@link Fault#SILENT} applies there). */
+    public static final String LISTING = "?listing";
+
+    /** Says a request is being held, then holds it until {@link #release()} (bounded). */
+    private void awaitRelease() {
+        holding.countDown();
+        try {
+            held.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public void fault(String path, Fault... list) {
         faults.computeIfAbsent(path, p -> new ArrayDeque<>()).addAll(List.of(list));
     }
@@ -253,6 +266,10 @@ public final class FakeHub implements AutoCloseable {
                     exchange.getResponseHeaders().add("X-Error-Code", "RepoNotFound");
                     error(exchange, 401, "Invalid credentials in Authorization header");
                     return;
+                }
+                Deque<Fault> queue = faults.getOrDefault(LISTING, new ArrayDeque<>());
+                if (queue.poll() == Fault.SILENT) {
+                    awaitRelease();
                 }
                 listing(exchange, repo);
                 return;
@@ -333,12 +350,7 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         if (fault == Fault.SILENT) {
-            holding.countDown();
-            try {
-                held.await(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitRelease();
         }
         long start = 0;
         String range = exchange.getRequestHeaders().getFirst("Range");

@@ -410,6 +410,30 @@ class HubDownloadTest {
     }
 
     @Test
+    void aCancelDuringTheListingLeavesNothingListed() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(FakeHub.LISTING, Fault.SILENT);
+        DownloadManager manager = manager(3, DataSize.ofKilobytes(1), Duration.ofMinutes(5));
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<DownloadManager.Started> started =
+                    caller.submit(() -> manager.start(ID, null, null, null, null));
+            assertThat(hub.awaitHolding()).isTrue();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThat(manager.cancel(ID)).isTrue());
+            assertThat(manager.progress(ID)).isEmpty();
+            assertThat(manager.all()).isEmpty();
+            assertThatThrownBy(() -> started.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+            assertThat(hub.count("hub GET /api/models/")).isEqualTo(1);
+            assertThat(folder()).doesNotExist();
+        } finally {
+            hub.release();
+            caller.shutdownNow();
+            manager.shutdown();
+        }
+    }
+
+    @Test
     void aStalledTransferIsDroppedAndContinuedAndSlowOnesFinish() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.HOLD);
