@@ -1,9 +1,9 @@
 package com.cryptomaltese.gateway.admin;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
+
+import com.cryptomaltese.gateway.model.ProcessMemory;
 
 /**
  * Host and process memory as an operator means it. The JVM's "free" memory excludes the page cache, which on a
@@ -29,30 +29,12 @@ final class HostMemory {
 
     /** The gateway's resident set and its peak, or null where /proc does not say. */
     static SystemStatus.Process process() {
-        Path status = Path.of("/proc/self/status");
-        long resident = kilobytes(status, "VmRSS:");
-        long peak = kilobytes(status, "VmHWM:");
+        long resident = ProcessMemory.residentBytes();
+        long peak = ProcessMemory.peakResidentBytes();
         return resident > 0 && peak > 0 ? new SystemStatus.Process(resident, peak) : null;
     }
 
     private static long memAvailableFromProc() {
-        return kilobytes(Path.of("/proc/meminfo"), "MemAvailable:");
-    }
-
-    /** A "Name:   123 kB" line of a /proc file, in bytes; -1 when absent. */
-    private static long kilobytes(Path file, String key) {
-        if (!Files.isReadable(file)) {
-            return -1;
-        }
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+        return ProcessMemory.kilobytes(Path.of("/proc/meminfo"), "MemAvailable:");
     }
 }

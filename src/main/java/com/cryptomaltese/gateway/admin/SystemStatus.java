@@ -56,7 +56,20 @@ public record SystemStatus(
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Model(boolean loaded, @Schema(nullable = true) String modelId, @Schema(nullable = true) String engine,
                         @Schema(nullable = true) Instant loadedAt,
-                        @Schema(description = "Memory the loaded model holds") long memoryBytes) {
+                        @Schema(description = "Memory the loaded model holds") long memoryBytes,
+                        @Schema(nullable = true, description = "The last model taken out of memory (unloaded, or "
+                                + "replaced by a load) and the process's resident memory around it")
+                        LastUnload lastUnload) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record LastUnload(String modelId, Instant unloadedAt,
+                             @Schema(description = "What the model reported holding while loaded") long modelMemoryBytes,
+                             @Schema(description = "VmRSS right before the model was closed; -1 off Linux")
+                             long residentBytesBefore,
+                             @Schema(description = "VmRSS right after; -1 off Linux") long residentBytesAfter,
+                             @Schema(description = "before - after: what the unload gave back to the system")
+                             long residentBytesFreed) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

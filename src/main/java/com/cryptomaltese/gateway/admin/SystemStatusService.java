@@ -42,9 +42,16 @@ public class SystemStatusService {
         String status = rate(warnings, "disk", disk.usedPercent());
         status = worse(status, rate(warnings, "host memory", memory.system().usedPercent()));
         status = worse(status, rate(warnings, "JVM heap", memory.jvm().heapUsedPercent()));
+        SystemStatus.LastUnload unload = models.lastUnload()
+                .map(u -> new SystemStatus.LastUnload(u.id().toString(), u.unloadedAt(), u.modelMemoryBytes(),
+                        u.residentBytesBefore(), u.residentBytesAfter(),
+                        u.residentBytesBefore() < 0 || u.residentBytesAfter() < 0 ? 0
+                                : u.residentBytesBefore() - u.residentBytesAfter()))
+                .orElse(null);
         SystemStatus.Model model = models.current()
-                .map(m -> new SystemStatus.Model(true, m.id().toString(), m.engine(), m.loadedAt(), m.model().memoryBytes()))
-                .orElse(new SystemStatus.Model(false, null, null, null, 0));
+                .map(m -> new SystemStatus.Model(true, m.id().toString(), m.engine(), m.loadedAt(),
+                        m.model().memoryBytes(), unload))
+                .orElse(new SystemStatus.Model(false, null, null, null, 0, unload));
         SystemStatus.LastCleanup last = runs.latest()
                 .map(r -> new SystemStatus.LastCleanup(r.kind(), r.operations(), r.filesRemoved(), r.spaceFreed(),
                         r.triggeredBy(), r.completedAt()))

@@ -38,6 +38,18 @@ public class ModelService {
     public record Loaded(ModelId id, LanguageModel model, String engine, Instant loadedAt) {
     }
 
+    /**
+     * The last model taken out of memory (by an unload, or by loading another), with the process's
+     * resident memory right before and right after, so an operator sees what the unload gave back.
+     *
+     * @param modelMemoryBytes what the model reported holding while loaded
+     * @param residentBytesBefore VmRSS before the model was closed; -1 off Linux
+     * @param residentBytesAfter  VmRSS after; -1 off Linux
+     */
+    public record Unloaded(ModelId id, Instant unloadedAt, long modelMemoryBytes, long residentBytesBefore,
+                           long residentBytesAfter) {
+    }
+
     private final ModelRegistry registry;
     private final List<InferenceEngine> engines;
     private final ReentrantReadWriteLock memory = new ReentrantReadWriteLock(true);
@@ -48,6 +60,7 @@ public class ModelService {
     private final Map<ModelId, String> claims = new ConcurrentHashMap<>();
     private volatile Loaded current;
     private volatile ModelId loading;
+    private volatile Unloaded lastUnload;
     private final String defaultModel;
 
     ModelService(ModelRegistry registry, List<InferenceEngine> engines,
@@ -186,8 +199,11 @@ public class ModelService {
      * Answers 503 when no model is loaded, or one is loading (with {@code Retry-After}).
      */
     public <T> T withModel(Function<Loaded, T> work) {
-        if (loading != null || !memory.readLock().tryLock()) {
-            throw ApiException.unavailable("model " + loading + " is loading; retry shortly", RETRY_WHILE_LOADING);
+        ModelId pending = loading;
+        if (pending != null || !memory.readLock().tryLock()) {
+            // Without a load under way, the write lock is an unload's.
+            throw ApiException.unavailable(pending != null ? "model " + pending + " is loading; retry shortly"
+                    : "the model is being unloaded; retry shortly", RETRY_WHILE_LOADING);
         }
         try {
             Loaded model = current;
@@ -208,6 +224,10 @@ public class ModelService {
 
     public Optional<Loaded> current() {
         return Optional.ofNullable(current);
+    }
+
+    public Optional<Unloaded> lastUnload() {
+        return Optional.ofNullable(lastUnload);
     }
 
     public Optional<ModelId> loadingId() {
@@ -238,7 +258,11 @@ public class ModelService {
         Loaded old = current;
         current = null;
         if (old != null) {
+            long modelBytes = old.model().memoryBytes();
+            long before = ProcessMemory.residentBytes();
             old.model().close();
+            lastUnload = new Unloaded(old.id(), Instant.now(), modelBytes, before, ProcessMemory.residentBytes());
+            log.info("Closed model {}: resident memory {} -> {} bytes", old.id(), before, lastUnload.residentBytesAfter());
         }
     }
 

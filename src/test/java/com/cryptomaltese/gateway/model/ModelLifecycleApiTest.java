@@ -1,0 +1,269 @@
+package com.cryptomaltese.gateway.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.cryptomaltese.gateway.TestApi;
+import com.cryptomaltese.gateway.TestApi.Reply;
+import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+
+/**
+ * The single-model lifecycle through the API, with the real DJL engine on the llama fixture: chats
+ * that arrive while a model loads or unloads answer 503 with Retry-After, loading B closes A first,
+ * and system-status reports the process's memory around the last unload. A wrapper engine holds a
+ * load or a close half-way on the test's latches, so "while" needs no timing guesses.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "gateway.data-dir=" + ModelLifecycleApiTest.DATA_DIR_NAME,
+        "gateway.security.api-keys=" + TestApi.USER_KEY,
+        "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
+        "gateway.hub.endpoint=http://127.0.0.1:9"})
+class ModelLifecycleApiTest {
+
+    static final String DATA_DIR_NAME = "target/test-data/model-lifecycle";
+    static final Path DATA_DIR = TestData.freshDataDir(DATA_DIR_NAME);
+    static final Path LLAMA = Path.of("src/test/resources/fixtures/models/llama").toAbsolutePath();
+    static final String A = "/api/v1/models/life%2Fa";
+    static final String B = "/api/v1/models/life%2Fb";
+    static final String CHAT = "{\"message\": \"Hello\", \"parameters\": {\"max_length\": 4, \"do_sample\": false}}";
+
+    /** The DJL engine for folders marked {@value #MARKER}, with a load or a close held where the test says. */
+    static final class HeldEngine implements InferenceEngine {
+        static final String MARKER = "held.engine";
+        final DjlEngine engine = new DjlEngine();
+        final AtomicInteger closed = new AtomicInteger();
+        volatile CountDownLatch loadEntered = new CountDownLatch(0);
+        volatile CountDownLatch loadProceed = new CountDownLatch(0);
+        volatile CountDownLatch closeEntered = new CountDownLatch(0);
+        volatile CountDownLatch closeProceed = new CountDownLatch(0);
+
+        @Override
+        public String name() {
+            return engine.name();
+        }
+
+        @Override
+        public boolean supports(Path modelDir) {
+            return Files.exists(modelDir.resolve(MARKER));
+        }
+
+        @Override
+        public LanguageModel load(Path modelDir) throws IOException {
+            loadEntered.countDown();
+            await(loadProceed);
+            return new Held(engine.load(modelDir));
+        }
+
+        /** The real model, its close held when the test asks. */
+        final class Held implements LanguageModel {
+            private final LanguageModel model;
+
+            Held(LanguageModel model) {
+                this.model = model;
+            }
+
+            @Override
+            public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
+                return model.generate(messages, params, deadline);
+            }
+
+            @Override
+            public int contextLength() {
+                return model.contextLength();
+            }
+
+            @Override
+            public int vocabularySize() {
+                return model.vocabularySize();
+            }
+
+            @Override
+            public int promptTokens(List<ChatMessage> messages) {
+                return model.promptTokens(messages);
+            }
+
+            @Override
+            public long memoryBytes() {
+                return model.memoryBytes();
+            }
+
+            @Override
+            public void close() {
+                closeEntered.countDown();
+                await(closeProceed);
+                model.close();
+                closed.incrementAndGet();
+            }
+        }
+
+        private static void await(CountDownLatch latch) {
+            try {
+                if (!latch.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never let the engine go on");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @TestConfiguration
+    static class HeldEngineConfiguration {
+        @Bean
+        @Order(Ordered.HIGHEST_PRECEDENCE)
+        HeldEngine heldEngine() {
+            return new HeldEngine();
+        }
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    HeldEngine engine;
+
+    TestApi api;
+    ExecutorService background = Executors.newSingleThreadExecutor();
+
+    @BeforeEach
+    void models() throws IOException {
+        api = new TestApi(port);
+        for (String name : List.of("a", "b")) {
+            Path folder = DATA_DIR.resolve("models/models--life--" + name);
+            if (!Files.exists(folder)) {
+                TestData.linkHubModel(DATA_DIR, LLAMA, "life", name);
+                Files.writeString(folder.resolve("snapshots/0123abcd").resolve(HeldEngine.MARKER), "");
+            }
+        }
+    }
+
+    @AfterEach
+    void nothingLoaded() {
+        background.shutdownNow();
+        engine.loadProceed = new CountDownLatch(0);
+        engine.closeProceed = new CountDownLatch(0);
+        String loaded = api.get("/api/v1/models", TestApi.USER_KEY).json().path("loaded_model").asText(null);
+        if (loaded != null) {
+            api.post("/api/v1/models/" + loaded.replace("/", "%2F") + "/unload", TestApi.USER_KEY, null);
+        }
+    }
+
+    @Test
+    void aChatDuringALoadIs503WithRetryAfterAndAnsweredOnceLoaded() throws Exception {
+        engine.loadEntered = new CountDownLatch(1);
+        engine.loadProceed = new CountDownLatch(1);
+        Future<Reply> load = background.submit(() -> api.post(A + "/load", TestApi.USER_KEY, null));
+        assertThat(engine.loadEntered.await(30, TimeUnit.SECONDS)).isTrue();
+
+        Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT);
+        assertThat(chat.status()).as(chat.body()).isEqualTo(503);
+        assertThat(Long.parseLong(chat.header("Retry-After"))).isPositive();
+        assertThat(chat.json().path("message").asText()).isEqualTo("model life/a is loading; retry shortly");
+        assertThat(api.get(A, TestApi.USER_KEY).json().path("status").asText()).isEqualTo("loading");
+
+        engine.loadProceed.countDown();
+        assertThat(load.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+        Reply answered = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT);
+        assertThat(answered.status()).as(answered.body()).isEqualTo(200);
+        assertThat(answered.json().path("model_id").asText()).isEqualTo("life/a");
+        assertThat(answered.json().path("usage").path("completion_tokens").asInt()).isPositive();
+    }
+
+    @Test
+    void loadingBClosesAFirstAndSystemStatusShowsTheMemoryAroundIt() throws Exception {
+        assertThat(api.post(A + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        long aBytes = status().path("model").path("memory_bytes").asLong();
+        assertThat(aBytes).isPositive();
+        int closedBefore = engine.closed.get();
+
+        Reply loadB = api.post(B + "/load", TestApi.USER_KEY, null);
+
+        assertThat(loadB.status()).as(loadB.body()).isEqualTo(200);
+        assertThat(engine.closed.get()).isEqualTo(closedBefore + 1);
+        JsonNode list = api.get("/api/v1/models", TestApi.USER_KEY).json();
+        assertThat(list.path("loaded_model").asText()).isEqualTo("life/b");
+        assertThat(api.get(A, TestApi.USER_KEY).json().path("status").asText()).isEqualTo("available");
+        JsonNode model = status().path("model");
+        assertThat(model.path("model_id").asText()).isEqualTo("life/b");
+        JsonNode unload = model.path("last_unload");
+        assertThat(unload.path("model_id").asText()).isEqualTo("life/a");
+        assertThat(unload.path("model_memory_bytes").asLong()).isEqualTo(aBytes);
+        assertUnloadFigures(unload);
+    }
+
+    @Test
+    void aChatDuringAnUnloadIs503AndSystemStatusReportsTheUnload() throws Exception {
+        assertThat(api.post(B + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        JsonNode loaded = status();
+        assertThat(loaded.path("model").path("loaded").asBoolean()).isTrue();
+        long bBytes = loaded.path("model").path("memory_bytes").asLong();
+        engine.closeEntered = new CountDownLatch(1);
+        engine.closeProceed = new CountDownLatch(1);
+        Future<Reply> unload = background.submit(() -> api.post(B + "/unload", TestApi.USER_KEY, null));
+        assertThat(engine.closeEntered.await(30, TimeUnit.SECONDS)).isTrue();
+
+        Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT);
+        assertThat(chat.status()).as(chat.body()).isEqualTo(503);
+        assertThat(Long.parseLong(chat.header("Retry-After"))).isPositive();
+        assertThat(chat.json().path("message").asText()).isEqualTo("the model is being unloaded; retry shortly");
+
+        engine.closeProceed.countDown();
+        assertThat(unload.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+        JsonNode model = status().path("model");
+        assertThat(model.path("loaded").asBoolean()).isFalse();
+        assertThat(model.path("memory_bytes").asLong()).isZero();
+        assertThat(model.path("last_unload").path("model_id").asText()).isEqualTo("life/b");
+        assertThat(model.path("last_unload").path("model_memory_bytes").asLong()).isEqualTo(bBytes);
+        assertUnloadFigures(model.path("last_unload"));
+        Reply noModel = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT);
+        assertThat(noModel.status()).isEqualTo(503);
+        assertThat(noModel.json().path("message").asText()).startsWith("no model is loaded");
+    }
+
+    /** Resident memory read around the close (this runs on Linux): both known, freed = before - after. */
+    private static void assertUnloadFigures(JsonNode unload) {
+        long before = unload.path("resident_bytes_before").asLong();
+        long after = unload.path("resident_bytes_after").asLong();
+        assertThat(before).isPositive();
+        assertThat(after).isPositive();
+        assertThat(unload.path("resident_bytes_freed").asLong()).isEqualTo(before - after);
+        assertThat(Instant.parse(unload.path("unloaded_at").asText())).isBefore(Instant.now().plusSeconds(1));
+    }
+
+    private JsonNode status() {
+        Reply reply = api.get("/api/v1/admin/system-status", TestApi.ADMIN_KEY);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return reply.json();
+    }
+}
