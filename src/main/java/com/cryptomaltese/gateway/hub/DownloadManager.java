@@ -92,6 +92,8 @@ public class DownloadManager {
     private final ExecutorService fileThreads;
     private final ScheduledExecutorService watchdog;
     private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
+    /** Held while a download's disk check runs and its files become promised ({@link #checkDisk}). */
+    private final Object diskPromises = new Object();
 
     @Autowired
     DownloadManager(HubProperties settings, ModelRegistry registry, SslBundles bundles) {
@@ -326,8 +328,11 @@ public class DownloadManager {
         }
         FileSelection.Choice choice = FileSelection.choose(listing, job.requestedFormat, job.quant);
         job.listing = listing;
-        job.choice = choice;
-        checkDisk(job, choice);
+        // Checked and then counted as promised in one step, so two downloads cannot both count the same free bytes.
+        synchronized (diskPromises) {
+            checkDisk(job, choice);
+            job.choice = choice;
+        }
     }
 
     private void checkDisk(Download job, FileSelection.Choice choice) {
@@ -350,10 +355,15 @@ public class DownloadManager {
             throw new UncheckedIOException("cannot check free disk space in the models directory", e);
         }
         long margin = settings.diskMargin().toBytes();
-        if (free < needed + margin) {
+        // Bytes that running downloads have yet to write are as good as taken.
+        long promised = jobs.values().stream().filter(other -> other != job && !other.finished() && other.choice != null)
+                .mapToLong(other -> Math.max(0, other.choice.totalBytes() - other.bytesDone.get())).sum();
+        if (free - promised < needed + margin) {
             throw new HubException(Kind.DISK, "not enough disk space to download " + job.id + ": it needs "
                     + needed + " bytes (" + human(needed) + ") plus a margin of " + margin + " bytes (" + human(margin)
-                    + "), but only " + free + " bytes (" + human(free) + ") are free");
+                    + "), but only " + free + " bytes (" + human(free) + ") are free"
+                    + (promised == 0 ? "" : ", of which downloads under way still need " + promised + " bytes ("
+                    + human(promised) + ")"));
         }
     }
 

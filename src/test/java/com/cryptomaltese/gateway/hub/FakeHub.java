@@ -84,6 +84,7 @@ public final class FakeHub implements AutoCloseable {
     public final List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
     public final List<String> hubAuthorizations = new CopyOnWriteArrayList<>();
     private volatile long sizeOverride = -1;
+    private final Map<String, Long> sizeOverrides = new ConcurrentHashMap<>();
     private final AtomicLong hubConnections = new AtomicLong();
     private final AtomicLong cdnConnections = new AtomicLong();
 
@@ -210,6 +211,11 @@ public final class FakeHub implements AutoCloseable {
     /** The listing claims every file is this big (a repo larger than the disk). */
     public void claimSize(long size) {
         sizeOverride = size;
+    }
+
+    /** The listing claims the file at {@code path} (in any repo) is this big. */
+    public void claimSize(String path, long size) {
+        sizeOverrides.put(path, size);
     }
 
     /** Lets held transfers finish. */
@@ -422,7 +428,7 @@ public final class FakeHub implements AutoCloseable {
                 .put("private", repo.token() != null);
         ArrayNode siblings = json.putArray("siblings");
         repo.files().forEach((path, bytes) -> {
-            long size = sizeOverride >= 0 ? sizeOverride : bytes.length;
+            long size = sizeOverrides.getOrDefault(path, sizeOverride >= 0 ? sizeOverride : bytes.length);
             ObjectNode s = siblings.addObject().put("rfilename", path).put("blobId", gitBlob(bytes)).put("size", size);
             if (lfs(path)) {
                 s.putObject("lfs").put("sha256", sha256(bytes)).put("size", size).put("pointerSize", 134);

@@ -360,6 +360,38 @@ class HubDownloadTest {
     }
 
     @Test
+    void theDiskCheckCountsWhatRunningDownloadsStillNeed() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        ModelId otherId = ModelId.parse("fixtures/other", "model_name");
+        hub.addFolder(otherId.toString(), COMMIT, LLAMA, null);
+        Files.createDirectories(models);
+        long free = Files.getFileStore(models).getUsableSpace();
+        // Each repo claims weights of a quarter of the free space; the margin leaves room for one and a half.
+        long weights = free / 4;
+        hub.claimSize(WEIGHTS, weights);
+        hub.fault(WEIGHTS, Fault.HOLD);
+        DownloadManager manager = manager(3, DataSize.ofBytes(free - 3 * weights / 2), Duration.ofSeconds(10));
+        try {
+            manager.start(ID, null, null, null, null);
+            assertThat(hub.awaitHolding()).isTrue();
+            assertThatThrownBy(() -> manager.start(otherId, null, null, null, null))
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(507);
+                        assertThat(e.getMessage()).contains("not enough disk space to download fixtures/other")
+                                .contains("of which downloads under way still need");
+                    });
+            assertThat(hub.requestsFor("/fixtures/other/resolve/")).isEmpty();
+            // Once the first download is gone, its promise is too.
+            assertThat(manager.cancel(ID)).isTrue();
+            assertThat(manager.start(otherId, null, null, null, null).progress().status()).isEqualTo("downloading");
+            manager.cancel(otherId);
+        } finally {
+            hub.release();
+            manager.shutdown();
+        }
+    }
+
+    @Test
     void aSecondRequestJoinsTheRunningDownload() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(WEIGHTS, Fault.HOLD);
