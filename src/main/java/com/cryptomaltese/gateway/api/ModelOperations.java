@@ -106,6 +106,8 @@ class ModelOperations {
         DownloadManager.Started started = downloads.start(id, request.revision(), format, quant, request.authToken());
         DownloadProgress p = started.progress();
         String message = started.joined() ? "joined the running download of " + id
+                : p.revision() == null ? "downloading " + id + ": the Hub's file list has not come yet (the Hub is slow "
+                        + "or asked to wait); it is fetched in the background, follow GET /api/v1/models/{model_id}"
                 : "downloading " + id + " (" + p.format() + ", " + p.filesTotal() + " files, " + p.bytesTotal() + " bytes)";
         return new DownloadStarted("downloading", message, id.toString(), p.downloadProgress(), p.estimatedTime(),
                 p.format(), p.revision(), p.requestedRevision(), p.bytesDownloaded(), p.bytesTotal(), started.joined());

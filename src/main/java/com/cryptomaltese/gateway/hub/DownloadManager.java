@@ -160,40 +160,63 @@ public class DownloadManager {
                 created = true;
             }
         }
-        if (!created) {
-            if (!job.revision.equals(useRevision)) {
-                throw ApiException.conflict("a download of " + id + " at revision " + job.revision
-                        + " is running; wait for it or cancel it (DELETE) before asking for revision " + useRevision);
-            }
-            awaitPrepared(job);
-            return new Started(id, true, job.progress());
+        if (!created && !job.revision.equals(useRevision)) {
+            throw ApiException.conflict("a download of " + id + " at revision " + job.revision
+                    + " is running; wait for it or cancel it (DELETE) before asking for revision " + useRevision);
         }
+        if (created) {
+            Download started = job;
+            coordinators.submit(() -> {
+                if (prepared(started)) {
+                    run(started);
+                }
+            });
+        }
+        // The answer waits for the file list and the disk check (their refusals are the request's
+        // errors), but not for long: a Hub that is slow or retried goes on in the background.
+        try {
+            job.prepared.get(settings.answerWithin().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof HubException hub ? toApi(hub) : e.getCause() instanceof ApiException api ? api
+                    : new ApiException(502, "the download of " + id + " could not start: " + e.getCause().getMessage(),
+                    List.of(), null);
+        } catch (TimeoutException e) {
+            log.info("The Hub's file list for {} is slow to come; the download goes on in the background", id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted", List.of(), null);
+        }
+        return new Started(id, !created, job.progress());
+    }
+
+    /** Lists, chooses and checks; false (the job finished with the reason) when the download cannot go on. */
+    private boolean prepared(Download job) {
         try {
             prepare(job);
             DownloadRecord.of(job).write(job.id.cacheFolderIn(modelsDir));
             job.prepared.complete(null);
+            log.info("Downloading {} at {} ({}, commit {}, {} files, {} bytes)", job.id, job.revision,
+                    job.choice.format(), job.listing.commit(), job.choice.files().size(), job.choice.totalBytes());
+            return true;
         } catch (HubException e) {
             job.token = null;
             if (e.kind() == Kind.CANCELLED) {
                 // A cancel leaves nothing listed; gone before finished, so the canceller finds it gone.
-                jobs.remove(id, job);
+                jobs.remove(job.id, job);
                 finish(job, Download.State.CANCELLED, e.getMessage());
             } else {
                 finish(job, Download.State.ERROR, e.getMessage());
+                log.warn("Download of {} could not start: {}", job.id, e.getMessage());
             }
             job.prepared.completeExceptionally(e);
-            throw toApi(e);
         } catch (IOException | RuntimeException e) {
             job.token = null;
-            finish(job, Download.State.ERROR, "the download could not start: " + e.getMessage());
-            job.prepared.completeExceptionally(e);
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            String reason = e instanceof ApiException ? e.getMessage() : "the download could not start: " + e.getMessage();
+            finish(job, Download.State.ERROR, reason);
+            log.warn("Download of {} could not start: {}", job.id, reason);
+            job.prepared.completeExceptionally(e instanceof IOException io ? new UncheckedIOException(io) : e);
         }
-        Download started = job;
-        coordinators.submit(() -> run(started));
-        log.info("Downloading {} at {} ({}, commit {}, {} files, {} bytes)", id, useRevision, job.choice.format(),
-                job.listing.commit(), job.choice.files().size(), job.choice.totalBytes());
-        return new Started(id, false, job.progress());
+        return false;
     }
 
     /** The latest download of {@code id}: running, failed or finished since the start. */
@@ -809,22 +832,6 @@ public class DownloadManager {
             wait = Math.min(max, TimeUnit.SECONDS.toMillis(retryAfter.seconds));
         }
         Thread.sleep(Math.max(0, wait));
-    }
-
-    private void awaitPrepared(Download job) {
-        long bound = settings.maxBackoff().toMillis() * settings.maxAttempts()
-                + settings.readTimeout().toMillis() * 2 + 10_000;
-        try {
-            job.prepared.get(bound, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof HubException hub ? toApi(hub)
-                    : new ApiException(502, "the download of " + job.id + " could not start", List.of(), null);
-        } catch (TimeoutException e) {
-            throw new ApiException(504, "the Hub did not answer in time for " + job.id, List.of(), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "interrupted", List.of(), null);
-        }
     }
 
     static ApiException toApi(HubException e) {

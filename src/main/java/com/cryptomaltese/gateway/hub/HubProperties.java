@@ -21,6 +21,9 @@ import org.springframework.util.unit.DataSize;
  * @param sslBundle      name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}) whose trust material
  *                       checks the Hub's certificates and those of its redirect hosts, for a mirror behind a
  *                       private CA; when blank, the JVM's trust store ({@code javax.net.ssl.trustStore} or cacerts)
+ * @param answerWithin   longest wait of a download request for the Hub's file list and the disk check, whose
+ *                       refusals are its errors; a Hub slower than that (retries, 429s) is waited for in the
+ *                       background and the request answers 202 at once
  */
 @ConfigurationProperties("gateway.hub")
 public record HubProperties(
@@ -33,7 +36,12 @@ public record HubProperties(
         @DefaultValue("10s") Duration connectTimeout,
         @DefaultValue("60s") Duration readTimeout,
         @DefaultValue("512MB") DataSize diskMargin,
-        String sslBundle) {
+        String sslBundle,
+        @DefaultValue("10s") Duration answerWithin) {
+
+    public HubProperties {
+        answerWithin = answerWithin == null ? Duration.ofSeconds(10) : answerWithin;
+    }
 
     @Override
     public String toString() {

@@ -37,7 +37,7 @@ class DefaultModelStartupTest {
             hub.addFolder("warm/llama", COMMIT, LLAMA, null);
             DownloadManager first = new DownloadManager(new HubProperties(hub.endpoint(), null, 2, 2,
                     Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(5), Duration.ofSeconds(10),
-                    DataSize.ofKilobytes(1), null), DATA_DIR.resolve("models"), id -> false);
+                    DataSize.ofKilobytes(1), null, null), DATA_DIR.resolve("models"), id -> false);
             ModelId id = ModelId.parse("warm/llama", "m");
             first.start(id, null, null, null, null);
             for (int i = 0; i < 3000 && first.downloading(id); i++) {

@@ -223,6 +223,12 @@ public final class FakeHub implements AutoCloseable {
         held.countDown();
     }
 
+    /** Makes the next held request wait for another {@link #release()}: for a server shared by several tests. */
+    public void rearm() {
+        holding = new CountDownLatch(1);
+        held = new CountDownLatch(1);
+    }
+
     /** Waits until a transfer is being held (bounded). */
     public boolean awaitHolding() throws InterruptedException {
         return holding.await(20, TimeUnit.SECONDS);

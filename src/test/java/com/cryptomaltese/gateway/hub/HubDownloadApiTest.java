@@ -32,7 +32,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.data-dir=" + HubDownloadApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY,
         "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
-        "gateway.hub.initial-backoff=10ms", "gateway.hub.max-backoff=50ms", "gateway.hub.max-attempts=3"})
+        "gateway.hub.initial-backoff=10ms", "gateway.hub.max-backoff=50ms", "gateway.hub.max-attempts=3",
+        "gateway.hub.answer-within=1s"})
 class HubDownloadApiTest {
 
     static final String DATA = "target/test-data/hub-api";
@@ -85,6 +86,32 @@ class HubDownloadApiTest {
             }
         }
         throw new AssertionError(id + " not listed in " + list);
+    }
+
+    @Test
+    void aHubSlowToListIsWaitedForInTheBackgroundAfterA202() throws Exception {
+        HUB.addFolder("slow/llama", COMMIT, LLAMA, null);
+        HUB.rearm();
+        HUB.fault(FakeHub.LISTING, FakeHub.Fault.SILENT);
+        try {
+            Reply started = download("{\"model_name\": \"slow/llama\"}");
+            assertThat(started.status()).as(started.body()).isEqualTo(202);
+            assertThat(started.json().get("status").asText()).isEqualTo("downloading");
+            assertThat(started.json().get("message").asText()).startsWith(
+                    "downloading slow/llama: the Hub's file list has not come yet");
+            assertThat(started.json().get("bytes_total").asLong()).isZero();
+            assertThat(api.get("/api/v1/models/slow%2Fllama", TestApi.USER_KEY).json().get("status").asText())
+                    .isEqualTo("downloading");
+            // A second request joins rather than waiting for the Hub too.
+            Reply joined = download("{\"model_name\": \"slow/llama\"}");
+            assertThat(joined.status()).as(joined.body()).isEqualTo(202);
+            assertThat(joined.json().get("joined").asBoolean()).isTrue();
+        } finally {
+            HUB.release();
+        }
+        JsonNode done = awaitStatus("slow%2Fllama", "available", "error");
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("available");
+        assertThat(HUB.count("hub GET /api/models/slow/llama")).isEqualTo(1);
     }
 
     @Test
@@ -144,6 +171,7 @@ class HubDownloadApiTest {
     @Test
     void aRunningDownloadIsListedJoinedRefusedForLoadingAndCancelled() throws Exception {
         HUB.addFolder("held/llama", COMMIT, LLAMA, null);
+        HUB.rearm();
         HUB.fault("model.safetensors", Fault.HOLD);
         try {
             assertThat(download("{\"model_name\": \"held/llama\"}").status()).isEqualTo(202);

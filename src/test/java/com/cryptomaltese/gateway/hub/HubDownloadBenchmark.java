@@ -63,7 +63,7 @@ public final class HubDownloadBenchmark {
         DownloadManager.deleteTree(models);
         Files.createDirectories(models);
         DownloadManager manager = new DownloadManager(new HubProperties(endpoint, null, 4, 4, Duration.ofMillis(500),
-                Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(60), DataSize.ofMegabytes(64), null),
+                Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(60), DataSize.ofMegabytes(64), null, null),
                 models, id -> false);
         ModelId id = ModelId.parse("bench/one-gib", "model_name");
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

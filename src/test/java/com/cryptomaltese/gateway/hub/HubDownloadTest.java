@@ -48,7 +48,7 @@ class HubDownloadTest {
 
     DownloadManager manager(int attempts, DataSize margin, Duration readTimeout) {
         return new DownloadManager(new HubProperties(hub.endpoint(), null, 2, attempts, Duration.ofMillis(5),
-                Duration.ofMillis(50), Duration.ofSeconds(5), readTimeout, margin, null), models, this::usable);
+                Duration.ofMillis(50), Duration.ofSeconds(5), readTimeout, margin, null, null), models, this::usable);
     }
 
     DownloadManager manager() {
@@ -435,6 +435,30 @@ class HubDownloadTest {
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThat(manager.cancel(ID)).isTrue());
             assertThat(manager.downloading(ID)).isFalse();
             assertThat(folder()).doesNotExist();
+        } finally {
+            hub.release();
+            manager.shutdown();
+        }
+    }
+
+    @Test
+    void aRefusalThatComesAfterTheAnswerShowsAsTheDownloadsError() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(FakeHub.LISTING, Fault.SILENT);
+        hub.claimSize(1L << 50);
+        DownloadManager manager = new DownloadManager(new HubProperties(hub.endpoint(), null, 2, 3, Duration.ofMillis(5),
+                Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(30), DataSize.ofKilobytes(1), null,
+                Duration.ofMillis(200)), models, this::usable);
+        try {
+            DownloadManager.Started started = manager.start(ID, null, null, null, null);
+            assertThat(started.progress().status()).isEqualTo("downloading");
+            assertThat(started.progress().revision()).isNull();
+            hub.release();
+            DownloadProgress failed = await(manager, ID);
+            assertThat(failed.status()).isEqualTo("error");
+            assertThat(failed.error()).contains("not enough disk space to download fixtures/llama");
+            assertThat(hub.requestsFor("/resolve/")).isEmpty();
+            assertThat(folder().resolve("snapshots")).doesNotExist();
         } finally {
             hub.release();
             manager.shutdown();

@@ -70,7 +70,7 @@ class HubTlsTest {
 
     HubProperties settings(String sslBundle) {
         return new HubProperties(hub.endpoint(), null, 2, 3, Duration.ofMillis(5), Duration.ofMillis(50),
-                Duration.ofSeconds(5), Duration.ofSeconds(10), DataSize.ofKilobytes(1), sslBundle);
+                Duration.ofSeconds(5), Duration.ofSeconds(10), DataSize.ofKilobytes(1), sslBundle, null);
     }
 
     DownloadManager manager(SSLContext clientTls) {
