@@ -50,6 +50,7 @@ import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.api.FieldProblem;
 import com.cryptomaltese.gateway.hub.HubException.Kind;
 import com.cryptomaltese.gateway.hub.HubListing.HubFile;
+import com.cryptomaltese.gateway.model.ModelFormat;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelRegistry;
 import jakarta.annotation.PreDestroy;
@@ -340,7 +341,7 @@ public class DownloadManager {
 
     // ---- preparation: list, choose, check ----
 
-    private void prepare(Download job) {
+    private void prepare(Download job) throws IOException {
         String repo = job.id.toString();
         HubListing listing = withRetries(job, () -> client.listing(repo, job.revision, job.token, job.open));
         CachePaths.commit(listing.commit());
@@ -350,11 +351,34 @@ public class DownloadManager {
             CachePaths.safeRelative(probe, file.path());
         }
         FileSelection.Choice choice = FileSelection.choose(listing, job.requestedFormat, job.quant);
+        refuseASecondFormat(job, listing.commit(), choice.format());
         job.listing = listing;
         // Checked and then counted as promised in one step, so two downloads cannot both count the same free bytes.
         synchronized (diskPromises) {
             checkDisk(job, choice);
             job.choice = choice;
+        }
+    }
+
+    /**
+     * One format per snapshot: the engines tell a model's format from its files, so ONNX files added
+     * to a snapshot that holds safetensors would never run, and the record would claim a format the
+     * model does not load in. Another format of the same commit needs the model deleted first.
+     */
+    private void refuseASecondFormat(Download job, String commit, String format) throws IOException {
+        Path snapshot = new CachePaths(job.id.cacheFolderIn(modelsDir)).snapshot(commit);
+        if (!Files.isDirectory(snapshot, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<String> names;
+        try (var files = Files.walk(snapshot)) {
+            names = files.map(p -> p.getFileName().toString()).toList();
+        }
+        ModelFormat present = ModelFormat.detect(names);
+        if (present != ModelFormat.UNKNOWN && !present.wireName().equals(format)) {
+            throw new HubException(Kind.CONFLICT, job.id + " at commit " + commit + " is on disk as "
+                    + present.wireName() + "; the gateway keeps one format per model: delete it (DELETE "
+                    + "/api/v1/models/{model_id}) before downloading it as " + format);
         }
     }
 

@@ -6,7 +6,7 @@ public class HubException extends RuntimeException {
     /** What went wrong, which decides the HTTP status and whether a retry can help. */
     public enum Kind {
         ACCESS(502), NOT_FOUND(404), RATE_LIMITED(502), SERVER(502), NETWORK(502), INTEGRITY(502),
-        UNSAFE(502), TLS(502), FORMAT(400), DISK(507), CANCELLED(409);
+        UNSAFE(502), TLS(502), FORMAT(400), DISK(507), CANCELLED(409), CONFLICT(409);
 
         final int httpStatus;
 

@@ -8,7 +8,7 @@ public enum ModelFormat {
     SAFETENSORS, GGUF, ONNX, TORCHSCRIPT, PYTORCH, UNKNOWN;
 
     /** Preference order matters: a repo with safetensors and a .bin fallback is a safetensors model. */
-    static ModelFormat detect(Collection<String> fileNames) {
+    public static ModelFormat detect(Collection<String> fileNames) {
         if (fileNames.stream().anyMatch(f -> f.endsWith(".safetensors"))) {
             return SAFETENSORS;
         }

@@ -313,6 +313,40 @@ class HubDownloadTest {
     }
 
     @Test
+    void aSecondFormatOfTheSameCommitIsRefusedUntilTheModelIsDeleted() throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (String name : List.of("config.json", "tokenizer.json", WEIGHTS)) {
+            files.put(name, Files.readAllBytes(LLAMA.resolve(name)));
+        }
+        files.put("model.onnx", new byte[] {8, 1, 18, 0});
+        hub.add(new FakeHub.Repo(ID.toString(), COMMIT, files, null, List.of()));
+        DownloadManager manager = manager();
+        manager.start(ID, null, "safetensors", null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+
+        assertThatThrownBy(() -> manager.start(ID, null, "onnx", null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.getMessage()).isEqualTo("fixtures/llama at commit " + COMMIT + " is on disk as "
+                            + "safetensors; the gateway keeps one format per model: delete it (DELETE "
+                            + "/api/v1/models/{model_id}) before downloading it as onnx");
+                });
+        Path snapshot = folder().resolve("snapshots").resolve(COMMIT);
+        assertThat(snapshot.resolve("model.onnx")).doesNotExist();
+        assertThat(ModelMetadata.read(folder()).orElseThrow().format()).isEqualTo("safetensors");
+        assertThat(hub.requestsFor("/resolve/" + COMMIT + "/model.onnx")).isEmpty();
+        // The same format again is a repair, not a second format.
+        manager.start(ID, null, "safetensors", null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        // Deleted, the model can come in the other format.
+        manager.deleteModel(ID);
+        manager.start(ID, null, "onnx", null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(snapshot.resolve("model.onnx")).exists();
+        assertThat(snapshot.resolve(WEIGHTS)).doesNotExist();
+    }
+
+    @Test
     void unsafeNamesFromTheHubAreRefused() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", "{}".getBytes());
