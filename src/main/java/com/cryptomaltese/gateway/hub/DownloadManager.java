@@ -498,6 +498,9 @@ public class DownloadManager {
         Path part = paths.incomplete(name != null ? name : pathKey(file));
         AtomicLong counted = new AtomicLong();
         String expectedSha = file.sha256();
+        // A file outside LFS is checked against its git blob id: the listing's, else the Hub's ETag.
+        String expectedBlob = !file.lfs() && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")
+                ? file.blobId() : null;
         long expectedSize = file.size();
         TrailingHash[] hash = new TrailingHash[1];
         job.current.add(file.path());
@@ -527,6 +530,12 @@ public class DownloadManager {
                         String linked = unquote(response.header("X-Linked-Etag"));
                         if (linked != null && linked.matches("[0-9a-fA-F]{64}")) {
                             expectedSha = linked.toLowerCase(Locale.ROOT);
+                        } else if (expectedBlob == null && linked == null) {
+                            // Not LFS, and a listing without blob ids (some mirrors): the ETag is the git blob id.
+                            String etag = unquote(response.header("ETag"));
+                            if (etag != null && etag.matches("[0-9a-fA-F]{40}")) {
+                                expectedBlob = etag.toLowerCase(Locale.ROOT);
+                            }
                         }
                     }
                     boolean append = offset > 0 && response.status() == 206 && response.rangeStart() == offset;
@@ -564,8 +573,9 @@ public class DownloadManager {
                     }
                 }
             }
-            String sha256 = verify(part, file, expectedSha, expectedSize, hash);
-            String blobName = name != null ? name : sha256;
+            String sha256 = verify(part, file, expectedSha, expectedBlob, expectedSize, hash);
+            // Named as huggingface-cli names it: sha256 for LFS files, the git blob id for the others.
+            String blobName = name != null ? name : expectedSha == null && expectedBlob != null ? expectedBlob : sha256;
             Path blob = paths.blob(blobName);
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -646,8 +656,8 @@ public class DownloadManager {
      * The sha256 of the part, after checking its size, its sha256 against the listing's (LFS files)
      * and, for the others, the git blob id; a bad part is deleted.
      */
-    private String verify(Path part, HubFile file, String expectedSha, long expectedSize, TrailingHash[] hash)
-            throws IOException {
+    private String verify(Path part, HubFile file, String expectedSha, String expectedBlob, long expectedSize,
+                          TrailingHash[] hash) throws IOException {
         long size = sizeOf(part);
         if (expectedSize >= 0 && size != expectedSize) {
             Files.deleteIfExists(part);
@@ -664,15 +674,15 @@ public class DownloadManager {
             throw new HubException(Kind.INTEGRITY, file.path() + " failed its sha256 check (expected " + expectedSha
                     + ", got " + actualSha + "); it was discarded and nothing of it was kept");
         }
-        if (expectedSha == null && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")) {
+        if (expectedSha == null && expectedBlob != null) {
             // Files outside LFS are small; their git blob id is a second read of them.
             MessageDigest sha1 = digester("SHA-1");
             sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
             String actualBlob = HexFormat.of().formatHex(digest(part, sha1));
-            if (!file.blobId().equals(actualBlob)) {
+            if (!expectedBlob.equals(actualBlob)) {
                 Files.deleteIfExists(part);
                 throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
-                        + file.blobId() + ", got " + actualBlob + "); it was discarded");
+                        + expectedBlob + ", got " + actualBlob + "); it was discarded");
             }
         }
         return actualSha;

@@ -85,6 +85,7 @@ public final class FakeHub implements AutoCloseable {
     public final List<String> hubAuthorizations = new CopyOnWriteArrayList<>();
     private volatile long sizeOverride = -1;
     private final Map<String, Long> sizeOverrides = new ConcurrentHashMap<>();
+    private volatile boolean listBlobIds = true;
     private final AtomicLong hubConnections = new AtomicLong();
     private final AtomicLong cdnConnections = new AtomicLong();
 
@@ -211,6 +212,11 @@ public final class FakeHub implements AutoCloseable {
     /** The listing claims every file is this big (a repo larger than the disk). */
     public void claimSize(long size) {
         sizeOverride = size;
+    }
+
+    /** The listing leaves out each file's blobId, as some mirrors do; resolve answers keep their ETag. */
+    public void omitBlobIds() {
+        listBlobIds = false;
     }
 
     /** The listing claims the file at {@code path} (in any repo) is this big. */
@@ -435,7 +441,10 @@ public final class FakeHub implements AutoCloseable {
         ArrayNode siblings = json.putArray("siblings");
         repo.files().forEach((path, bytes) -> {
             long size = sizeOverrides.getOrDefault(path, sizeOverride >= 0 ? sizeOverride : bytes.length);
-            ObjectNode s = siblings.addObject().put("rfilename", path).put("blobId", gitBlob(bytes)).put("size", size);
+            ObjectNode s = siblings.addObject().put("rfilename", path).put("size", size);
+            if (listBlobIds) {
+                s.put("blobId", gitBlob(bytes));
+            }
             if (lfs(path)) {
                 s.putObject("lfs").put("sha256", sha256(bytes)).put("size", size).put("pointerSize", 134);
             }

@@ -347,6 +347,28 @@ class HubDownloadTest {
     }
 
     @Test
+    void withoutBlobIdsInTheListingFilesAreCheckedAgainstTheirETag() throws Exception {
+        hub.omitBlobIds();
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        byte[] config = Files.readAllBytes(LLAMA.resolve("config.json"));
+        // Named by its git blob id, as huggingface-cli names a file outside LFS.
+        assertThat(Files.readSymbolicLink(folder().resolve("snapshots").resolve(COMMIT).resolve("config.json")).toString())
+                .isEqualTo("../../blobs/" + FakeHub.gitBlob(config));
+
+        ModelId otherId = ModelId.parse("fixtures/other", "model_name");
+        hub.addFolder(otherId.toString(), COMMIT, LLAMA, null);
+        hub.fault("config.json", Fault.WRONG_BYTES);
+        manager.start(otherId, null, null, null, null);
+        DownloadProgress failed = await(manager, otherId);
+        assertThat(failed.status()).isEqualTo("error");
+        assertThat(failed.error()).contains("config.json does not match its git blob id (expected " + FakeHub.gitBlob(config));
+        assertThat(otherId.cacheFolderIn(models).resolve("snapshots")).doesNotExist();
+    }
+
+    @Test
     void unsafeNamesFromTheHubAreRefused() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", "{}".getBytes());
