@@ -86,6 +86,8 @@ public final class FakeHub implements AutoCloseable {
     private volatile long sizeOverride = -1;
     private final Map<String, Long> sizeOverrides = new ConcurrentHashMap<>();
     private volatile boolean listBlobIds = true;
+    private final java.util.concurrent.atomic.AtomicInteger transfers = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxTransfers = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong hubConnections = new AtomicLong();
     private final AtomicLong cdnConnections = new AtomicLong();
 
@@ -243,6 +245,11 @@ public final class FakeHub implements AutoCloseable {
     /** Waits until the held transfer has ended, its rest sent or refused by a closed connection (bounded). */
     public boolean awaitHeldDone() throws InterruptedException {
         return heldDone.await(20, TimeUnit.SECONDS);
+    }
+
+    /** The most {@link Fault#SLOW} transfers (hub and CDN together) that were under way at once. */
+    public int maxConcurrentSlowTransfers() {
+        return maxTransfers.get();
     }
 
     public long bytesSent(String path) {
@@ -416,14 +423,30 @@ public final class FakeHub implements AutoCloseable {
                 }
             }
             case SLOW -> {
+                // Counted as under way until the last piece goes: once the client can have every byte,
+                // this transfer no longer counts, so a client moving on to its next file is no overlap.
                 int piece = fault == Fault.SLOW ? Math.max(1, length / 8) : length;
-                for (int at = 0; at < length; at += piece) {
-                    int n = Math.min(piece, length - at);
-                    out.write(body, from + at, n);
-                    out.flush();
-                    sent.addAndGet(n);
-                    if (fault == Fault.SLOW) {
-                        sleep(30);
+                boolean counted = fault == Fault.SLOW;
+                if (counted) {
+                    maxTransfers.accumulateAndGet(transfers.incrementAndGet(), Math::max);
+                }
+                try {
+                    for (int at = 0; at < length; at += piece) {
+                        int n = Math.min(piece, length - at);
+                        if (counted && at + n >= length) {
+                            counted = false;
+                            transfers.decrementAndGet();
+                        }
+                        out.write(body, from + at, n);
+                        out.flush();
+                        sent.addAndGet(n);
+                        if (fault == Fault.SLOW && at + n < length) {
+                            sleep(30);
+                        }
+                    }
+                } finally {
+                    if (counted) {
+                        transfers.decrementAndGet();
                     }
                 }
             }

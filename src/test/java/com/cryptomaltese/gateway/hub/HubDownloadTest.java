@@ -369,6 +369,26 @@ class HubDownloadTest {
     }
 
     @Test
+    void noMoreFilesTravelAtOnceThanTheBound() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        try (Stream<Path> files = Files.list(LLAMA)) {
+            files.forEach(f -> hub.fault(f.getFileName().toString(), Fault.SLOW));
+        }
+        ModelId otherId = ModelId.parse("fixtures/other", "model_name");
+        hub.addFolder(otherId.toString(), COMMIT, LLAMA, null);
+        try (Stream<Path> files = Files.list(LLAMA)) {
+            files.forEach(f -> hub.fault(f.getFileName().toString(), Fault.SLOW));
+        }
+        DownloadManager manager = manager(); // parallelFiles = 2, over all downloads
+        manager.start(ID, null, null, null, null);
+        manager.start(otherId, null, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(await(manager, otherId).status()).isEqualTo("completed");
+        // Ten slow files (a quarter second each) went two at a time: never more, and in parallel.
+        assertThat(hub.maxConcurrentSlowTransfers()).isEqualTo(2);
+    }
+
+    @Test
     void unsafeNamesFromTheHubAreRefused() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", "{}".getBytes());
