@@ -10,7 +10,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * What downloads leave behind in a model folder of the Hugging Face cache layout, and its removal
@@ -24,6 +23,12 @@ import java.util.function.Consumer;
 final class CacheLeftovers {
 
     private CacheLeftovers() {
+    }
+
+    /** Deletes one file or link (never what a link points to); counting it, when the caller counts. */
+    @FunctionalInterface
+    interface Remover {
+        void remove(Path file) throws IOException;
     }
 
     /** True when {@code folder} holds at least one complete snapshot (a non-hidden folder in snapshots/). */
@@ -43,10 +48,10 @@ final class CacheLeftovers {
     }
 
     /**
-     * Removes the leftovers of {@code folder}, each file through {@code remove} (which deletes and
-     * counts it); empty folders go by themselves. True when anything was removed.
+     * Removes the leftovers of {@code folder}, each file through {@code remove}; the folders they
+     * leave empty go too. True when anything was removed.
      */
-    static boolean clean(Path folder, Consumer<Path> remove) throws IOException {
+    static boolean clean(Path folder, Remover remove) throws IOException {
         boolean removed = false;
         Path snapshots = folder.resolve("snapshots");
         if (Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
@@ -97,11 +102,11 @@ final class CacheLeftovers {
     }
 
     /** Removes a file, link or folder tree without following links, each file through {@code remove}. */
-    static void removeTree(Path root, Consumer<Path> remove) throws IOException {
+    static void removeTree(Path root, Remover remove) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                remove.accept(file);
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                remove.remove(file);
                 return FileVisitResult.CONTINUE;
             }
 

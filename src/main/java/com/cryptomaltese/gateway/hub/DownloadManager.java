@@ -8,15 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -306,13 +303,13 @@ public class DownloadManager {
                     }
                     try {
                         if (CacheLeftovers.hasSnapshot(folder)) {
-                            CacheLeftovers.clean(folder, remove);
+                            CacheLeftovers.clean(folder, remove::accept);
                             Path record = folder.resolve(CachePaths.REQUEST);
                             if (Files.exists(record, LinkOption.NOFOLLOW_LINKS)) {
                                 remove.accept(record);
                             }
                         } else {
-                            CacheLeftovers.removeTree(folder, remove);
+                            CacheLeftovers.removeTree(folder, remove::accept);
                         }
                     } catch (IOException e) {
                         log.warn("Could not clean what downloads left in {}: {}", folder.getFileName(), e.getMessage());
@@ -979,22 +976,9 @@ public class DownloadManager {
 
     /** Deletes a tree without following symbolic links (a link is removed, not its target). */
     static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+        if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            CacheLeftovers.removeTree(root, Files::deleteIfExists);
         }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static void closeQuietly(Closeable in) {

@@ -15,6 +15,7 @@ import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.ForwardingLanguageModel;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
@@ -235,32 +236,11 @@ class ConversationMemoryTest {
 
         @Override
         public LanguageModel load(Path modelDir) throws IOException {
-            LanguageModel model = real.load(modelDir);
-            return new LanguageModel() {
+            return new ForwardingLanguageModel(real.load(modelDir)) {
                 @Override
                 public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
                     calls.add(List.copyOf(messages));
                     return model.generate(messages, params, deadline);
-                }
-
-                @Override
-                public int contextLength() {
-                    return model.contextLength();
-                }
-
-                @Override
-                public int promptTokens(List<ChatMessage> messages) {
-                    return model.promptTokens(messages);
-                }
-
-                @Override
-                public long memoryBytes() {
-                    return model.memoryBytes();
-                }
-
-                @Override
-                public void close() {
-                    model.close();
                 }
             };
         }

@@ -17,9 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
-import com.cryptomaltese.gateway.engine.ChatMessage;
-import com.cryptomaltese.gateway.engine.GenerationParams;
-import com.cryptomaltese.gateway.engine.GenerationResult;
+import com.cryptomaltese.gateway.engine.ForwardingLanguageModel;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.djl.DjlEngine;
@@ -85,36 +83,9 @@ class ModelLifecycleApiTest {
         }
 
         /** The real model, its close held when the test asks. */
-        final class Held implements LanguageModel {
-            private final LanguageModel model;
-
+        final class Held extends ForwardingLanguageModel {
             Held(LanguageModel model) {
-                this.model = model;
-            }
-
-            @Override
-            public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
-                return model.generate(messages, params, deadline);
-            }
-
-            @Override
-            public int contextLength() {
-                return model.contextLength();
-            }
-
-            @Override
-            public int vocabularySize() {
-                return model.vocabularySize();
-            }
-
-            @Override
-            public int promptTokens(List<ChatMessage> messages) {
-                return model.promptTokens(messages);
-            }
-
-            @Override
-            public long memoryBytes() {
-                return model.memoryBytes();
+                super(model);
             }
 
             @Override

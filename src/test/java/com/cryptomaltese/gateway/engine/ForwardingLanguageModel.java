@@ -1,0 +1,44 @@
+package com.cryptomaltese.gateway.engine;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A model that passes every call to another; tests override the calls they watch or hold. */
+public class ForwardingLanguageModel implements LanguageModel {
+
+    protected final LanguageModel model;
+
+    public ForwardingLanguageModel(LanguageModel model) {
+        this.model = model;
+    }
+
+    @Override
+    public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
+        return model.generate(messages, params, deadline);
+    }
+
+    @Override
+    public int contextLength() {
+        return model.contextLength();
+    }
+
+    @Override
+    public int vocabularySize() {
+        return model.vocabularySize();
+    }
+
+    @Override
+    public int promptTokens(List<ChatMessage> messages) {
+        return model.promptTokens(messages);
+    }
+
+    @Override
+    public long memoryBytes() {
+        return model.memoryBytes();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
