@@ -68,7 +68,8 @@ public record SystemStatus(
                              @Schema(description = "VmRSS right before the model was closed; -1 off Linux")
                              long residentBytesBefore,
                              @Schema(description = "VmRSS right after; -1 off Linux") long residentBytesAfter,
-                             @Schema(description = "before - after: what the unload gave back to the system")
+                             @Schema(description = "before - after: what the unload gave back to the system (negative when "
+                                     + "other work grew the process meanwhile)")
                              long residentBytesFreed) {
     }
 

@@ -8,7 +8,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,20 +33,27 @@ final class CacheLeftovers {
         void remove(Path file) throws IOException;
     }
 
-    /** True when {@code folder} holds at least one complete snapshot (a non-hidden folder in snapshots/). */
+    /**
+     * True when {@code folder} holds at least one complete snapshot: a non-hidden folder in snapshots/,
+     * or a link to one, as the model registry counts it.
+     */
     static boolean hasSnapshot(Path folder) throws IOException {
+        return !snapshots(folder).isEmpty();
+    }
+
+    private static List<Path> snapshots(Path folder) throws IOException {
         Path snapshots = folder.resolve("snapshots");
-        if (!Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (DirectoryStream<Path> all = Files.newDirectoryStream(snapshots)) {
-            for (Path snapshot : all) {
-                if (!hidden(snapshot) && Files.isDirectory(snapshot, LinkOption.NOFOLLOW_LINKS)) {
-                    return true;
+        List<Path> found = new ArrayList<>();
+        if (Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> all = Files.newDirectoryStream(snapshots)) {
+                for (Path snapshot : all) {
+                    if (!hidden(snapshot) && Files.isDirectory(snapshot)) {
+                        found.add(snapshot);
+                    }
                 }
             }
         }
-        return false;
+        return found;
     }
 
     /**
@@ -68,10 +77,17 @@ final class CacheLeftovers {
         if (!Files.isDirectory(blobs, LinkOption.NOFOLLOW_LINKS)) {
             return removed;
         }
-        Set<Path> linked = linkedBlobs(snapshots, blobs.toAbsolutePath().normalize());
+        // A snapshot that is itself a link is a layout this code did not make: which blobs it needs is not
+        // guessed, so they all stay.
+        for (Path snapshot : snapshots(folder)) {
+            if (Files.isSymbolicLink(snapshot)) {
+                return removed;
+            }
+        }
+        Set<Path> linked = linkedFiles(snapshots);
         try (DirectoryStream<Path> all = Files.newDirectoryStream(blobs)) {
             for (Path blob : all) {
-                if (!linked.contains(blob.toAbsolutePath().normalize())) {
+                if (!linked.contains(realPath(blob))) {
                     removeTree(blob, remove);
                     removed = true;
                 }
@@ -80,18 +96,21 @@ final class CacheLeftovers {
         return removed;
     }
 
-    /** Every path inside {@code blobs} that a link under {@code snapshots} points at. */
-    private static Set<Path> linkedBlobs(Path snapshots, Path blobs) throws IOException {
+    /**
+     * The real paths of what the links under {@code snapshots} point at, however they are written
+     * (relative, absolute, through other links); links to nothing are skipped.
+     */
+    private static Set<Path> linkedFiles(Path snapshots) throws IOException {
         Set<Path> linked = new HashSet<>();
         if (!Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
             return linked;
         }
         Files.walkFileTree(snapshots, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 if (attrs.isSymbolicLink()) {
-                    Path target = file.getParent().resolve(Files.readSymbolicLink(file)).toAbsolutePath().normalize();
-                    if (blobs.equals(target.getParent())) {
+                    Path target = realPath(file);
+                    if (target != null) {
                         linked.add(target);
                     }
                 }
@@ -99,6 +118,15 @@ final class CacheLeftovers {
             }
         });
         return linked;
+    }
+
+    /** Where {@code path} really is, links followed; null when it leads nowhere. */
+    private static Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Removes a file, link or folder tree without following links, each file through {@code remove}. */

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +44,10 @@ final class Download {
 
     volatile HubListing listing;
     volatile FileSelection.Choice choice;
+    /** Bytes this download had to write when it started (what was on disk not counted): its disk promise. */
+    volatile long needed;
+    /** Counted down when the download is to stop, so a wait between retries ends at once. */
+    final CountDownLatch stopSignal = new CountDownLatch(1);
     volatile State state = State.DOWNLOADING;
     volatile boolean cancelled;
     volatile String error;
@@ -68,6 +73,17 @@ final class Download {
     void cancelledOthers() {
         // One transfer failed: the others stop at their next read.
         stopOthers = true;
+        stopSignal.countDown();
+    }
+
+    void cancel() {
+        cancelled = true;
+        stopSignal.countDown();
+    }
+
+    void interrupt() {
+        interrupted = true;
+        stopSignal.countDown();
     }
 
     volatile boolean stopOthers;

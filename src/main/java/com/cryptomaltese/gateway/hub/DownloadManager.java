@@ -62,7 +62,8 @@ import org.springframework.stereotype.Component;
  * Runs Hub downloads in the background into the Hugging Face cache layout.
  * <ul>
  * <li>The file list is read when the download is requested, so a missing repo, a refused token, a
- *     missing format or too little disk are answered at once.</li>
+ *     missing format or too little disk are the request's answer; a Hub slower than
+ *     {@code answerWithin} is waited for in the background, and its refusal becomes the download's error.</li>
  * <li>Files go to {@code blobs/<hash>.incomplete}, continue with a Range request after a dropped
  *     connection or a restart, are checked (sha256 for LFS files, the git blob id for the others)
  *     and only then renamed atomically to {@code blobs/<hash>}.</li>
@@ -92,6 +93,8 @@ public class DownloadManager {
     private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
     /** Held while a download's disk check runs and its files become promised ({@link #checkDisk}). */
     private final Object diskPromises = new Object();
+    /** Model folders whose files are being removed, with how many removals run there; guarded by {@code jobs}. */
+    private final Map<Path, Integer> clearing = new java.util.HashMap<>();
 
     @Autowired
     DownloadManager(HubProperties settings, ModelRegistry registry, SslBundles bundles) {
@@ -133,8 +136,9 @@ public class DownloadManager {
     }
 
     /**
-     * Starts downloading {@code id}, or joins the download of it that is running. Answers only when
-     * the file list is read and the disk checked; the files come in the background.
+     * Starts downloading {@code id}, or joins the download of it that is running. Answers when the
+     * file list is read and the disk checked, or after {@code answerWithin} while the Hub is still
+     * slow (then with no file list yet); the files come in the background.
      *
      * @param revision branch, tag or commit; {@code main} when null or blank
      * @param format   null for the default (safetensors, else gguf, onnx, pytorch)
@@ -152,6 +156,10 @@ public class DownloadManager {
         boolean created = false;
         synchronized (jobs) {
             job = jobs.get(id);
+            if ((job == null || job.finished()) && clearing.containsKey(folderOf(id))) {
+                throw ApiException.conflict("the files of " + id + " are being removed (cleanup or delete); "
+                        + "try again in a moment");
+            }
             if (job == null || job.finished()) {
                 job = new Download(id, useRevision, format, quant, useToken);
                 jobs.put(id, job);
@@ -164,11 +172,17 @@ public class DownloadManager {
         }
         if (created) {
             Download started = job;
-            coordinators.submit(() -> {
-                if (prepared(started)) {
-                    run(started);
-                }
-            });
+            try {
+                coordinators.submit(() -> {
+                    if (prepared(started)) {
+                        run(started);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                jobs.remove(id, started);
+                finish(started, Download.State.ERROR, "the gateway is shutting down");
+                started.prepared.completeExceptionally(ApiException.unavailable("the gateway is shutting down", null));
+            }
         }
         // The answer waits for the file list and the disk check (their refusals are the request's
         // errors), but not for long: a Hub that is slow or retried goes on in the background.
@@ -213,6 +227,11 @@ public class DownloadManager {
             finish(job, Download.State.ERROR, reason);
             log.warn("Download of {} could not start: {}", job.id, reason);
             job.prepared.completeExceptionally(e instanceof IOException io ? new UncheckedIOException(io) : e);
+        } catch (Error e) {
+            job.token = null;
+            finish(job, Download.State.ERROR, "the download could not start: " + e);
+            job.prepared.completeExceptionally(e);
+            throw e;
         }
         return false;
     }
@@ -255,11 +274,21 @@ public class DownloadManager {
             return false;
         }
         if (job.finished()) {
-            jobs.remove(id, job);
-            removeLeftovers(job);
+            Path folder = folderOf(id);
+            synchronized (jobs) {
+                if (!jobs.remove(id, job)) {
+                    return true;
+                }
+                markClearing(folder);
+            }
+            try {
+                removeLeftovers(job);
+            } finally {
+                unmarkClearing(folder);
+            }
             return true;
         }
-        job.cancelled = true;
+        job.cancel();
         closeStreams(job);
         job.transfers.forEach(f -> f.cancel(true));
         // The coordinator finishes the job; wait for it (bounded) so the answer means "gone".
@@ -293,28 +322,37 @@ public class DownloadManager {
             return;
         }
         try (DirectoryStream<Path> folders = Files.newDirectoryStream(modelsDir, "models--*")) {
-            for (Path folder : folders) {
+            for (Path found : folders) {
+                Path folder = found.toAbsolutePath().normalize();
                 if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
+                // Marked under the lock, deleted outside it: other downloads start meanwhile, not in this folder.
                 synchronized (jobs) {
-                    if (jobs.values().stream().anyMatch(job -> !job.finished() && in(folder, job))) {
+                    if (clearing.containsKey(folder)
+                            || jobs.values().stream().anyMatch(job -> !job.finished() && in(folder, job))) {
                         continue;
                     }
-                    try {
-                        if (CacheLeftovers.hasSnapshot(folder)) {
-                            CacheLeftovers.clean(folder, remove::accept);
-                            Path record = folder.resolve(CachePaths.REQUEST);
-                            if (Files.exists(record, LinkOption.NOFOLLOW_LINKS)) {
-                                remove.accept(record);
-                            }
-                        } else {
-                            CacheLeftovers.removeTree(folder, remove::accept);
+                    markClearing(folder);
+                }
+                try {
+                    if (CacheLeftovers.hasSnapshot(folder)) {
+                        CacheLeftovers.clean(folder, remove::accept);
+                        Path record = folder.resolve(CachePaths.REQUEST);
+                        if (Files.exists(record, LinkOption.NOFOLLOW_LINKS)) {
+                            remove.accept(record);
                         }
-                    } catch (IOException e) {
-                        log.warn("Could not clean what downloads left in {}: {}", folder.getFileName(), e.getMessage());
+                    } else {
+                        CacheLeftovers.removeTree(folder, remove::accept);
                     }
-                    jobs.values().removeIf(job -> job.finished() && job.state != Download.State.COMPLETED && in(folder, job));
+                } catch (IOException e) {
+                    log.warn("Could not clean what downloads left in {}: {}", folder.getFileName(), e.getMessage());
+                } finally {
+                    synchronized (jobs) {
+                        jobs.values().removeIf(job -> job.finished() && job.state != Download.State.COMPLETED
+                                && in(folder, job));
+                        unmarkClearing(folder);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -323,15 +361,36 @@ public class DownloadManager {
     }
 
     private boolean in(Path folder, Download job) {
-        return job.id.cacheFolderIn(modelsDir).toAbsolutePath().normalize().equals(folder.toAbsolutePath().normalize());
+        return folderOf(job.id).equals(folder);
+    }
+
+    private Path folderOf(ModelId id) {
+        return id.cacheFolderIn(modelsDir).toAbsolutePath().normalize();
+    }
+
+    /** Under the jobs lock: files of {@code folder} are being removed, so no download may start in it. */
+    private void markClearing(Path folder) {
+        clearing.merge(folder, 1, Integer::sum);
+    }
+
+    private void unmarkClearing(Path folder) {
+        synchronized (jobs) {
+            clearing.computeIfPresent(folder, (key, n) -> n == 1 ? null : n - 1);
+        }
     }
 
     /** Removes a model folder (never following links) and its download record. */
     public void deleteModel(ModelId id) {
+        Path folder = folderOf(id);
+        synchronized (jobs) {
+            markClearing(folder);
+        }
         try {
-            deleteTree(id.cacheFolderIn(modelsDir));
+            deleteTree(folder);
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete model " + id, e);
+        } finally {
+            unmarkClearing(folder);
         }
         forget(id);
     }
@@ -401,7 +460,7 @@ public class DownloadManager {
         long margin = settings.diskMargin().toBytes();
         // Bytes that running downloads have yet to write are as good as taken.
         long promised = jobs.values().stream().filter(other -> other != job && !other.finished() && other.choice != null)
-                .mapToLong(other -> Math.max(0, other.choice.totalBytes() - other.bytesDone.get())).sum();
+                .mapToLong(other -> Math.max(0, other.needed - other.received.get())).sum();
         if (free - promised < needed + margin) {
             throw new HubException(Kind.DISK, "not enough disk space to download " + job.id + ": it needs "
                     + needed + " bytes (" + human(needed) + ") plus a margin of " + margin + " bytes (" + human(margin)
@@ -409,6 +468,7 @@ public class DownloadManager {
                     + (promised == 0 ? "" : ", of which downloads under way still need " + promised + " bytes ("
                     + human(promised) + ")"));
         }
+        job.needed = needed;
     }
 
     // ---- the background part ----
@@ -470,8 +530,11 @@ public class DownloadManager {
             } else {
                 String message = t instanceof HubException ? t.getMessage()
                         : "download of " + job.id + " failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
-                finish(job, Download.State.ERROR, message);
-                persistFailure(job);
+                // Recorded and finished in one step: a cleanup sees it running, or finished with its record.
+                synchronized (jobs) {
+                    finish(job, Download.State.ERROR, message);
+                    persistFailure(job);
+                }
                 log.warn("Download of {} failed: {}", job.id, message);
             }
         } finally {
@@ -527,9 +590,11 @@ public class DownloadManager {
                         String linked = unquote(response.header("X-Linked-Etag"));
                         if (linked != null && linked.matches("[0-9a-fA-F]{64}")) {
                             expectedSha = linked.toLowerCase(Locale.ROOT);
-                        } else if (expectedBlob == null && linked == null) {
-                            // Not LFS, and a listing without blob ids (some mirrors): the ETag is the git blob id.
-                            String etag = unquote(response.header("ETag"));
+                        } else if (expectedBlob == null && linked == null && response.header("X-Repo-Commit") != null) {
+                            // Not LFS, and a listing without blob ids (some mirrors): a Hub-speaking server (it
+                            // names the commit) gives the git blob id as a strong ETag. A weak one promises nothing.
+                            String raw = response.header("ETag");
+                            String etag = raw == null || raw.startsWith("W/") ? null : unquote(raw);
                             if (etag != null && etag.matches("[0-9a-fA-F]{40}")) {
                                 expectedBlob = etag.toLowerCase(Locale.ROOT);
                             }
@@ -552,7 +617,7 @@ public class DownloadManager {
                         throw attempt > 1 && e.retryable()
                                 ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
                     }
-                    backoff(attempt, e);
+                    backoff(job, attempt, e);
                 } catch (IOException e) {
                     if (job.stopping()) {
                         throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
@@ -562,7 +627,7 @@ public class DownloadManager {
                                 + file.path() + " of " + job.id + " (gave up after " + attempt + " attempts; the "
                                 + "partial file is kept and a new download request continues it): " + e.getMessage(), e);
                     }
-                    backoff(attempt, null);
+                    backoff(job, attempt, null);
                 } finally {
                     if (response != null) {
                         closeQuietly(response.body());
@@ -847,22 +912,26 @@ public class DownloadManager {
                             ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
                 }
                 try {
-                    backoff(attempt, e);
+                    backoff(job, attempt, e);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new HubException(Kind.CANCELLED, "download of " + job.id + " was interrupted");
+                }
+                if (job.stopping()) {
+                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
                 }
             }
         }
     }
 
-    private void backoff(int attempt, HubException cause) throws InterruptedException {
+    /** Waits before another try; a cancel, a failed sibling transfer or a shutdown ends the wait at once. */
+    private void backoff(Download job, int attempt, HubException cause) throws InterruptedException {
         long max = settings.maxBackoff().toMillis();
         long wait = Math.min(max, settings.initialBackoff().toMillis() << Math.min(20, attempt - 1));
         if (cause instanceof HubClient.RetryAfter retryAfter && retryAfter.seconds >= 0) {
             wait = Math.min(max, TimeUnit.SECONDS.toMillis(retryAfter.seconds));
         }
-        Thread.sleep(Math.max(0, wait));
+        job.stopSignal.await(Math.max(0, wait), TimeUnit.MILLISECONDS);
     }
 
     static ApiException toApi(HubException e) {
@@ -1009,7 +1078,7 @@ public class DownloadManager {
     @PreDestroy
     void shutdown() {
         jobs.values().forEach(j -> {
-            j.interrupted = true;
+            j.interrupt();
             closeStreams(j);
         });
         coordinators.shutdownNow();

@@ -135,8 +135,9 @@ public class ModelService {
                 log.warn("Loading model {} failed: {}", id, loadErrors.get(id));
                 throw ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));
             } finally {
-                loading = null;
+                // Unlocked first: a chat in between is told the model is loading, not that one is unloading.
                 memory.writeLock().unlock();
+                loading = null;
             }
         } finally {
             claims.remove(id, "loaded");

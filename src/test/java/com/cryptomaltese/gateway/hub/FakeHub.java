@@ -194,7 +194,7 @@ public final class FakeHub implements AutoCloseable {
         return main != null && (revision.equals("main") || revision.equals(main.commit())) ? main : null;
     }
 
-    /** Where {@link #fault} puts a fault of the file listing (only {@link Fault#SILENT} applies there). */
+    /** Where {@link #fault} puts a fault of the file listing ({@link Fault#SILENT} and {@link Fault#SERVER_ERROR_ALWAYS} apply there). */
     public static final String LISTING = "?listing";
 
     /** Says a request is being held, then holds it until {@link #release()} (bounded). */
@@ -205,6 +205,11 @@ public final class FakeHub implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The faults still queued for {@code path}; clear it to serve the file normally again. */
+    public Deque<Fault> faults(String path) {
+        return faults.computeIfAbsent(path, p -> new ArrayDeque<>());
     }
 
     public void fault(String path, Fault... list) {
@@ -293,7 +298,15 @@ public final class FakeHub implements AutoCloseable {
                     return;
                 }
                 Deque<Fault> queue = faults.getOrDefault(LISTING, new ArrayDeque<>());
-                if (queue.poll() == Fault.SILENT) {
+                Fault fault;
+                synchronized (queue) {
+                    fault = queue.peek() == Fault.SERVER_ERROR_ALWAYS ? queue.peek() : queue.poll();
+                }
+                if (fault == Fault.SERVER_ERROR_ALWAYS) {
+                    error(exchange, 500, "Internal Error");
+                    return;
+                }
+                if (fault == Fault.SILENT) {
                     awaitRelease();
                 }
                 listing(exchange, repo);

@@ -33,7 +33,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "gateway.data-dir=" + HubDownloadApiTest.DATA, "gateway.security.api-keys=" + TestApi.USER_KEY,
         "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
         "gateway.hub.initial-backoff=10ms", "gateway.hub.max-backoff=50ms", "gateway.hub.max-attempts=3",
-        "gateway.hub.answer-within=1s"})
+        "gateway.hub.answer-within=5s"})
 class HubDownloadApiTest {
 
     static final String DATA = "target/test-data/hub-api";

@@ -255,10 +255,17 @@ class HubDownloadTest {
         hub.fault(WEIGHTS, Fault.HOLD);
         manager.start(ID, null, null, null, null);
         assertThat(hub.awaitHolding()).isTrue();
-        Path part;
-        try (Stream<Path> blobs = Files.list(folder().resolve("blobs"))) {
-            part = blobs.filter(p -> p.toString().endsWith(".incomplete")).findFirst().orElseThrow();
+        // The server holds after half the weights; the part file appears once the gateway writes them.
+        Path part = null;
+        for (int i = 0; i < 2000 && part == null; i++) {
+            try (Stream<Path> blobs = Files.list(folder().resolve("blobs"))) {
+                part = blobs.filter(p -> p.toString().endsWith(".incomplete")).findFirst().orElse(null);
+            }
+            if (part == null) {
+                Thread.sleep(10);
+            }
         }
+        assertThat(part).as("the held download's part file").isNotNull();
 
         List<Path> removed = new java.util.ArrayList<>();
         manager.cleanLeftovers(file -> {
@@ -279,6 +286,50 @@ class HubDownloadTest {
         assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
         assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS)))
                 .isEqualTo(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+    }
+
+    @Test
+    void whileAFolderIsCleanedItsModelCannotStartAndOthersAreNotHeldUp() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        ModelId otherId = ModelId.parse("fixtures/other", "model_name");
+        hub.addFolder(otherId.toString(), COMMIT, LLAMA, null);
+        DownloadManager manager = manager();
+        hub.fault(WEIGHTS, Fault.SERVER_ERROR_ALWAYS);
+        manager.start(ID, null, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("error");
+        hub.faults(WEIGHTS).clear();
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService cleaner = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> cleaning = cleaner.submit(() -> manager.cleanLeftovers(file -> {
+                entered.countDown();
+                try {
+                    proceed.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    Files.deleteIfExists(file);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+            assertThat(entered.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            assertThatThrownBy(() -> manager.start(ID, null, null, null, null))
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(409);
+                        assertThat(e.getMessage()).contains("the files of fixtures/llama are being removed");
+                    });
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> manager.start(otherId, null, null, null, null));
+            assertThat(await(manager, otherId).status()).isEqualTo("completed");
+
+            proceed.countDown();
+            cleaning.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(folder()).doesNotExist();
+            manager.start(ID, null, null, null, null);
+            assertThat(await(manager, ID).status()).isEqualTo("completed");
+        } finally {
+            proceed.countDown();
+            cleaner.shutdownNow();
+        }
     }
 
     @Test
@@ -537,6 +588,26 @@ class HubDownloadTest {
             assertThat(folder().resolve("snapshots")).doesNotExist();
         } finally {
             hub.release();
+            manager.shutdown();
+        }
+    }
+
+    @Test
+    void aCancelEndsTheWaitBetweenRetriesOfTheListingAtOnce() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(FakeHub.LISTING, Fault.SERVER_ERROR_ALWAYS);
+        // A minute between tries, waited for in the background after the answer: only a cancel that
+        // wakes the waiting coordinator ends this in time.
+        DownloadManager manager = new DownloadManager(new HubProperties(hub.endpoint(), null, 2, 3, Duration.ofMinutes(1),
+                Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofSeconds(10), DataSize.ofKilobytes(1), null,
+                Duration.ofMillis(500)), models, this::usable);
+        try {
+            assertThat(manager.start(ID, null, null, null, null).progress().status()).isEqualTo("downloading");
+            assertThat(hub.count("hub GET /api/models/")).isEqualTo(1);
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThat(manager.cancel(ID)).isTrue());
+            assertThat(manager.progress(ID)).isEmpty();
+            assertThat(hub.count("hub GET /api/models/")).isEqualTo(1);
+        } finally {
             manager.shutdown();
         }
     }
