@@ -1,5 +1,9 @@
 package com.cryptomaltese.gateway.hub;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -126,5 +130,16 @@ final class CachePaths {
         }
         String shown = value.length() > 120 ? value.substring(0, 120) + "…" : value;
         return shown.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /** Bytes of {@code file}; 0 when it is not there. */
+    static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

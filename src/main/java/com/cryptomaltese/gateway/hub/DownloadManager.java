@@ -1,25 +1,15 @@
 package com.cryptomaltese.gateway.hub;
 
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +27,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -87,10 +76,11 @@ public class DownloadManager {
     private final Map<ModelId, Download> jobs = new ConcurrentHashMap<>();
     private final ExecutorService coordinators;
     private final ExecutorService transfers;
-    /** Threads hashing ({@link TrailingHash}) and flushing ({@link PartFile}) files behind their transfers. */
+    /** Threads hashing ({@link TrailingHash}) and writing ({@link PartFile}) files behind their transfers. */
     private final ExecutorService fileThreads;
     private final ScheduledExecutorService watchdog;
-    private final Map<InputStream, AtomicLong> reading = new ConcurrentHashMap<>();
+    private final Retries retries;
+    private final FileTransfer files;
     /** Held while a download's disk check runs and its files become promised ({@link #checkDisk}). */
     private final Object diskPromises = new Object();
     /** Model folders whose files are being removed, with how many removals run there; guarded by {@code jobs}. */
@@ -114,9 +104,11 @@ public class DownloadManager {
         this.coordinators = Executors.newCachedThreadPool(threads("hub-download"));
         this.transfers = Executors.newFixedThreadPool(Math.max(1, settings.parallelFiles()), threads("hub-transfer"));
         this.fileThreads = Executors.newCachedThreadPool(threads("hub-file"));
+        this.retries = new Retries(settings);
+        this.files = new FileTransfer(client, retries, settings.readTimeout(), fileThreads);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
-        watchdog.scheduleWithFixedDelay(this::dropStalled, every, every, TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(files::dropStalled, every, every, TimeUnit.MILLISECONDS);
         restore();
     }
 
@@ -399,7 +391,7 @@ public class DownloadManager {
 
     private void prepare(Download job) throws IOException {
         String repo = job.id.toString();
-        HubListing listing = withRetries(job, () -> client.listing(repo, job.revision, job.token, job.open));
+        HubListing listing = retries.call(job, () -> client.listing(repo, job.revision, job.token, job.open));
         CachePaths.commit(listing.commit());
         // Every name the Hub sends must be safe, chosen or not: a list holding ../../etc/passwd is hostile.
         Path probe = modelsDir.resolve("probe");
@@ -442,13 +434,13 @@ public class DownloadManager {
         CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
         long needed = 0;
         for (HubFile file : choice.files()) {
-            String name = blobName(file);
+            String name = FileTransfer.blobName(file);
             long size = Math.max(0, file.size());
             if (name != null && Files.exists(paths.blob(name))) {
                 continue;
             }
-            Path part = paths.incomplete(name != null ? name : pathKey(file));
-            needed += Math.max(0, size - (Files.exists(part) ? sizeOf(part) : 0));
+            Path part = paths.incomplete(name != null ? name : FileTransfer.pathKey(file));
+            needed += Math.max(0, size - (Files.exists(part) ? CachePaths.sizeOf(part) : 0));
         }
         long free;
         try {
@@ -480,15 +472,15 @@ public class DownloadManager {
             // blob and so one part file: one transfer fetches it, then the others find it in place.
             Map<String, List<HubFile>> byBlob = new LinkedHashMap<>();
             for (HubFile file : job.choice.files()) {
-                String name = blobName(file);
-                byBlob.computeIfAbsent(name != null ? name : pathKey(file), key -> new ArrayList<>()).add(file);
+                String name = FileTransfer.blobName(file);
+                byBlob.computeIfAbsent(name != null ? name : FileTransfer.pathKey(file), key -> new ArrayList<>()).add(file);
             }
             for (List<HubFile> sameBlob : byBlob.values()) {
                 job.transfers.add(transfers.submit(() -> {
                     job.running.incrementAndGet();
                     try {
                         for (HubFile file : sameBlob) {
-                            transfer(job, file);
+                            files.fetch(job, folderOf(job.id), file);
                         }
                         return null;
                     } finally {
@@ -542,214 +534,6 @@ public class DownloadManager {
         }
     }
 
-    private void transfer(Download job, HubFile file) throws IOException, InterruptedException {
-        if (job.stopping()) {
-            throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
-        }
-        CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
-        String name = blobName(file);
-        if (name != null && Files.exists(paths.blob(name))
-                && (file.size() < 0 || sizeOf(paths.blob(name)) == file.size())) {
-            job.bytesDone.addAndGet(sizeOf(paths.blob(name)));
-            job.done.put(file.path(), new String[] {name, file.lfs() ? file.sha256() : digest(paths.blob(name), "SHA-256")});
-            job.filesDone.incrementAndGet();
-            return;
-        }
-        Path part = paths.incomplete(name != null ? name : pathKey(file));
-        AtomicLong counted = new AtomicLong();
-        String expectedSha = file.sha256();
-        // A file outside LFS is checked against its git blob id: the listing's, else the Hub's ETag.
-        String expectedBlob = !file.lfs() && file.blobId() != null && file.blobId().matches("[0-9a-f]{40}")
-                ? file.blobId() : null;
-        long expectedSize = file.size();
-        TrailingHash[] hash = new TrailingHash[1];
-        job.current.add(file.path());
-        try {
-            for (int attempt = 1; ; attempt++) {
-                if (job.stopping()) {
-                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
-                }
-                long offset = Files.exists(part) ? sizeOf(part) : 0;
-                if (expectedSize >= 0 && offset > expectedSize) {
-                    Files.delete(part);
-                    offset = 0;
-                }
-                job.bytesDone.addAndGet(offset - counted.getAndSet(offset));
-                if (expectedSize > 0 && offset == expectedSize) {
-                    break;
-                }
-                HubClient.Response response = null;
-                try {
-                    response = client.resolve(job.id.toString(), job.listing.commit(), file.path(), job.token, offset, job.open);
-                    String repoCommit = response.header("X-Repo-Commit");
-                    if (repoCommit != null && !repoCommit.equalsIgnoreCase(job.listing.commit())) {
-                        throw new HubException(Kind.SERVER, "the Hub served " + file.path() + " of commit " + repoCommit
-                                + " instead of " + job.listing.commit());
-                    }
-                    if (expectedSha == null) {
-                        String linked = unquote(response.header("X-Linked-Etag"));
-                        if (linked != null && linked.matches("[0-9a-fA-F]{64}")) {
-                            expectedSha = linked.toLowerCase(Locale.ROOT);
-                        } else if (expectedBlob == null && linked == null && response.header("X-Repo-Commit") != null) {
-                            // Not LFS, and a listing without blob ids (some mirrors): a Hub-speaking server (it
-                            // names the commit) gives the git blob id as a strong ETag. A weak one promises nothing.
-                            String raw = response.header("ETag");
-                            String etag = raw == null || raw.startsWith("W/") ? null : unquote(raw);
-                            if (etag != null && etag.matches("[0-9a-fA-F]{40}")) {
-                                expectedBlob = etag.toLowerCase(Locale.ROOT);
-                            }
-                        }
-                    }
-                    boolean append = offset > 0 && response.status() == 206 && response.rangeStart() == offset;
-                    if (!append) {
-                        job.bytesDone.addAndGet(-counted.getAndSet(0));
-                        offset = 0;
-                    }
-                    if (expectedSize < 0) {
-                        String linkedSize = response.header("X-Linked-Size");
-                        expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
-                                : response.contentLength().orElse(-1) + offset;
-                    }
-                    copy(job, response.body(), part, append, expectedSize, counted, hash);
-                    break;
-                } catch (HubException e) {
-                    if (!e.retryable() || attempt >= settings.maxAttempts() || job.stopping()) {
-                        throw attempt > 1 && e.retryable()
-                                ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
-                    }
-                    backoff(job, attempt, e);
-                } catch (IOException e) {
-                    if (job.stopping()) {
-                        throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
-                    }
-                    if (attempt >= settings.maxAttempts()) {
-                        throw new HubException(Kind.NETWORK, "the connection to the Hub kept dropping while downloading "
-                                + file.path() + " of " + job.id + " (gave up after " + attempt + " attempts; the "
-                                + "partial file is kept and a new download request continues it): " + e.getMessage(), e);
-                    }
-                    backoff(job, attempt, null);
-                } finally {
-                    if (response != null) {
-                        closeQuietly(response.body());
-                        job.open.remove(response.body());
-                    }
-                }
-            }
-            String sha256 = verify(part, file, expectedSha, expectedBlob, expectedSize, hash);
-            // Named as huggingface-cli names it: sha256 for LFS files, the git blob id for the others.
-            String blobName = name != null ? name : expectedSha == null && expectedBlob != null ? expectedBlob : sha256;
-            Path blob = paths.blob(blobName);
-            try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            job.done.put(file.path(), new String[] {blobName, sha256});
-            job.filesDone.incrementAndGet();
-        } catch (HubException e) {
-            if (e.kind() == Kind.INTEGRITY) {
-                job.bytesDone.addAndGet(-counted.get());
-            }
-            throw e;
-        } finally {
-            job.current.remove(file.path());
-            if (hash[0] != null) {
-                hash[0].stop();
-            }
-        }
-    }
-
-    /**
-     * Appends the body to {@code part} (or writes it afresh), counting the bytes, while {@code hash[0]}
-     * hashes what is written; a fresh start gets a fresh hash. The body is read into the buffers of a
-     * {@link PartFile}, each handed over when full to be written and hashed behind this thread, which
-     * goes on reading. A dropped connection, a cancel or a shutdown ends the reading with an error:
-     * the bytes received until then are handed over too and the part file holds all of them when this
-     * returns, so a retry's Range starts right after them. Stalled reads are dropped by the watchdog.
-     */
-    private void copy(Download job, ResponseBody body, Path part, boolean append, long expectedSize,
-                      AtomicLong counted, TrailingHash[] hash) throws IOException, InterruptedException {
-        AtomicLong lastRead = new AtomicLong(System.nanoTime());
-        job.open.add(body);
-        reading.put(body, lastRead);
-        if (hash[0] == null || !append) {
-            if (hash[0] != null) {
-                hash[0].stop();
-            }
-            hash[0] = new TrailingHash(part, fileThreads);
-        }
-        try (PartFile out = new PartFile(part, append, expectedSize, hash[0], fileThreads, true)) {
-            boolean end = false;
-            while (!end) {
-                ByteBuffer buffer = out.take();
-                lastRead.set(System.nanoTime());
-                IOException failed = null;
-                try {
-                    while (buffer.hasRemaining()) {
-                        int n = body.read(buffer);
-                        if (n < 0) {
-                            end = true;
-                            break;
-                        }
-                        lastRead.set(System.nanoTime());
-                        // Counted when read, so progress moves within a buffer; a retry recounts from the file.
-                        counted.addAndGet(n);
-                        job.bytesDone.addAndGet(n);
-                        job.received.addAndGet(n);
-                        if (job.stopping()) {
-                            throw new IOException("stopped");
-                        }
-                    }
-                } catch (IOException e) {
-                    failed = e;
-                } finally {
-                    out.put(buffer);
-                }
-                if (failed != null) {
-                    throw failed;
-                }
-            }
-        } finally {
-            // Bytes already written stay counted: they are in the partial file.
-            reading.remove(body);
-        }
-    }
-
-    /**
-     * The sha256 of the part, after checking its size, its sha256 against the listing's (LFS files)
-     * and, for the others, the git blob id; a bad part is deleted.
-     */
-    private String verify(Path part, HubFile file, String expectedSha, String expectedBlob, long expectedSize,
-                          TrailingHash[] hash) throws IOException {
-        long size = sizeOf(part);
-        if (expectedSize >= 0 && size != expectedSize) {
-            Files.deleteIfExists(part);
-            throw new HubException(Kind.INTEGRITY, file.path() + " arrived with " + size + " bytes instead of "
-                    + expectedSize + "; it was discarded");
-        }
-        if (hash[0] == null) {
-            // Complete from an earlier run: nothing was transferred now, so the hash starts from the file.
-            hash[0] = new TrailingHash(part, fileThreads);
-        }
-        String actualSha = hash[0].finish(size);
-        if (expectedSha != null && !expectedSha.equalsIgnoreCase(actualSha)) {
-            Files.deleteIfExists(part);
-            throw new HubException(Kind.INTEGRITY, file.path() + " failed its sha256 check (expected " + expectedSha
-                    + ", got " + actualSha + "); it was discarded and nothing of it was kept");
-        }
-        if (expectedSha == null && expectedBlob != null) {
-            // Files outside LFS are small; their git blob id is a second read of them.
-            MessageDigest sha1 = digester("SHA-1");
-            sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
-            String actualBlob = HexFormat.of().formatHex(digest(part, sha1));
-            if (!expectedBlob.equals(actualBlob)) {
-                Files.deleteIfExists(part);
-                throw new HubException(Kind.INTEGRITY, file.path() + " does not match its git blob id (expected "
-                        + expectedBlob + ", got " + actualBlob + "); it was discarded");
-            }
-        }
-        return actualSha;
-    }
-
     /** Links the snapshot (built hidden, then renamed into place), writes the metadata, then refs/main. */
     private void publish(Download job) throws IOException {
         CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
@@ -769,7 +553,7 @@ public class DownloadManager {
             Files.deleteIfExists(tmp);
             Files.createSymbolicLink(tmp, link.getParent().relativize(blob));
             Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            long bytes = sizeOf(blob);
+            long bytes = CachePaths.sizeOf(blob);
             size += bytes;
             records.add(new ModelMetadata.FileRecord(file.path(), bytes, done[1]));
         }
@@ -866,9 +650,9 @@ public class DownloadManager {
         job.choice = new FileSelection.Choice(record.format(), files);
         CachePaths paths = new CachePaths(folder);
         for (HubFile file : files) {
-            String name = blobName(file);
-            long whole = name == null ? 0 : sizeOf(paths.blob(name));
-            job.bytesDone.addAndGet(whole > 0 ? whole : sizeOf(paths.incomplete(name != null ? name : pathKey(file))));
+            String name = FileTransfer.blobName(file);
+            long whole = name == null ? 0 : CachePaths.sizeOf(paths.blob(name));
+            job.bytesDone.addAndGet(whole > 0 ? whole : CachePaths.sizeOf(paths.incomplete(name != null ? name : FileTransfer.pathKey(file))));
             if (whole > 0) {
                 job.filesDone.incrementAndGet();
             }
@@ -899,41 +683,6 @@ public class DownloadManager {
 
     // ---- helpers ----
 
-    private <T> T withRetries(Download job, java.util.function.Supplier<T> call) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return call.get();
-            } catch (HubException e) {
-                if (job.stopping()) {
-                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
-                }
-                if (!e.retryable() || attempt >= settings.maxAttempts()) {
-                    throw attempt > 1 && e.retryable()
-                            ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
-                }
-                try {
-                    backoff(job, attempt, e);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was interrupted");
-                }
-                if (job.stopping()) {
-                    throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
-                }
-            }
-        }
-    }
-
-    /** Waits before another try; a cancel, a failed sibling transfer or a shutdown ends the wait at once. */
-    private void backoff(Download job, int attempt, HubException cause) throws InterruptedException {
-        long max = settings.maxBackoff().toMillis();
-        long wait = Math.min(max, settings.initialBackoff().toMillis() << Math.min(20, attempt - 1));
-        if (cause instanceof HubClient.RetryAfter retryAfter && retryAfter.seconds >= 0) {
-            wait = Math.min(max, TimeUnit.SECONDS.toMillis(retryAfter.seconds));
-        }
-        job.stopSignal.await(Math.max(0, wait), TimeUnit.MILLISECONDS);
-    }
-
     static ApiException toApi(HubException e) {
         if (e.kind() == Kind.FORMAT) {
             return ApiException.badRequest(List.of(new FieldProblem("model_format", e.getMessage())));
@@ -948,7 +697,7 @@ public class DownloadManager {
     }
 
     private void closeStreams(Download job) {
-        job.open.forEach(DownloadManager::closeQuietly);
+        job.open.forEach(FileTransfer::closeQuietly);
     }
 
     /**
@@ -960,72 +709,6 @@ public class DownloadManager {
         while (job.running.get() > 0 && System.nanoTime() < deadline) {
             closeStreams(job);
             sleepQuietly(5);
-        }
-    }
-
-    /** Closes bodies that delivered nothing for the read timeout; the transfer then retries with a Range. */
-    private void dropStalled() {
-        long limit = settings.readTimeout().toNanos();
-        long now = System.nanoTime();
-        reading.forEach((stream, last) -> {
-            if (now - last.get() > limit) {
-                log.info("A Hub transfer stalled for {}; reconnecting", settings.readTimeout());
-                closeQuietly(stream);
-            }
-        });
-    }
-
-    private static String blobName(HubFile file) {
-        if (file.lfs()) {
-            return CachePaths.validBlobName(file.sha256()) ? file.sha256() : null;
-        }
-        return CachePaths.validBlobName(file.blobId()) ? file.blobId() : null;
-    }
-
-    /** Name of the partial file of a file whose blob name is only known after the download. */
-    private static String pathKey(HubFile file) {
-        MessageDigest sha = digester("SHA-256");
-        return HexFormat.of().formatHex(sha.digest(("path:" + file.path()).getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static String digest(Path file, String algorithm) throws IOException {
-        return HexFormat.of().formatHex(digest(file, digester(algorithm)));
-    }
-
-    private static byte[] digest(Path file, MessageDigest md) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[64 * 1024];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                md.update(buffer, 0, n);
-            }
-        }
-        return md.digest();
-    }
-
-    private static MessageDigest digester(String algorithm) {
-        try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String unquote(String etag) {
-        if (etag == null) {
-            return null;
-        }
-        String value = etag.startsWith("W/") ? etag.substring(2) : etag;
-        return value.replace("\"", "").trim();
-    }
-
-    private static long sizeOf(Path file) {
-        try {
-            return Files.size(file);
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -1047,14 +730,6 @@ public class DownloadManager {
     static void deleteTree(Path root) throws IOException {
         if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             CacheLeftovers.removeTree(root, Files::deleteIfExists);
-        }
-    }
-
-    private static void closeQuietly(Closeable in) {
-        try {
-            in.close();
-        } catch (IOException | RuntimeException ignored) {
-            // closing only to stop a transfer
         }
     }
 
