@@ -49,6 +49,11 @@ public final class TestApi {
                 .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A POST with no body and no Content-Type, as {@code curl -X POST} sends it. */
+    public Reply postWithoutBody(String path, String key) {
+        return send(request(path, key).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
     public Reply put(String path, String key, String json) {
         return send(request(path, key).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));

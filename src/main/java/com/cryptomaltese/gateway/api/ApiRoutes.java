@@ -1,5 +1,8 @@
 package com.cryptomaltese.gateway.api;
 
+import java.util.List;
+import java.util.Locale;
+
 import com.cryptomaltese.gateway.admin.CleanupRequest;
 import com.cryptomaltese.gateway.admin.CleanupResult;
 import com.cryptomaltese.gateway.admin.PurgeLogsRequest;
@@ -93,7 +96,7 @@ class ApiRoutes extends RouteBuilder {
     }
 
     private void chat() {
-        user(rest("/chat").description("Chat with the loaded model")
+        withJsonBody(user(rest("/chat").description("Chat with the loaded model")
                 .post().id("postChat").description("Send a message to the loaded model and get its reply. "
                         + "Parameters merge as the gateway's defaults <- the model's generation_config.json <- the "
                         + "model's stored parameters <- this request's parameters. eos_token_id and pad_token_id "
@@ -102,7 +105,7 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("400", "Invalid request: the message names the field")
                 .responseMessage("409", "model_id names a model that is not loaded")
                 .responseMessage("503", "No model is loaded, or one is loading (Retry-After)")
-                .responseMessage("504", "The generation deadline (60 s) passed"))
+                .responseMessage("504", "The generation deadline (60 s) passed")))
                 .to("direct:postChat");
         // The REST channel's adapter: JSON in, the shared chat route, JSON out.
         route("postChat").process(e -> body(e, json.read(bytes(e), ChatRequest.class)))
@@ -140,7 +143,7 @@ class ApiRoutes extends RouteBuilder {
         withModelId(audited(route("unloadModel"))).bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
 
-        user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub "
+        withJsonBody(user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub "
                         + "(HF_ENDPOINT) into the cache layout. Answers 202 at once with status downloading once the file "
                         + "list of the revision (branch, tag, commit; main by default) is read and the disk checked; the files "
                         + "come in the background, at the commit the revision named: poll GET /models/{model_id}. "
@@ -156,7 +159,7 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("409", "A download of the model at another revision is running")
                 .responseMessage("502", "The Hub refused access (private or gated: send auth_token or set HF_TOKEN), "
                         + "or kept failing (429, 5xx) after retries")
-                .responseMessage("507", "Not enough free disk space: the message gives the numbers"))
+                .responseMessage("507", "Not enough free disk space: the message gives the numbers")))
                 .to("direct:downloadModel");
         route("downloadModel").process(e -> body(e, json.read(bytes(e), ModelViews.DownloadRequest.class)))
                 .bean("modelOperations", "download(${body})")
@@ -200,12 +203,12 @@ class ApiRoutes extends RouteBuilder {
                 .bean("parameterService", "get(${exchangeProperty." + MODEL_ID + "})")
                 .bean("apiReply", "ok");
 
-        user(modelIdParam(params.put("/{model_id}/parameters").id("updateParameters")
+        withJsonBody(user(modelIdParam(params.put("/{model_id}/parameters").id("updateParameters")
                 .description("Change some of the model's parameters; fields left out keep their value. "
                         + "max_length counts new tokens (transformers' max_new_tokens).")
                 .type(GenerationSettings.class).outType(ParameterResponses.ParametersUpdated.class))
                 .responseMessage("400", "Unknown parameter, wrong type or out of range: the message names the field")
-                .responseMessage("404", "The model is not on disk"))
+                .responseMessage("404", "The model is not on disk")))
                 .to("direct:updateParameters");
         knownModel(audited(route("updateParameters")))
                 .process(e -> body(e, json.read(bytes(e), GenerationSettings.class)))
@@ -234,10 +237,10 @@ class ApiRoutes extends RouteBuilder {
 
     private void admin() {
         RestDefinition admin = rest("/admin").description("Disk, logs and system state (admin key)");
-        admin(admin.post("/cleanup").id("cleanup")
+        withJsonBody(admin(admin.post("/cleanup").id("cleanup")
                 .description("Delete files inside the data directory; refused (409) while a generation runs unless force")
                 .type(CleanupRequest.class).outType(CleanupResult.class)
-                .responseMessage("409", "A generation is running and force is not set"))
+                .responseMessage("409", "A generation is running and force is not set")))
                 .to("direct:cleanup");
         audited(route("cleanup"))
                 .process(e -> body(e, json.read(bytes(e), CleanupRequest.class)))
@@ -252,6 +255,12 @@ class ApiRoutes extends RouteBuilder {
         audited(route("purgeLogs"))
                 .process(e -> {
                     byte[] body = bytes(e);
+                    // The body is optional, so the operation declares no Content-Type; one that is there is JSON.
+                    String type = e.getMessage().getHeader("Content-Type", "", String.class);
+                    if (body.length > 0 && !type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
+                        throw new ApiException(415, "unsupported Content-Type: send application/json",
+                                List.of(new FieldProblem("Content-Type", "must be application/json")), null);
+                    }
                     body(e, body.length == 0 ? PurgeLogsRequest.DEFAULTS : json.read(body, PurgeLogsRequest.class));
                 })
                 .bean("logPurger", "purge(${body}, " + CALLER + ")")
@@ -297,9 +306,17 @@ class ApiRoutes extends RouteBuilder {
 
     /** An operation for API keys (admin keys are accepted too). */
     private static RestDefinition user(RestDefinition op) {
-        return op.consumes(JSON).produces(JSON)
+        return op.produces(JSON)
                 .security("api_key").security("bearer")
                 .responseMessage("401", "Missing or unknown key");
+    }
+
+    /**
+     * An operation whose request body is JSON: other Content-Types answer 415. Only these declare it,
+     * so a POST without a body (load, unload, reset: {@code curl -X POST} sends no Content-Type) is accepted.
+     */
+    private static RestDefinition withJsonBody(RestDefinition op) {
+        return op.consumes(JSON).responseMessage("415", "The body is not sent as application/json");
     }
 
     /** An operation for admin keys only. */

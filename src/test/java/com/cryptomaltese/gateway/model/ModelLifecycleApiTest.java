@@ -222,6 +222,23 @@ class ModelLifecycleApiTest {
         assertThat(noModel.json().path("message").asText()).startsWith("no model is loaded");
     }
 
+    @Test
+    void postsWithoutABodyNeedNoContentTypeAsTheReadmesCurlCommandsSendThem() {
+        for (String path : List.of(A + "/load", A + "/parameters/reset", A + "/unload")) {
+            Reply reply = api.postWithoutBody(path, TestApi.USER_KEY);
+            assertThat(reply.status()).as(path + ": " + reply.body()).isEqualTo(200);
+        }
+        Reply purge = api.postWithoutBody("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY);
+        assertThat(purge.status()).as(purge.body()).isEqualTo(200);
+        // A body is still JSON or nothing.
+        Reply text = api.send(api.request("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY)
+                .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString("days=1")));
+        assertThat(text.status()).as(text.body()).isEqualTo(415);
+        assertThat(text.json().path("details").get(0).path("field").asText()).isEqualTo("Content-Type");
+        Reply chat = api.postWithoutBody("/api/v1/chat", TestApi.USER_KEY);
+        assertThat(chat.status()).as(chat.body()).isEqualTo(415);
+    }
+
     /** Resident memory read around the close (this runs on Linux): both known, freed = before - after. */
     private static void assertUnloadFigures(JsonNode unload) {
         long before = unload.path("resident_bytes_before").asLong();
