@@ -44,8 +44,11 @@ final class Download {
 
     volatile HubListing listing;
     volatile FileSelection.Choice choice;
-    /** Bytes this download had to write when it started (what was on disk not counted): its disk promise. */
-    volatile long needed;
+    /**
+     * Bytes this download has to write, what was on disk when it started not counted, plus any partial
+     * file it had to start afresh; less {@link #received}, its remaining disk promise.
+     */
+    final AtomicLong needed = new AtomicLong();
     /** Counted down when the download is to stop, so a wait between retries ends at once. */
     final CountDownLatch stopSignal = new CountDownLatch(1);
     volatile State state = State.DOWNLOADING;

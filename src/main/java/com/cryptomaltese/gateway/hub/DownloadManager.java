@@ -375,6 +375,11 @@ public class DownloadManager {
     public void deleteModel(ModelId id) {
         Path folder = folderOf(id);
         synchronized (jobs) {
+            Download job = jobs.get(id);
+            if (job != null && !job.finished()) {
+                // Started since the caller cancelled: its files are not this delete's to take.
+                throw ApiException.conflict("a download of " + id + " has just started; cancel it (DELETE) first");
+            }
             markClearing(folder);
         }
         try {
@@ -382,9 +387,14 @@ public class DownloadManager {
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete model " + id, e);
         } finally {
-            unmarkClearing(folder);
+            synchronized (jobs) {
+                Download job = jobs.get(id);
+                if (job != null && job.finished()) {
+                    jobs.remove(id, job);
+                }
+                unmarkClearing(folder);
+            }
         }
-        forget(id);
     }
 
     // ---- preparation: list, choose, check ----
@@ -452,7 +462,7 @@ public class DownloadManager {
         long margin = settings.diskMargin().toBytes();
         // Bytes that running downloads have yet to write are as good as taken.
         long promised = jobs.values().stream().filter(other -> other != job && !other.finished() && other.choice != null)
-                .mapToLong(other -> Math.max(0, other.needed - other.received.get())).sum();
+                .mapToLong(other -> Math.max(0, other.needed.get() - other.received.get())).sum();
         if (free - promised < needed + margin) {
             throw new HubException(Kind.DISK, "not enough disk space to download " + job.id + ": it needs "
                     + needed + " bytes (" + human(needed) + ") plus a margin of " + margin + " bytes (" + human(margin)
@@ -460,7 +470,7 @@ public class DownloadManager {
                     + (promised == 0 ? "" : ", of which downloads under way still need " + promised + " bytes ("
                     + human(promised) + ")"));
         }
-        job.needed = needed;
+        job.needed.set(needed);
     }
 
     // ---- the background part ----

@@ -112,6 +112,8 @@ final class FileTransfer {
                     boolean append = offset > 0 && response.status() == 206 && response.rangeStart() == offset;
                     if (!append) {
                         job.bytesDone.addAndGet(-counted.getAndSet(0));
+                        // The server ignored the Range: the part's bytes are written again, so the promise grows.
+                        job.needed.addAndGet(offset);
                         offset = 0;
                     }
                     if (expectedSize < 0) {

@@ -255,17 +255,12 @@ class HubDownloadTest {
         hub.fault(WEIGHTS, Fault.HOLD);
         manager.start(ID, null, null, null, null);
         assertThat(hub.awaitHolding()).isTrue();
-        // The server holds after half the weights; the part file appears once the gateway writes them.
-        Path part = null;
-        for (int i = 0; i < 2000 && part == null; i++) {
-            try (Stream<Path> blobs = Files.list(folder().resolve("blobs"))) {
-                part = blobs.filter(p -> p.toString().endsWith(".incomplete")).findFirst().orElse(null);
-            }
-            if (part == null) {
-                Thread.sleep(10);
-            }
+        // The server holds after half the weights; their part file appears once the gateway writes them.
+        Path part = folder().resolve("blobs/" + FakeHub.sha256(Files.readAllBytes(LLAMA.resolve(WEIGHTS))) + ".incomplete");
+        for (int i = 0; i < 2000 && !Files.exists(part); i++) {
+            Thread.sleep(10);
         }
-        assertThat(part).as("the held download's part file").isNotNull();
+        assertThat(part).as("the held weights' part file").exists();
 
         List<Path> removed = new java.util.ArrayList<>();
         manager.cleanLeftovers(file -> {
@@ -603,6 +598,9 @@ class HubDownloadTest {
                 Duration.ofMillis(500)), models, this::usable);
         try {
             assertThat(manager.start(ID, null, null, null, null).progress().status()).isEqualTo("downloading");
+            for (int i = 0; i < 1000 && hub.count("hub GET /api/models/") == 0; i++) {
+                Thread.sleep(10);
+            }
             assertThat(hub.count("hub GET /api/models/")).isEqualTo(1);
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThat(manager.cancel(ID)).isTrue());
             assertThat(manager.progress(ID)).isEmpty();
