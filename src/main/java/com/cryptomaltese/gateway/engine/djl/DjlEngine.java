@@ -6,13 +6,14 @@ import java.nio.file.Path;
 
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.ForwardingLanguageModel;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.decode.Decoder;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
-import com.cryptomaltese.gateway.engine.weights.WeightLoader;
+import com.cryptomaltese.gateway.engine.weights.WeightBuffers;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -40,14 +41,29 @@ public class DjlEngine implements InferenceEngine {
         return Files.isRegularFile(modelDir.resolve("config.json")) && ModelWeights.present(modelDir);
     }
 
+    /**
+     * The weights' tensors wrap the buffers they were read into; those are freed after the tensors
+     * close, so an unload gives the memory back at once ({@link WeightBuffers}).
+     */
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
         NDManager manager = NDManager.newBaseManager();
-        try (WeightLoader weights = ModelWeights.open(modelDir)) {
-            DecoderModel model = Architectures.load(modelDir, weights, manager);
-            return DecoderLanguageModel.create(modelDir, Decoder.of(model), manager);
+        WeightBuffers weights = new WeightBuffers(ModelWeights.open(modelDir));
+        try (weights) {
+            DecoderModel decoder = Architectures.load(modelDir, weights, manager);
+            return new ForwardingLanguageModel(DecoderLanguageModel.create(modelDir, Decoder.of(decoder), manager)) {
+                @Override
+                public void close() {
+                    try {
+                        model.close();
+                    } finally {
+                        weights.free();
+                    }
+                }
+            };
         } catch (IOException | RuntimeException e) {
             manager.close();
+            weights.free();
             throw e;
         }
     }

@@ -3,7 +3,7 @@ package com.cryptomaltese.gateway.engine;
 import java.time.Instant;
 import java.util.List;
 
-/** A model that passes every call to another; tests override the calls they watch or hold. */
+/** A model that passes every call to another; subclasses add to the calls they change (and tests watch or hold them). */
 public class ForwardingLanguageModel implements LanguageModel {
 
     protected final LanguageModel model;

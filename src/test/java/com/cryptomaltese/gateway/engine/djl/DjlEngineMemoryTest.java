@@ -1,0 +1,51 @@
+package com.cryptomaltese.gateway.engine.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Closing a model gives its weights' memory back at once, not at some later garbage collection:
+ * the JVM's own count of direct-buffer memory drops by the weights' bytes when the model closes.
+ */
+class DjlEngineMemoryTest {
+
+    static final Path LLAMA = Path.of("src/test/resources/fixtures/models/llama").toAbsolutePath();
+
+    static long directBytes() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+    }
+
+    @Test
+    void closingAModelFreesItsWeightsAtOnceAndTheNextLoadStillAnswers() throws Exception {
+        DjlEngine engine = new DjlEngine();
+        GenerationParams greedy = new GenerationParams(1.0, 50, 1.0, 4, 1.0, false, 1, 1.0, false, null);
+        String first = null;
+        for (int round = 0; round < 3; round++) {
+            long before = directBytes();
+            LanguageModel model = engine.load(LLAMA);
+            long weights = model.memoryBytes();
+            long loaded = directBytes();
+            String text = model.generate(List.of(ChatMessage.user("Hello")), greedy, Instant.now().plusSeconds(30)).text();
+            long open = directBytes();
+            model.close();
+            long closed = directBytes();
+
+            assertThat(loaded - before).as("round %d: weights held in direct buffers", round).isGreaterThanOrEqualTo(weights);
+            assertThat(open - closed).as("round %d: freed at close", round).isGreaterThanOrEqualTo(weights);
+            // Freed memory is not read again: every round answers the same.
+            first = first == null ? text : first;
+            assertThat(text).isEqualTo(first);
+        }
+    }
+}
