@@ -262,6 +262,7 @@ public class ModelService {
             long modelBytes = old.model().memoryBytes();
             long before = ProcessMemory.residentBytes();
             old.model().close();
+            ProcessMemory.releaseFreedMemory();
             lastUnload = new Unloaded(old.id(), Instant.now(), modelBytes, before, ProcessMemory.residentBytes());
             log.info("Closed model {}: resident memory {} -> {} bytes", old.id(), before, lastUnload.residentBytesAfter());
         }

@@ -4,13 +4,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import com.sun.jna.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Memory as the kernel counts it, from {@code /proc} (Linux). Model weights live outside the JVM
  * heap (mapped files, native tensors), so only the resident set shows a load or an unload.
  */
 public final class ProcessMemory {
 
+    private static final Logger log = LoggerFactory.getLogger(ProcessMemory.class);
     private static final Path STATUS = Path.of("/proc/self/status");
+    /** glibc's {@code malloc_trim}; null elsewhere (musl, other systems). */
+    private static final Function MALLOC_TRIM = mallocTrim();
 
     private ProcessMemory() {
     }
@@ -23,6 +30,30 @@ public final class ProcessMemory {
     /** The peak of the resident set since the start (VmHWM), in bytes; -1 where /proc does not say. */
     public static long peakResidentBytes() {
         return kilobytes(STATUS, "VmHWM:");
+    }
+
+    /**
+     * Hands memory the C allocator holds free back to the system. A closed model's native memory is
+     * freed into glibc's arenas, one per thread that allocated it, and a load on another thread does
+     * not reuse it: without this, each unload and load would grow the process by a model's size.
+     * True when it ran (glibc), false where there is no such call.
+     */
+    public static boolean releaseFreedMemory() {
+        if (MALLOC_TRIM == null) {
+            return false;
+        }
+        MALLOC_TRIM.invokeInt(new Object[] {0L});
+        return true;
+    }
+
+    private static Function mallocTrim() {
+        try {
+            return Function.getFunction("c", "malloc_trim");
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            log.info("No malloc_trim in this C library ({}): freed native memory is given back as the allocator decides",
+                    e.getMessage());
+            return null;
+        }
     }
 
     /** A "Name:   123 kB" line of a /proc file, in bytes; -1 when absent. */

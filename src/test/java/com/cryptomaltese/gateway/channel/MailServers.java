@@ -2,9 +2,6 @@ package com.cryptomaltese.gateway.channel;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,17 +35,32 @@ final class MailServers {
     record Stored(String messageId, boolean seen) {
     }
 
+    /** A loaded CI machine can take more than GreenMail's default 2 s to start a server. */
+    private static final long STARTUP_MILLIS = 20_000;
+
     final GreenMail mailbox;
-    final int outboxPort = freePort();
+    /** Chosen by the system at the first start, and kept: a test stops and restarts the outbox there. */
+    final int outboxPort;
     private GreenMail outbox;
 
     MailServers() {
-        mailbox = new GreenMail(new ServerSetup[] {
-                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort(),
-                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_IMAP).dynamicPort()});
+        mailbox = new GreenMail(new ServerSetup[] {setup(0, ServerSetup.PROTOCOL_SMTP), setup(0, ServerSetup.PROTOCOL_IMAP)});
         mailbox.start();
         mailbox.setUser(BOT, BOT, BOT_PASSWORD);
-        startOutbox();
+        outbox = new GreenMail(setup(0, ServerSetup.PROTOCOL_SMTP));
+        outbox.start();
+        outbox.setUser(BOT, BOT, BOT_PASSWORD);
+        outboxPort = outbox.getSmtp().getPort();
+    }
+
+    /** On {@code port}, or on one the system picks when it is 0. */
+    private static ServerSetup setup(int port, String protocol) {
+        ServerSetup setup = new ServerSetup(port, "127.0.0.1", protocol);
+        if (port == 0) {
+            setup = setup.dynamicPort();
+        }
+        setup.setServerStartupTimeout(STARTUP_MILLIS);
+        return setup;
     }
 
     String imapUri() {
@@ -60,7 +72,7 @@ final class MailServers {
     }
 
     void startOutbox() {
-        outbox = new GreenMail(new ServerSetup(outboxPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        outbox = new GreenMail(setup(outboxPort, ServerSetup.PROTOCOL_SMTP));
         outbox.start();
         outbox.setUser(BOT, BOT, BOT_PASSWORD);
     }
@@ -72,15 +84,6 @@ final class MailServers {
     void stop() {
         mailbox.stop();
         outbox.stop();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     MimeMessage mail(String from, String subject, String text) throws MessagingException {
