@@ -10,6 +10,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import com.cryptomaltese.gateway.api.FieldProblem;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
@@ -87,16 +89,16 @@ class GenerationConfigDefaults {
             return GenerationSettings.NONE;
         }
         Map<Parameter, Object> values = new EnumMap<>(Parameter.class);
-        number(config, "temperature", Parameter.TEMPERATURE, values, skipped);
-        integer(config, "top_k", Parameter.TOP_K, values, skipped);
-        number(config, "top_p", Parameter.TOP_P, values, skipped);
-        integer(config, "max_new_tokens", Parameter.MAX_LENGTH, values, skipped);
-        number(config, "repetition_penalty", Parameter.REPETITION_PENALTY, values, skipped);
-        bool(config, "do_sample", Parameter.DO_SAMPLE, values, skipped);
-        integer(config, "num_beams", Parameter.NUM_BEAMS, values, skipped);
-        number(config, "length_penalty", Parameter.LENGTH_PENALTY, values, skipped);
-        bool(config, "early_stopping", Parameter.EARLY_STOPPING, values, skipped);
-        integer(config, "pad_token_id", Parameter.PAD_TOKEN_ID, values, skipped);
+        read(config, "temperature", JsonType.NUMBER, Parameter.TEMPERATURE, values, skipped);
+        read(config, "top_k", JsonType.INTEGER, Parameter.TOP_K, values, skipped);
+        read(config, "top_p", JsonType.NUMBER, Parameter.TOP_P, values, skipped);
+        read(config, "max_new_tokens", JsonType.INTEGER, Parameter.MAX_LENGTH, values, skipped);
+        read(config, "repetition_penalty", JsonType.NUMBER, Parameter.REPETITION_PENALTY, values, skipped);
+        read(config, "do_sample", JsonType.BOOLEAN, Parameter.DO_SAMPLE, values, skipped);
+        read(config, "num_beams", JsonType.INTEGER, Parameter.NUM_BEAMS, values, skipped);
+        read(config, "length_penalty", JsonType.NUMBER, Parameter.LENGTH_PENALTY, values, skipped);
+        read(config, "early_stopping", JsonType.BOOLEAN, Parameter.EARLY_STOPPING, values, skipped);
+        read(config, "pad_token_id", JsonType.INTEGER, Parameter.PAD_TOKEN_ID, values, skipped);
         JsonNode eos = config.get("eos_token_id");
         if (eos != null && !eos.isNull()) {
             try {
@@ -119,42 +121,34 @@ class GenerationConfigDefaults {
         return settings;
     }
 
-    private static void number(JsonNode config, String key, Parameter p, Map<Parameter, Object> values,
-                               List<String> skipped) {
-        JsonNode node = config.get(key);
-        if (node == null || node.isNull()) {
-            return;
-        }
-        if (node.isNumber()) {
-            keepIfValid(key, p, node.doubleValue(), values, skipped);
-        } else {
-            skipped.add(key + " " + node + ": not a number");
+    /** How a key's JSON value must look, and the Java value it becomes. */
+    private enum JsonType {
+        NUMBER("a number", JsonNode::isNumber, JsonNode::doubleValue),
+        INTEGER("an integer", node -> node.isIntegralNumber() && node.canConvertToInt(), JsonNode::intValue),
+        BOOLEAN("a boolean", JsonNode::isBoolean, JsonNode::booleanValue);
+
+        final String description;
+        final Predicate<JsonNode> accepts;
+        final Function<JsonNode, Object> value;
+
+        JsonType(String description, Predicate<JsonNode> accepts, Function<JsonNode, Object> value) {
+            this.description = description;
+            this.accepts = accepts;
+            this.value = value;
         }
     }
 
-    private static void integer(JsonNode config, String key, Parameter p, Map<Parameter, Object> values,
-                                List<String> skipped) {
-        JsonNode node = config.get(key);
-        if (node == null || node.isNull()) {
-            return;
-        }
-        if (node.isIntegralNumber() && node.canConvertToInt()) {
-            keepIfValid(key, p, node.intValue(), values, skipped);
-        } else {
-            skipped.add(key + " " + node + ": not an integer");
-        }
-    }
-
-    private static void bool(JsonNode config, String key, Parameter p, Map<Parameter, Object> values,
+    /** The file's {@code key} as parameter {@code p}, when present, of {@code type} and valid; else why not. */
+    private static void read(JsonNode config, String key, JsonType type, Parameter p, Map<Parameter, Object> values,
                              List<String> skipped) {
         JsonNode node = config.get(key);
         if (node == null || node.isNull()) {
             return;
         }
-        if (node.isBoolean()) {
-            values.put(p, node.booleanValue());
+        if (type.accepts.test(node)) {
+            keepIfValid(key, p, type.value.apply(node), values, skipped);
         } else {
-            skipped.add(key + " " + node + ": not a boolean");
+            skipped.add(key + " " + node + ": not " + type.description);
         }
     }
 
