@@ -16,6 +16,7 @@ import com.cryptomaltese.gateway.params.ParameterResponses;
 import com.cryptomaltese.gateway.security.Caller;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.platform.http.springboot.PlatformHttpMessage;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.rest.RestBindingMode;
 import org.apache.camel.model.rest.RestDefinition;
@@ -62,6 +63,11 @@ class ApiRoutes extends RouteBuilder {
                 .apiKey("api_key", "An API key (GATEWAY_API_KEYS) or admin key (GATEWAY_ADMIN_KEYS)")
                 .withHeader("X-API-Key").end()
                 .bearerToken("bearer", "The same keys, sent as Authorization: Bearer <key>", "API key").end();
+
+        // Camel maps query and form parameters to headers, merged with real ones: a client's
+        // "X-Gateway-Caller=…" would be appended to the caller the audit trail records. The caller
+        // is taken again from what the key filter put on the request itself.
+        interceptFrom("rest*").process(ApiRoutes::callerFromRequest);
 
         chat();
         models();
@@ -255,9 +261,10 @@ class ApiRoutes extends RouteBuilder {
         audited(route("purgeLogs"))
                 .process(e -> {
                     byte[] body = bytes(e);
-                    // The body is optional, so the operation declares no Content-Type; one that is there is JSON.
-                    String type = e.getMessage().getHeader("Content-Type", "", String.class);
-                    if (body.length > 0 && !type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
+                    // The body is optional, so the operation declares no Content-Type; one that is sent says JSON
+                    // (a form would be parsed into headers and leave an empty body that looks like "defaults").
+                    String type = e.getMessage().getHeader("Content-Type", String.class);
+                    if (type != null && !type.split(";")[0].strip().toLowerCase(Locale.ROOT).equals(JSON)) {
                         throw new ApiException(415, "unsupported Content-Type: send application/json",
                                 List.of(new FieldProblem("Content-Type", "must be application/json")), null);
                     }
@@ -302,6 +309,13 @@ class ApiRoutes extends RouteBuilder {
     private static RestDefinition modelIdParam(RestDefinition op) {
         return op.param().name("model_id").type(RestParamType.path).required(true)
                 .description("Hub model id, URL-encoded: HuggingFaceTB%2FSmolLM2-135M-Instruct").endParam();
+    }
+
+    /** Sets {@link Caller#HEADER} to the fingerprint the key filter found for this request, and nothing else. */
+    private static void callerFromRequest(Exchange exchange) {
+        Object caller = exchange.getMessage() instanceof PlatformHttpMessage http
+                ? http.getRequest().getAttribute(Caller.ATTRIBUTE) : null;
+        exchange.getMessage().setHeader(Caller.HEADER, caller instanceof Caller c ? c.fingerprint() : "anonymous");
     }
 
     /** An operation for API keys (admin keys are accepted too). */

@@ -130,7 +130,8 @@ public class ModelService {
                 log.info("Loaded model {} on {} in {} ms", id, engine.name(),
                         Duration.between(start, current.loadedAt()).toMillis());
                 return current;
-            } catch (Exception e) {
+            } catch (Exception | OutOfMemoryError e) {
+                // Out of memory (a model too big for the direct-memory limit) is the model's problem, not the gateway's.
                 loadErrors.put(id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 log.warn("Loading model {} failed: {}", id, loadErrors.get(id));
                 throw ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.sun.jna.Function;
+import com.sun.jna.NativeLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,8 +17,6 @@ public final class ProcessMemory {
 
     private static final Logger log = LoggerFactory.getLogger(ProcessMemory.class);
     private static final Path STATUS = Path.of("/proc/self/status");
-    /** glibc's {@code malloc_trim}; null elsewhere (musl, other systems). */
-    private static final Function MALLOC_TRIM = mallocTrim();
 
     private ProcessMemory() {
     }
@@ -39,20 +38,32 @@ public final class ProcessMemory {
      * True when it ran (glibc), false where there is no such call.
      */
     public static boolean releaseFreedMemory() {
-        if (MALLOC_TRIM == null) {
+        Function trim = Trim.MALLOC_TRIM;
+        if (trim == null) {
             return false;
         }
-        MALLOC_TRIM.invokeInt(new Object[] {0L});
-        return true;
+        try {
+            trim.invokeInt(new Object[] {new NativeLong(0)});
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            log.debug("malloc_trim failed: {}", e.toString());
+            return false;
+        }
     }
 
-    private static Function mallocTrim() {
-        try {
-            return Function.getFunction("c", "malloc_trim");
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            log.info("No malloc_trim in this C library ({}): freed native memory is given back as the allocator decides",
-                    e.getMessage());
-            return null;
+    /** Looked up on first use only, so the /proc readers never depend on JNA loading. */
+    private static final class Trim {
+        /** glibc's {@code malloc_trim}; null elsewhere (musl, other systems) or when JNA cannot load. */
+        static final Function MALLOC_TRIM = lookup();
+
+        private static Function lookup() {
+            try {
+                return Function.getFunction("c", "malloc_trim");
+            } catch (RuntimeException | LinkageError e) {
+                log.info("No malloc_trim here ({}): freed native memory goes back as the allocator decides",
+                        e.getMessage());
+                return null;
+            }
         }
     }
 

@@ -231,10 +231,17 @@ class ModelLifecycleApiTest {
         Reply purge = api.postWithoutBody("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY);
         assertThat(purge.status()).as(purge.body()).isEqualTo(200);
         // A body is still JSON or nothing.
-        Reply text = api.send(api.request("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY)
-                .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString("days=1")));
-        assertThat(text.status()).as(text.body()).isEqualTo(415);
-        assertThat(text.json().path("details").get(0).path("field").asText()).isEqualTo("Content-Type");
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "application/jsonx")) {
+            Reply other = api.send(api.request("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY)
+                    .header("Content-Type", type).POST(java.net.http.HttpRequest.BodyPublishers.ofString("older_than_days=1")));
+            assertThat(other.status()).as(type + ": " + other.body()).isEqualTo(415);
+            assertThat(other.json().path("details").get(0).path("field").asText()).isEqualTo("Content-Type");
+        }
+        Reply json = api.send(api.request("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY)
+                .header("Content-Type", "application/json; charset=utf-8")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"older_than_days\": 30}")));
+        assertThat(json.status()).as(json.body()).isEqualTo(200);
+        assertThat(json.json().path("older_than_days").asInt()).isEqualTo(30);
         Reply chat = api.postWithoutBody("/api/v1/chat", TestApi.USER_KEY);
         assertThat(chat.status()).as(chat.body()).isEqualTo(415);
     }

@@ -59,7 +59,7 @@ class ParametersApiTest extends ApiTestBase {
     @BeforeAll
     static void modelsOnDisk() {
         for (String name : List.of("fresh", "update", "bounds", "types", "reset", "history", "merge", "invalid", "concurrent",
-                "tokens", "vocabulary", "genconfig")) {
+                "tokens", "vocabulary", "genconfig", "forged")) {
             TestData.hubModel(modelsDir(), ORG, name, "abc123", "model.safetensors", 32);
         }
     }
@@ -277,6 +277,23 @@ class ParametersApiTest extends ApiTestBase {
         }
         assertThat(times).isSortedAccordingTo((a, b) -> b.compareTo(a));
         assertThat(reply.body()).doesNotContain(TestApi.USER_KEY);
+    }
+
+    @Test
+    void theCallerRecordedIsTheKeysNeverWhatTheClientNamesInAHeaderOrParameter() {
+        // Camel maps query and form parameters to headers: none of them may stand in for the caller.
+        Reply put = api.send(api.request(params("forged") + "?X-Gateway-Caller=query-spoof", TestApi.USER_KEY)
+                .header("Content-Type", "application/json").header("X-Gateway-Caller", "header-spoof")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"top_k\": 7}")));
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        Reply reset = api.send(api.request(params("forged") + "/reset", TestApi.USER_KEY)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("X-Gateway-Caller=form-spoof")));
+        assertThat(reset.status()).as(reset.body()).isEqualTo(200);
+
+        List<JsonNode> changes = changes("forged");
+        assertThat(changes).isNotEmpty().allSatisfy(c -> assertThat(c.path("changed_by").asText())
+                .isEqualTo(fingerprint(TestApi.USER_KEY)));
     }
 
     @Test

@@ -47,11 +47,13 @@ public class DjlEngine implements InferenceEngine {
      */
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
-        NDManager manager = NDManager.newBaseManager();
         WeightBuffers weights = new WeightBuffers(ModelWeights.open(modelDir));
+        NDManager manager = NDManager.newBaseManager();
+        boolean loaded = false;
         try (weights) {
             DecoderModel decoder = Architectures.load(modelDir, weights, manager);
-            return new ForwardingLanguageModel(DecoderLanguageModel.create(modelDir, Decoder.of(decoder), manager)) {
+            LanguageModel model = new ForwardingLanguageModel(
+                    DecoderLanguageModel.create(modelDir, Decoder.of(decoder), manager)) {
                 @Override
                 public void close() {
                     try {
@@ -61,10 +63,14 @@ public class DjlEngine implements InferenceEngine {
                     }
                 }
             };
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            weights.free();
-            throw e;
+            loaded = true;
+            return model;
+        } finally {
+            // Whatever stopped the load (a bad file, an OutOfMemoryError), what it built goes.
+            if (!loaded) {
+                manager.close();
+                weights.free();
+            }
         }
     }
 }

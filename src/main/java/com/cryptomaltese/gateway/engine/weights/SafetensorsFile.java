@@ -116,11 +116,29 @@ public final class SafetensorsFile implements WeightLoader {
                     + " bytes as F32; a single tensor over 2 GiB cannot be held in one buffer and is not supported");
         }
         ByteBuffer out = ByteBuffer.allocateDirect((int) (4 * count)).order(ByteOrder.nativeOrder());
-        if (t.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            readAt(t, out, t.byteOffset());
+        boolean read = false;
+        try {
+            if (t.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                readAt(t, out, t.byteOffset());
+            } else {
+                ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                try {
+                    widen(t, chunk, out);
+                } finally {
+                    DirectBuffers.free(chunk);
+                }
+            }
+            read = true;
             return out.clear();
+        } finally {
+            if (!read) {
+                DirectBuffers.free(out); // a failed read hands out nothing, and keeps nothing
+            }
         }
-        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Reads {@code t} through {@code chunk}, widening each value to F32 into {@code out}. */
+    private void widen(TensorInfo t, ByteBuffer chunk, ByteBuffer out) throws IOException {
         for (long done = 0; done < t.byteLength(); ) {
             chunk.clear().limit((int) Math.min(CHUNK_BYTES, t.byteLength() - done));
             readAt(t, chunk, t.byteOffset() + done);
@@ -143,7 +161,6 @@ public final class SafetensorsFile implements WeightLoader {
                 }
             }
         }
-        return out.clear();
     }
 
     private static final int CHUNK_BYTES = 1 << 20;

@@ -1,17 +1,10 @@
 package com.cryptomaltese.gateway.engine.weights;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The direct buffers a model's weights live in, freed when the model closes. The engine's tensors
@@ -23,10 +16,6 @@ import org.slf4j.LoggerFactory;
  * Wraps a {@link WeightLoader}: every buffer it hands out is recorded.
  */
 public final class WeightBuffers implements WeightLoader {
-
-    private static final Logger log = LoggerFactory.getLogger(WeightBuffers.class);
-    /** {@code sun.misc.Unsafe.invokeCleaner}: the supported way to free a direct buffer now (JDK 9+). */
-    private static final MethodHandle FREE = freer();
 
     private final WeightLoader loader;
     private final List<ByteBuffer> buffers = new ArrayList<>();
@@ -63,30 +52,7 @@ public final class WeightBuffers implements WeightLoader {
      * wrapping them are closed.
      */
     public synchronized void free() {
-        for (ByteBuffer buffer : buffers) {
-            if (FREE == null) {
-                break; // left to the garbage collector
-            }
-            try {
-                FREE.invokeExact(buffer);
-            } catch (Throwable e) {
-                log.warn("Could not free a weight buffer; the garbage collector will: {}", e.toString());
-            }
-        }
+        buffers.forEach(DirectBuffers::free);
         buffers.clear();
-    }
-
-    private static MethodHandle freer() {
-        try {
-            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-            Field field = unsafeClass.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
-                    MethodType.methodType(void.class, ByteBuffer.class)).bindTo(field.get(null));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            log.warn("Direct buffers cannot be freed at once on this JVM ({}); unloaded weights go at the next "
-                    + "garbage collection", e.toString());
-            return null;
-        }
     }
 }
