@@ -256,7 +256,10 @@ class ApiRoutes extends RouteBuilder {
         admin(admin.post("/purge-logs").id("purgeLogs")
                 .description("Delete rolled log files; an empty body uses the configured defaults. "
                         + "The files being written are never deleted.")
-                .type(PurgeLogsRequest.class).outType(PurgeLogsResult.class))
+                .type(PurgeLogsRequest.class).outType(PurgeLogsResult.class)
+                .param().name("body").type(RestParamType.body).required(false)
+                .description("Optional: the defaults apply to what it leaves out").endParam()
+                .responseMessage("415", "A body sent as other than application/json"))
                 .to("direct:purgeLogs");
         audited(route("purgeLogs"))
                 .process(e -> {

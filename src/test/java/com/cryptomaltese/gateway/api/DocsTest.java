@@ -47,6 +47,18 @@ class DocsTest extends ApiTestBase {
         assertThat(ids).containsExactlyInAnyOrderElementsOf(OPERATIONS);
         assertThat(doc.at("/paths/~1models~1{model_id}~1parameters/put/requestBody").isMissingNode()).isFalse();
         assertThat(doc.at("/paths/~1admin~1cleanup/post/responses/403").isMissingNode()).isFalse();
+        // A JSON body where there is one (415 otherwise), none where there is none, optional for purge-logs.
+        for (String withBody : List.of("/paths/~1chat/post", "/paths/~1models~1download/post",
+                "/paths/~1models~1{model_id}~1parameters/put", "/paths/~1admin~1cleanup/post")) {
+            assertThat(doc.at(withBody + "/requestBody/required").asBoolean()).as(withBody).isTrue();
+            assertThat(doc.at(withBody + "/responses/415").isMissingNode()).as(withBody).isFalse();
+        }
+        for (String bodiless : List.of("/paths/~1models~1{model_id}~1load/post", "/paths/~1models~1{model_id}~1unload/post",
+                "/paths/~1models~1{model_id}~1parameters~1reset/post")) {
+            assertThat(doc.at(bodiless + "/requestBody").isMissingNode()).as(bodiless).isTrue();
+        }
+        assertThat(doc.at("/paths/~1admin~1purge-logs/post/requestBody/required").asBoolean(true)).isFalse();
+        assertThat(doc.at("/paths/~1admin~1purge-logs/post/responses/415").isMissingNode()).isFalse();
 
         JsonNode schemes = doc.at("/components/securitySchemes");
         assertThat(schemes.at("/api_key/type").asText()).isEqualTo("apiKey");
