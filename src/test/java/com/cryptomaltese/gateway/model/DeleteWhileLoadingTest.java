@@ -14,15 +14,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.api.ApiException;
-import com.cryptomaltese.gateway.engine.InferenceEngine;
-import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,42 +33,9 @@ class DeleteWhileLoadingTest {
     static final Path LLAMA = Path.of("src/test/resources/fixtures/models/llama").toAbsolutePath();
     static final ModelId ID = ModelId.parse("race/llama", "model_id");
 
-    /** The DJL engine, whose load can be held at its start by the test. */
-    static final class HeldEngine implements InferenceEngine {
-        final DjlEngine engine = new DjlEngine();
-        final AtomicInteger loads = new AtomicInteger();
-        volatile CountDownLatch entered = new CountDownLatch(0);
-        volatile CountDownLatch proceed = new CountDownLatch(0);
-
-        @Override
-        public String name() {
-            return engine.name();
-        }
-
-        @Override
-        public boolean supports(Path modelDir) {
-            return engine.supports(modelDir);
-        }
-
-        @Override
-        public LanguageModel load(Path modelDir) throws IOException {
-            loads.incrementAndGet();
-            entered.countDown();
-            try {
-                if (!proceed.await(30, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the test never let the load go on");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            return engine.load(modelDir);
-        }
-    }
-
     Path data;
     Path folder;
-    HeldEngine engine;
+    HeldDjlEngine engine;
     ModelService service;
     ExecutorService threads;
 
@@ -79,7 +43,7 @@ class DeleteWhileLoadingTest {
     void setUp() {
         data = TestData.freshDataDir("target/test-data/delete-while-loading");
         folder = TestData.linkHubModel(data, LLAMA, "race", "llama");
-        engine = new HeldEngine();
+        engine = new HeldDjlEngine();
         service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
                 List.of(engine), "");
         threads = Executors.newFixedThreadPool(2);
@@ -105,10 +69,10 @@ class DeleteWhileLoadingTest {
 
     @Test
     void aDeleteArrivingDuringALoadIs409AndLeavesTheFiles() throws Exception {
-        engine.entered = new CountDownLatch(1);
-        engine.proceed = new CountDownLatch(1);
+        engine.loadEntered = new CountDownLatch(1);
+        engine.loadProceed = new CountDownLatch(1);
         Future<ModelService.Loaded> load = threads.submit(() -> service.load(ID));
-        assertThat(engine.entered.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(engine.loadEntered.await(30, TimeUnit.SECONDS)).isTrue();
 
         assertThatThrownBy(() -> service.whileUnused(ID, this::deleteFolder))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
@@ -118,7 +82,7 @@ class DeleteWhileLoadingTest {
                 });
         assertThat(folder.resolve("snapshots/0123abcd/model.safetensors")).exists();
 
-        engine.proceed.countDown();
+        engine.loadProceed.countDown();
         assertThat(load.get(60, TimeUnit.SECONDS).id()).isEqualTo(ID);
         assertThatThrownBy(() -> service.whileUnused(ID, this::deleteFolder))
                 .hasMessage("model race/llama is loaded; unload it before deleting it");

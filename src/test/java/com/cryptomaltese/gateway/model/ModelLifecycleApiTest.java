@@ -12,15 +12,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
-import com.cryptomaltese.gateway.engine.ForwardingLanguageModel;
-import com.cryptomaltese.gateway.engine.InferenceEngine;
-import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.djl.DjlEngine;
+import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
@@ -55,66 +51,15 @@ class ModelLifecycleApiTest {
     static final String B = "/api/v1/models/life%2Fb";
     static final String CHAT = "{\"message\": \"Hello\", \"parameters\": {\"max_length\": 4, \"do_sample\": false}}";
 
-    /** The DJL engine for folders marked {@value #MARKER}, with a load or a close held where the test says. */
-    static final class HeldEngine implements InferenceEngine {
-        static final String MARKER = "held.engine";
-        final DjlEngine engine = new DjlEngine();
-        final AtomicInteger closed = new AtomicInteger();
-        volatile CountDownLatch loadEntered = new CountDownLatch(0);
-        volatile CountDownLatch loadProceed = new CountDownLatch(0);
-        volatile CountDownLatch closeEntered = new CountDownLatch(0);
-        volatile CountDownLatch closeProceed = new CountDownLatch(0);
-
-        @Override
-        public String name() {
-            return engine.name();
-        }
-
-        @Override
-        public boolean supports(Path modelDir) {
-            return Files.exists(modelDir.resolve(MARKER));
-        }
-
-        @Override
-        public LanguageModel load(Path modelDir) throws IOException {
-            loadEntered.countDown();
-            await(loadProceed);
-            return new Held(engine.load(modelDir));
-        }
-
-        /** The real model, its close held when the test asks. */
-        final class Held extends ForwardingLanguageModel {
-            Held(LanguageModel model) {
-                super(model);
-            }
-
-            @Override
-            public void close() {
-                closeEntered.countDown();
-                await(closeProceed);
-                model.close();
-                closed.incrementAndGet();
-            }
-        }
-
-        private static void await(CountDownLatch latch) {
-            try {
-                if (!latch.await(30, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the test never let the engine go on");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-    }
+    /** Folders holding this file are run by the held engine below, ahead of the real ones. */
+    static final String MARKER = "held.engine";
 
     @TestConfiguration
     static class HeldEngineConfiguration {
         @Bean
         @Order(Ordered.HIGHEST_PRECEDENCE)
-        HeldEngine heldEngine() {
-            return new HeldEngine();
+        HeldDjlEngine heldEngine() {
+            return new HeldDjlEngine(dir -> Files.exists(dir.resolve(MARKER)));
         }
     }
 
@@ -122,7 +67,7 @@ class ModelLifecycleApiTest {
     int port;
 
     @Autowired
-    HeldEngine engine;
+    HeldDjlEngine engine;
 
     TestApi api;
     ExecutorService background = Executors.newSingleThreadExecutor();
@@ -134,7 +79,7 @@ class ModelLifecycleApiTest {
             Path folder = DATA_DIR.resolve("models/models--life--" + name);
             if (!Files.exists(folder)) {
                 TestData.linkHubModel(DATA_DIR, LLAMA, "life", name);
-                Files.writeString(folder.resolve("snapshots/0123abcd").resolve(HeldEngine.MARKER), "");
+                Files.writeString(folder.resolve("snapshots/0123abcd").resolve(MARKER), "");
             }
         }
     }

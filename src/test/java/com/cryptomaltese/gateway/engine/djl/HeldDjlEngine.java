@@ -1,0 +1,75 @@
+package com.cryptomaltese.gateway.engine.djl;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import com.cryptomaltese.gateway.engine.ForwardingLanguageModel;
+import com.cryptomaltese.gateway.engine.InferenceEngine;
+import com.cryptomaltese.gateway.engine.LanguageModel;
+
+/**
+ * The real DJL engine, with a load or a model's close held half-way on latches the test sets, so
+ * "while it loads" or "while it unloads" needs no timing guesses. Latches start open.
+ */
+public final class HeldDjlEngine implements InferenceEngine {
+
+    private final DjlEngine engine = new DjlEngine();
+    private final Predicate<Path> supports;
+    public final AtomicInteger loads = new AtomicInteger();
+    public final AtomicInteger closed = new AtomicInteger();
+    public volatile CountDownLatch loadEntered = new CountDownLatch(0);
+    public volatile CountDownLatch loadProceed = new CountDownLatch(0);
+    public volatile CountDownLatch closeEntered = new CountDownLatch(0);
+    public volatile CountDownLatch closeProceed = new CountDownLatch(0);
+
+    /** For every folder the DJL engine supports. */
+    public HeldDjlEngine() {
+        this(null);
+    }
+
+    /** For the folders {@code supports} accepts (null: those the DJL engine supports). */
+    public HeldDjlEngine(Predicate<Path> supports) {
+        this.supports = supports != null ? supports : engine::supports;
+    }
+
+    @Override
+    public String name() {
+        return engine.name();
+    }
+
+    @Override
+    public boolean supports(Path modelDir) {
+        return supports.test(modelDir);
+    }
+
+    @Override
+    public LanguageModel load(Path modelDir) throws IOException {
+        loads.incrementAndGet();
+        loadEntered.countDown();
+        await(loadProceed, "load");
+        return new ForwardingLanguageModel(engine.load(modelDir)) {
+            @Override
+            public void close() {
+                closeEntered.countDown();
+                await(closeProceed, "close");
+                model.close();
+                closed.incrementAndGet();
+            }
+        };
+    }
+
+    private static void await(CountDownLatch latch, String what) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the " + what + " go on");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
