@@ -51,6 +51,13 @@ class HubDownloadTest {
                 Duration.ofMillis(50), Duration.ofSeconds(5), readTimeout, margin, null, null), models, this::usable);
     }
 
+    /** Three tries, {@code backoff} between them (at most), answering a download request within {@code answerWithin}. */
+    DownloadManager managerAnsweringWithin(Duration answerWithin, Duration backoff) {
+        return new DownloadManager(new HubProperties(hub.endpoint(), null, 2, 3, backoff, backoff.multipliedBy(10),
+                Duration.ofSeconds(5), Duration.ofSeconds(30), DataSize.ofKilobytes(1), null, answerWithin),
+                models, this::usable);
+    }
+
     DownloadManager manager() {
         return manager(3, DataSize.ofKilobytes(1), Duration.ofSeconds(10));
     }
@@ -568,9 +575,7 @@ class HubDownloadTest {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(FakeHub.LISTING, Fault.SILENT);
         hub.claimSize(1L << 50);
-        DownloadManager manager = new DownloadManager(new HubProperties(hub.endpoint(), null, 2, 3, Duration.ofMillis(5),
-                Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(30), DataSize.ofKilobytes(1), null,
-                Duration.ofMillis(200)), models, this::usable);
+        DownloadManager manager = managerAnsweringWithin(Duration.ofMillis(200), Duration.ofMillis(5));
         try {
             DownloadManager.Started started = manager.start(ID, null, null, null, null);
             assertThat(started.progress().status()).isEqualTo("downloading");
@@ -593,9 +598,7 @@ class HubDownloadTest {
         hub.fault(FakeHub.LISTING, Fault.SERVER_ERROR_ALWAYS);
         // A minute between tries, waited for in the background after the answer: only a cancel that
         // wakes the waiting coordinator ends this in time.
-        DownloadManager manager = new DownloadManager(new HubProperties(hub.endpoint(), null, 2, 3, Duration.ofMinutes(1),
-                Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofSeconds(10), DataSize.ofKilobytes(1), null,
-                Duration.ofMillis(500)), models, this::usable);
+        DownloadManager manager = managerAnsweringWithin(Duration.ofMillis(500), Duration.ofMinutes(1));
         try {
             assertThat(manager.start(ID, null, null, null, null).progress().status()).isEqualTo("downloading");
             for (int i = 0; i < 1000 && hub.count("hub GET /api/models/") == 0; i++) {
