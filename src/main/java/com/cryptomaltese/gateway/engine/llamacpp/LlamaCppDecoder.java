@@ -130,6 +130,13 @@ final class LlamaCppDecoder implements Decoder {
                             + "this model's context of " + contextLength + " positions holds for all beams together; "
                             + "lower num_beams or max_length");
                 }
+                for (int token : tokens) {
+                    // llama.cpp aborts the whole process on an id outside its vocabulary (a C++ exception
+                    // through JNA): refused here, as a failed generation.
+                    if (token < 0 || token >= vocabSize) {
+                        throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + vocabSize);
+                    }
+                }
                 LlamaCpp.Batch batch = batch(tokens);
                 int rc = api.llama_decode(context, batch);
                 // The arrays are native memory that JNA frees once unreachable: not before the call ends.

@@ -15,7 +15,9 @@ public record RepetitionPenalty(double penalty) implements LogitsProcessor {
 
     @Override
     public void process(int[] tokenIds, float[] scores) {
-        float p = (float) penalty; // torch applies a Python float to a float32 tensor in float32
+        // torch applies a Python float to a float32 tensor in float32. A penalty below float32's smallest
+        // value would be 0 there, and 0 * -Infinity or 0 / 0 would make NaN scores: it stays that smallest value.
+        float p = Math.max((float) penalty, Float.MIN_VALUE);
         boolean[] done = new boolean[scores.length];
         for (int token : tokenIds) {
             if (token < 0 || token >= scores.length) {

@@ -52,6 +52,9 @@ public interface TokenSampler {
                     }
                 }
             }
+            if (last < 0) {
+                throw new IllegalStateException("no token has a probability above 0");
+            }
             return last; // u fell into the rounding gap below 1.0
         };
     }

@@ -18,6 +18,8 @@ import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderState;
+import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,34 @@ class LlamaCppEngineTest {
         List<String> others = List.of(1L, 2L, 3L).stream()
                 .map(seed -> model.generate(ONCE, params(40, true, seed, 1, 1.0, false), inAMinute()).text()).toList();
         assertThat(others).anyMatch(text -> !text.equals(first));
+    }
+
+    /**
+     * A temperature whose division overflows float32 samples as its limit, greedy, and a vanishing
+     * repetition penalty generates too: both made NaN scores, a token id of -1, and llama.cpp then
+     * aborted the whole process.
+     */
+    @Test
+    void vanishingTemperatureOrPenaltyGeneratesInsteadOfAbortingTheProcess() {
+        GenerationParams tiny = new GenerationParams(1e-300, 50, 0.95, 30, 1.0, true, 1, 1.0, false, 7L);
+        assertThat(model.generate(ONCE, tiny, inAMinute()).text()).isEqualTo(GREEDY_30);
+        GenerationParams penalty = new GenerationParams(1.0, 50, 0.95, 10, 1e-300, true, 1, 1.0, false, 7L);
+        assertThat(model.generate(ONCE, penalty, inAMinute()).completionTokens()).isEqualTo(10);
+    }
+
+    /** A token id outside the vocabulary is refused before llama.cpp sees it (which would abort the process). */
+    @Test
+    void tokenIdsOutsideTheVocabularyAreRefused() throws IOException {
+        try (LlamaCppDecoder decoder = engine().decoder(STORIES_GGUF);
+             NDManager manager = NDManager.newBaseManager();
+             DecoderState state = decoder.newState(manager)) {
+            for (int bad : new int[] {-1, decoder.vocabSize()}) {
+                assertThatThrownBy(() -> state.forward(new int[] {1, bad}, manager))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the vocabulary");
+            }
+            assertThat(state.forward(new int[] {1, 403}, manager).getShape().getLastDimension())
+                    .isEqualTo(decoder.vocabSize());
+        }
     }
 
     /**
