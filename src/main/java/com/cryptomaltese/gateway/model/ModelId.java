@@ -24,9 +24,12 @@ public record ModelId(String org, String name) {
         if (value.length() > MAX_LENGTH) {
             throw ApiException.badRequest(field, "is longer than " + MAX_LENGTH + " characters");
         }
-        if (!SHAPE.matcher(value).matches() || value.contains("..") || value.startsWith(".") || value.contains("/.")) {
-            throw ApiException.badRequest(field,
-                    "must look like org/name (letters, digits, '.', '_', '-'; no '..'), got '" + printable(value) + "'");
+        // '--' is refused as the Hub refuses it: it separates org and name in the cache folder's name,
+        // so "a--b" would be the folder of "a/b" and delete or overwrite that model.
+        if (!SHAPE.matcher(value).matches() || value.contains("..") || value.contains("--") || value.startsWith(".")
+                || value.contains("/.")) {
+            throw ApiException.badRequest(field, "must look like org/name (letters, digits, '.', '_', '-'; "
+                    + "no '..' or '--'), got '" + printable(value) + "'");
         }
         int slash = value.indexOf('/');
         return slash < 0 ? new ModelId(null, value) : new ModelId(value.substring(0, slash), value.substring(slash + 1));

@@ -31,13 +31,21 @@ class ModelIdTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"..", "../etc", "a/..", "a/../b", "/etc/passwd", "a/b/c", "a//b", "a/", "/a", ".", "./a",
-            "a/.", "a/.hidden", "a b", "a\\b", "a/b\u0000", "%2e%2e", "C:\\x", "a/b?c", "~/x", " "})
+            "a/.", "a/.hidden", "a b", "a\\b", "a/b\u0000", "%2e%2e", "C:\\x", "a/b?c", "~/x", " ",
+            "test--stories", "org/a--b", "a--b/c"})
     void refusesAnythingThatIsNotOrgSlashName(String id) {
         assertThatThrownBy(() -> ModelId.parse(id, "model_id"))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
                     assertThat(e.details()).singleElement().satisfies(d -> assertThat(d.field()).isEqualTo("model_id"));
                 });
+    }
+
+    /** "test--stories" named the folder of "test/stories" (models--test--stories): deleting it deleted that model. */
+    @Test
+    void noTwoIdsShareACacheFolder() {
+        assertThatThrownBy(() -> ModelId.parse("test--stories", "model_id")).hasMessageContaining("'--'");
+        assertThat(ModelId.fromCacheFolderName("models--test--stories")).isEqualTo(new ModelId("test", "stories"));
     }
 
     @Test

@@ -41,8 +41,13 @@ import org.springframework.core.annotation.Order;
         "gateway.data-dir=" + ModelLifecycleApiTest.DATA_DIR_NAME,
         "gateway.security.api-keys=" + TestApi.USER_KEY,
         "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
-        "gateway.hub.endpoint=http://127.0.0.1:9"})
+        "gateway.hub.endpoint=http://127.0.0.1:9",
+        // A web server timeout below the chat deadline, as Spring MVC's default (30 s) was below 60 s.
+        "gateway.chat.deadline=" + ModelLifecycleApiTest.DEADLINE_SECONDS + "s",
+        "spring.mvc.async.request-timeout=1s"})
 class ModelLifecycleApiTest {
+
+    static final int DEADLINE_SECONDS = 3;
 
     static final String DATA_DIR_NAME = "target/test-data/model-lifecycle";
     static final Path DATA_DIR = TestData.freshDataDir(DATA_DIR_NAME);
@@ -89,6 +94,7 @@ class ModelLifecycleApiTest {
         background.shutdownNow();
         engine.loadProceed = new CountDownLatch(0);
         engine.closeProceed = new CountDownLatch(0);
+        engine.generateProceed = new CountDownLatch(0);
         String loaded = api.get("/api/v1/models", TestApi.USER_KEY).json().path("loaded_model").asText(null);
         if (loaded != null) {
             api.post("/api/v1/models/" + loaded.replace("/", "%2F") + "/unload", TestApi.USER_KEY, null);
@@ -114,6 +120,32 @@ class ModelLifecycleApiTest {
         assertThat(answered.status()).as(answered.body()).isEqualTo(200);
         assertThat(answered.json().path("model_id").asText()).isEqualTo("life/a");
         assertThat(answered.json().path("usage").path("completion_tokens").asInt()).isPositive();
+    }
+
+    /**
+     * A chat that runs past its deadline gets the gateway's 504, not the web server's 503 from before the
+     * deadline, and nothing of it is stored: the caller was told it failed.
+     */
+    @Test
+    void aChatPastTheDeadlineIs504FromTheGatewayAndStoresNothing() throws Exception {
+        assertThat(api.post(A + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        engine.generateEntered = new CountDownLatch(1);
+        engine.generateProceed = new CountDownLatch(1);
+        String chat = "{\"message\": \"Hello\", \"user_id\": \"late\", \"channel\": \"api\", "
+                + "\"parameters\": {\"max_length\": 4, \"do_sample\": false}}";
+        Future<Reply> reply = background.submit(() -> api.post("/api/v1/chat", TestApi.USER_KEY, chat));
+        assertThat(engine.generateEntered.await(30, TimeUnit.SECONDS)).isTrue();
+        // Held past the deadline (the engine then stops at once): there is no event to wait for instead.
+        Thread.sleep(TimeUnit.SECONDS.toMillis(DEADLINE_SECONDS) + 500);
+        engine.generateProceed.countDown();
+
+        Reply late = reply.get(60, TimeUnit.SECONDS);
+        assertThat(late.status()).as(late.body()).isEqualTo(504);
+        assertThat(late.json().path("message").asText())
+                .isEqualTo("generation deadline of " + DEADLINE_SECONDS + " s passed");
+        Reply stored = api.get("/api/v1/users/api/late", TestApi.ADMIN_KEY);
+        assertThat(stored.status()).isEqualTo(200);
+        assertThat(stored.json().get("messages")).isEmpty();
     }
 
     @Test

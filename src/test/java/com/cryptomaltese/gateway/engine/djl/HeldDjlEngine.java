@@ -2,18 +2,24 @@ package com.cryptomaltese.gateway.engine.djl;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
+import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.ForwardingLanguageModel;
+import com.cryptomaltese.gateway.engine.GenerationParams;
+import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 
 /**
- * The real DJL engine, with a load or a model's close held half-way on latches the test sets, so
- * "while it loads" or "while it unloads" needs no timing guesses. Latches start open.
+ * The real DJL engine, with a load, a generation or a model's close held half-way on latches the test
+ * sets, so "while it loads", "while it generates" or "while it unloads" needs no timing guesses.
+ * Latches start open.
  */
 public final class HeldDjlEngine implements InferenceEngine {
 
@@ -23,6 +29,8 @@ public final class HeldDjlEngine implements InferenceEngine {
     public final AtomicInteger closed = new AtomicInteger();
     public volatile CountDownLatch loadEntered = new CountDownLatch(0);
     public volatile CountDownLatch loadProceed = new CountDownLatch(0);
+    public volatile CountDownLatch generateEntered = new CountDownLatch(0);
+    public volatile CountDownLatch generateProceed = new CountDownLatch(0);
     public volatile CountDownLatch closeEntered = new CountDownLatch(0);
     public volatile CountDownLatch closeProceed = new CountDownLatch(0);
 
@@ -52,6 +60,13 @@ public final class HeldDjlEngine implements InferenceEngine {
         loadEntered.countDown();
         await(loadProceed, "load");
         return new ForwardingLanguageModel(engine.load(modelDir)) {
+            @Override
+            public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
+                generateEntered.countDown();
+                await(generateProceed, "generation");
+                return model.generate(messages, params, deadline);
+            }
+
             @Override
             public void close() {
                 closeEntered.countDown();
