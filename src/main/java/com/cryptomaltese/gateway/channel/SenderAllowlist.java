@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.channel;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Who may write to the mail channel. Entries are addresses ({@code alice@example.com}), domains
@@ -13,7 +14,7 @@ public final class SenderAllowlist {
     private final List<String> entries;
 
     public SenderAllowlist(List<String> entries) {
-        this.entries = entries == null ? List.of() : entries.stream().map(String::strip).filter(e -> !e.isEmpty())
+        this.entries = entries == null ? List.of() : entries.stream().filter(Objects::nonNull).map(String::strip).filter(e -> !e.isEmpty())
                 .map(e -> e.toLowerCase(Locale.ROOT)).toList();
     }
 

@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.channel;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -34,6 +35,11 @@ public record TelegramSettings(
         @DefaultValue("25") int pollTimeoutSeconds,
         @DefaultValue("6") int sendAttempts,
         @DefaultValue("60s") Duration maxRetryAfter) {
+
+    public TelegramSettings {
+        // "1001,1002," or a blank TELEGRAM_ALLOWED_USERS binds empty elements as null.
+        allowedUsers = allowedUsers == null ? List.of() : allowedUsers.stream().filter(Objects::nonNull).toList();
+    }
 
     public boolean enabled() {
         return token != null && !token.isBlank();
