@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.model;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -60,6 +61,8 @@ public class ModelService {
     private final Map<ModelId, String> claims = new ConcurrentHashMap<>();
     private volatile Loaded current;
     private volatile ModelId loading;
+    /** What holds the lifecycle lock ("model x is being loaded"), for the 409 of a load that has to wait. */
+    private volatile String lifecycleWork;
     private volatile Unloaded lastUnload;
     private final String defaultModel;
 
@@ -103,8 +106,11 @@ public class ModelService {
 
     public Loaded load(ModelId id) {
         if (!lifecycle.tryLock()) {
-            throw ApiException.conflict("model " + loading + " is being loaded; try again when it is done");
+            String work = lifecycleWork;
+            throw ApiException.conflict((work != null ? work : "another model is being loaded or unloaded")
+                    + "; try again when it is done");
         }
+        lifecycleWork = "model " + id + " is being loaded";
         if (claims.putIfAbsent(id, "loaded") != null) {
             lifecycle.unlock();
             throw ApiException.conflict("model " + id + " is being deleted; it cannot be loaded");
@@ -116,9 +122,10 @@ public class ModelService {
             }
             LocalModel local = registry.find(id)
                     .orElseThrow(() -> ApiException.notFound("model " + id + " is not on disk"));
-            InferenceEngine engine = engineFor(local)
-                    .orElseThrow(() -> ApiException.unavailable("no engine can run model " + id + " ("
-                            + local.format().wireName() + ") yet", null));
+            InferenceEngine engine = engineFor(local).orElseThrow(() -> {
+                loadErrors.put(id, noEngineReason(local));
+                return ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));
+            });
             loading = id;
             memory.writeLock().lock();
             try {
@@ -175,8 +182,23 @@ public class ModelService {
         return engines.stream().filter(e -> e.supports(local.snapshot())).findFirst();
     }
 
+    /** Why no engine takes a folder: the folder's fault, so it stays so until its files change. */
+    private static String noEngineReason(LocalModel local) {
+        ModelFormat format = local.format();
+        if (format == ModelFormat.UNKNOWN) {
+            return "its folder holds no weights in a format the gateway runs (safetensors, gguf, onnx, pytorch, "
+                    + "torchscript)";
+        }
+        if (format != ModelFormat.GGUF && !Files.isRegularFile(local.snapshot().resolve("config.json"))) {
+            return "its folder has no config.json, which describes the architecture its " + format.wireName()
+                    + " weights need";
+        }
+        return "no engine runs its " + format.wireName() + " files";
+    }
+
     public ModelId unload(ModelId id) {
         lifecycle.lock();
+        lifecycleWork = "model " + id + " is being unloaded";
         try {
             Loaded now = current;
             if (now == null || !now.id().equals(id)) {

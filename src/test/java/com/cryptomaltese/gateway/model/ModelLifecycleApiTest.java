@@ -185,6 +185,10 @@ class ModelLifecycleApiTest {
         assertThat(chat.status()).as(chat.body()).isEqualTo(503);
         assertThat(Long.parseLong(chat.header("Retry-After"))).isPositive();
         assertThat(chat.json().path("message").asText()).isEqualTo("the model is being unloaded; retry shortly");
+        Reply loadA = api.post(A + "/load", TestApi.USER_KEY, null);
+        assertThat(loadA.status()).isEqualTo(409);
+        assertThat(loadA.json().path("message").asText())
+                .isEqualTo("model life/b is being unloaded; try again when it is done");
 
         engine.closeProceed.countDown();
         assertThat(unload.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);

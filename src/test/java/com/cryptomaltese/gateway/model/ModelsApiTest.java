@@ -27,6 +27,8 @@ class ModelsApiTest extends ApiTestBase {
         TestData.hubModel(models, "list-org", "gguf-model", "d4e5f6", "model-Q8_0.gguf", 300);
         TestData.hubModel(models, "list-org", "zeroed-weights", "e7e7e7", "model.safetensors", 1000);
         TestData.hubModel(models, "list-org", "tflite-model", "f8f8f8", "model.tflite", 100);
+        Path noConfig = TestData.hubModel(models, "list-org", "no-config", "a9a9a9", "model.safetensors", 100);
+        Files.delete(noConfig.resolve("snapshots/a9a9a9/config.json"));
         // A folder whose refs/main names a snapshot that is not there is not a usable model.
         Path broken = TestData.hubModel(models, "list-org", "broken-model", "0000", "model.safetensors", 10);
         Files.writeString(broken.resolve("refs/main"), "ffff");
@@ -96,13 +98,19 @@ class ModelsApiTest extends ApiTestBase {
                 .doesNotContain("list-org/broken-model", "list-org/data");
     }
 
+    /** A folder no engine takes is its own fault, not a passing state: 409 with what it lacks, status error. */
     @Test
-    void loadNeedsAnEngineForTheFormat() {
-        assertError(api.post("/api/v1/models/list-org%2Ftflite-model/load", TestApi.USER_KEY, null), 503,
-                "no engine can run model list-org/tflite-model (unknown) yet");
+    void aFolderNoEngineTakesIs409SayingWhatItLacks() {
+        assertError(api.post("/api/v1/models/list-org%2Ftflite-model/load", TestApi.USER_KEY, null), 409,
+                "model list-org/tflite-model cannot be loaded: its folder holds no weights in a format the gateway "
+                        + "runs (safetensors, gguf, onnx, pytorch, torchscript)");
         JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/tflite-model");
-        assertThat(listed.get("status").asText()).isEqualTo("available");
+        assertThat(listed.get("status").asText()).isEqualTo("error");
         assertThat(listed.has("engine")).isFalse();
+
+        assertError(api.post("/api/v1/models/list-org%2Fno-config/load", TestApi.USER_KEY, null), 409,
+                "model list-org/no-config cannot be loaded: its folder has no config.json, which describes the "
+                        + "architecture its safetensors weights need");
     }
 
     /** 300 zero bytes named .gguf: refused by the Java header reader, before llama.cpp sees the file. */
