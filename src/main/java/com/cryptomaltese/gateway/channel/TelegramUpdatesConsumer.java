@@ -1,10 +1,13 @@
 package com.cryptomaltese.gateway.channel;
 
 import java.util.List;
+import java.util.Objects;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.support.ScheduledPollConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Long-polls getUpdates and hands each update, in order, to the route as a {@link TelegramUpdate}
@@ -12,16 +15,20 @@ import org.apache.camel.support.ScheduledPollConsumer;
  * (a reply Telegram did not take, after the sender's own retries) ends the poll with that failure,
  * so the poll strategy waits and the next getUpdates, still at the old offset, brings the update
  * back. Telegram forgets updates below the offset sent, so an update is confirmed only by asking
- * for the ones after it.
+ * for the ones after it; at a stop, the updates handled since the last getUpdates are confirmed with
+ * one more ({@link TelegramBotApi#confirm}), or a restart would bring them back to be answered again.
  */
 final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
 
     static final String UPDATE_ID = "telegramUpdateId";
+    private static final Logger log = LoggerFactory.getLogger(TelegramUpdatesConsumer.class);
 
     private final TelegramBotApi api;
     private final TelegramUpdatesComponent component;
     /** One past the last handled update; null until then, which asks Telegram for all unconfirmed ones. */
     private volatile Long offset;
+    /** The offset Telegram was last sent: every update below it is confirmed. */
+    private Long confirmed;
 
     TelegramUpdatesConsumer(TelegramUpdatesEndpoint endpoint, Processor processor, TelegramBotApi api,
                             TelegramUpdatesComponent component) {
@@ -40,11 +47,31 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
     protected void doStop() throws Exception {
         super.doStop();
         component.stopPolling(this);
+        confirmHandled();
+    }
+
+    /** Tells Telegram the updates handled since the last getUpdates, when stopping (no getUpdates follows). */
+    private synchronized void confirmHandled() {
+        Long handled = offset;
+        if (handled == null || Objects.equals(handled, confirmed)) {
+            return;
+        }
+        try {
+            api.confirm(handled);
+            confirmed = handled;
+        } catch (RuntimeException e) {
+            log.warn("Could not confirm the Telegram updates handled before the stop (they may come again): {}",
+                    e.getMessage());
+        }
     }
 
     @Override
     protected int poll() throws Exception {
-        List<TelegramUpdate> updates = api.getUpdates(offset);
+        Long asked = offset;
+        List<TelegramUpdate> updates = api.getUpdates(asked);
+        synchronized (this) {
+            confirmed = asked;
+        }
         int handled = 0;
         for (TelegramUpdate update : updates) {
             if (!isRunAllowed()) {
@@ -64,6 +91,10 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
             }
             offset = offset == null ? update.updateId() + 1 : Math.max(offset, update.updateId() + 1);
             handled++;
+        }
+        if (!isRunAllowed()) {
+            // The stop may have come while an update was being answered, before it was counted.
+            confirmHandled();
         }
         return handled;
     }

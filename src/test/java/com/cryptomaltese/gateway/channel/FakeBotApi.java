@@ -22,8 +22,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A Telegram Bot API server on loopback speaking the real JSON: getUpdates with offsets (and a
- * short long-poll), sendMessage, sendChatAction, getMe, and on demand 429 answers with
+ * A Telegram Bot API server on loopback speaking the real JSON: getUpdates with offsets (an offset
+ * confirms the updates below it for good) and a short long-poll, sendMessage, sendChatAction, getMe, and on demand 429 answers with
  * {@code parameters.retry_after} or 5xx answers. Every call is recorded in arrival order, and
  * every getUpdates with its offset and the update ids it delivered.
  */
@@ -48,6 +48,7 @@ final class FakeBotApi implements AutoCloseable {
     private final List<ObjectNode> updates = new CopyOnWriteArrayList<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final List<Long> offsets = new CopyOnWriteArrayList<>();
+    private final AtomicLong confirmedBelow = new AtomicLong();
     private final List<Poll> polls = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> sendMessagePasses = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> sendMessageFailures = new ConcurrentHashMap<>();
@@ -213,6 +214,9 @@ final class FakeBotApi implements AutoCloseable {
     private void getUpdates(HttpExchange http, JsonNode params) throws IOException {
         long offset = params.path("offset").asLong(0);
         offsets.add(offset);
+        // As Telegram does: an offset confirms every update below it, which no later getUpdates returns.
+        long confirmedBelow = this.confirmedBelow.accumulateAndGet(offset, Math::max);
+        offset = Math.max(offset, confirmedBelow);
         if (getUpdates429.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             calls.add(new Call("getUpdates-429", params));
             respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));

@@ -2,16 +2,22 @@ package com.cryptomaltese.gateway.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.camel.Consumer;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.ScheduledPollConsumer;
 import org.junit.jupiter.api.Test;
 
-/** The telegram-updates endpoint takes the scheduled-poll options and lets one consumer poll at a time. */
+/**
+ * The telegram-updates endpoint takes the scheduled-poll options, lets one consumer poll at a time, and
+ * confirms at a stop what it handled.
+ */
 class TelegramUpdatesComponentTest {
 
     private static final String NO_POLL = "?initialDelay=3600000&delay=250&pollStrategy=#strategy";
@@ -35,6 +41,54 @@ class TelegramUpdatesComponentTest {
             first.stop();
             second.start();
             second.stop();
+        }
+    }
+
+    /**
+     * A deploy while a user waits: the stop lets the answer go out, and then tells Telegram the update
+     * was handled, so the restarted gateway does not get it again and answer twice.
+     */
+    @Test
+    void anUpdateAnsweredDuringAStopIsConfirmedAndNotAnsweredAfterARestart() throws Exception {
+        try (FakeBotApi server = new FakeBotApi()) {
+            TelegramSettings settings = new TelegramSettings(FakeBotApi.TOKEN, server.url(), FakeBotApi.BOT_USERNAME,
+                    List.of(), 10, Duration.ofMinutes(1), Duration.ofSeconds(4), 4096, 1, 2, Duration.ofSeconds(5));
+            long messageId = server.privateMessage(1001, "Tell me a story");
+            long updateId = server.updateIdOf(messageId);
+            List<String> generated = new CopyOnWriteArrayList<>();
+            for (int run = 1; run <= 2; run++) {
+                TelegramBotApi api = new TelegramBotApi(settings, d -> Thread.sleep(d.toMillis()));
+                TelegramBot bot = new TelegramBot(settings, api, null);
+                try (DefaultCamelContext camel = new DefaultCamelContext()) {
+                    camel.getRegistry().bind("strategy", new TelegramPollStrategy(settings, d -> { }));
+                    camel.addComponent("telegram-updates", new TelegramUpdatesComponent(api));
+                    camel.addRoutes(new RouteBuilder() {
+                        @Override
+                        public void configure() {
+                            from("telegram-updates:getUpdates?delay=100&pollStrategy=#strategy").process(exchange -> {
+                                TelegramUpdate update = exchange.getIn().getBody(TelegramUpdate.class);
+                                bot.classify(update, exchange);
+                                generated.add("update " + update.updateId());
+                                Thread.sleep(500); // the model writes while the stop begins
+                                bot.send("The answer", exchange.getProperty(TelegramBot.TURN, TelegramTurn.class));
+                            });
+                        }
+                    });
+                    camel.start();
+                    int polls = server.offsets().size();
+                    if (run == 1) {
+                        await().atMost(Duration.ofSeconds(20)).until(() -> !generated.isEmpty());
+                    } else {
+                        await().atMost(Duration.ofSeconds(20)).until(() -> server.offsets().size() >= polls + 2);
+                    }
+                    camel.stop();
+                } finally {
+                    bot.shutdown();
+                }
+                assertThat(server.offsets()).as("run %d", run).contains(updateId + 1);
+            }
+            assertThat(generated).containsExactly("update " + updateId);
+            assertThat(server.repliesTo(messageId)).containsExactly("The answer");
         }
     }
 }
