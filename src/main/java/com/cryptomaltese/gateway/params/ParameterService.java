@@ -12,6 +12,7 @@ import java.util.Objects;
 
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.api.FieldProblem;
+import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.params.ParameterResponses.ModelParameters;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParameterChange;
@@ -20,7 +21,6 @@ import com.cryptomaltese.gateway.params.ParameterResponses.ParametersReset;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParametersUpdated;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -47,6 +47,12 @@ public class ParameterService {
     private final ParameterStore store;
     private final GenerationConfigDefaults modelDefaults;
     private final TransactionTemplate transactions;
+    /**
+     * Held around each update or reset, read and commit included: two at once both read the same
+     * "before" and the history recorded changes from a value nobody saw (12 concurrent PUTs gave five
+     * changes "from 25"). One gateway process owns its database, so a lock in memory suffices.
+     */
+    private final Object writes = new Object();
     private final Clock clock;
 
     ParameterService(ParameterStore store, GenerationConfigDefaults modelDefaults, TransactionTemplate transactions) {
@@ -122,17 +128,33 @@ public class ParameterService {
         if (changes.isEmpty()) {
             throw ApiException.badRequest("body", "names no parameter to change");
         }
-        // Two first updates of the same parameter can both find no row and both insert one; the
-        // loser's insert fails on the primary key. Its transaction is rolled back (PostgreSQL
-        // aborts it anyway) and run again, and then finds the winner's row to update.
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return transactions.execute(status -> apply(id, changes, caller));
-            } catch (DuplicateKeyException e) {
-                if (attempt == UPDATE_ATTEMPTS) {
-                    throw e;
+        synchronized (writes) {
+            refuseClashes(effective(id).overlay(changes));
+            // Two first updates of the same parameter can both find no row and both insert one; the
+            // loser's insert fails on the primary key. Its transaction is rolled back (PostgreSQL
+            // aborts it anyway) and run again, and then finds the winner's row to update.
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return transactions.execute(status -> apply(id, changes, caller));
+                } catch (DuplicateKeyException e) {
+                    if (attempt == UPDATE_ATTEMPTS) {
+                        throw e;
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * Values valid one by one can clash once merged with what the model has: stored, they would fail
+     * every chat that does not override them, so the update is refused instead.
+     */
+    private static void refuseClashes(GenerationSettings merged) {
+        try {
+            Decoding.of(merged.toGenerationParams());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("num_beams", e.getMessage() + "; set num_beams to 1 or do_sample to false "
+                    + "in the same request");
         }
     }
 
@@ -151,14 +173,17 @@ public class ParameterService {
         return new ParametersUpdated("success", model, changes, effective(id), store.lastChange(model).orElse(null));
     }
 
-    @Transactional
     public ParametersReset reset(ModelId id, String caller) {
-        String model = id.toString();
-        Instant now = now();
-        store.overrides(model).forEach((parameter, before) ->
-                store.recordChange(model, new ParameterStore.Change(now, caller, parameter, before, null)));
-        store.deleteAll(model);
-        return new ParametersReset("success", model, effective(id), store.lastChange(model).orElse(null));
+        synchronized (writes) {
+            return transactions.execute(status -> {
+                String model = id.toString();
+                Instant now = now();
+                store.overrides(model).forEach((parameter, before) ->
+                        store.recordChange(model, new ParameterStore.Change(now, caller, parameter, before, null)));
+                store.deleteAll(model);
+                return new ParametersReset("success", model, effective(id), store.lastChange(model).orElse(null));
+            });
+        }
     }
 
     public ParameterHistory history(ModelId id) {

@@ -59,7 +59,7 @@ class ParametersApiTest extends ApiTestBase {
     @BeforeAll
     static void modelsOnDisk() {
         for (String name : List.of("fresh", "update", "bounds", "types", "reset", "history", "merge", "invalid", "concurrent",
-                "tokens", "vocabulary", "genconfig", "forged")) {
+                "tokens", "vocabulary", "genconfig", "forged", "beams")) {
             TestData.hubModel(modelsDir(), ORG, name, "abc123", "model.safetensors", 32);
         }
     }
@@ -136,7 +136,9 @@ class ParametersApiTest extends ApiTestBase {
     @ParameterizedTest(name = "{0} = {1} is accepted")
     @MethodSource("boundsJustInside")
     void valueJustInsideABoundIsAccepted(String field, String jsonValue) {
-        Reply reply = api.put(params("bounds"), TestApi.USER_KEY, "{\"" + field + "\": " + jsonValue + "}");
+        // Beams cannot sample, and sampling is on by default.
+        String alongside = field.equals("num_beams") ? ", \"do_sample\": false" : "";
+        Reply reply = api.put(params("bounds"), TestApi.USER_KEY, "{\"" + field + "\": " + jsonValue + alongside + "}");
 
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         assertThat(reply.json().path("parameters").path(field).decimalValue())
@@ -315,7 +317,7 @@ class ParametersApiTest extends ApiTestBase {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Reply>> replies = new ArrayList<>();
             for (int i = 0; i < callers; i++) {
-                String body = "{\"top_k\": " + (10 + i) + ", \"num_beams\": " + (1 + i % 10) + "}";
+                String body = "{\"top_k\": " + (10 + i) + ", \"num_beams\": " + (1 + i % 10) + ", \"do_sample\": false}";
                 replies.add(pool.submit(() -> {
                     go.await();
                     return api.put(params("concurrent"), TestApi.USER_KEY, body);
@@ -329,10 +331,33 @@ class ParametersApiTest extends ApiTestBase {
         } finally {
             pool.shutdownNow();
         }
-        // One of the values won, and the history recorded the changes.
+        // One of the values won, and the history is one chain: each change starts from the value the
+        // change before it left (concurrent updates read the same "before" and the chain broke).
         JsonNode stored = api.get(params("concurrent"), TestApi.USER_KEY).json().path("parameters");
         assertThat(stored.path("top_k").intValue()).isBetween(10, 10 + callers - 1);
-        assertThat(changes("concurrent")).isNotEmpty();
+        List<JsonNode> topK = changes("concurrent").stream()
+                .filter(c -> c.path("parameter").asText().equals("top_k")).toList();
+        assertThat(topK).hasSize(callers);
+        assertThat(topK.get(0).path("new_value").intValue()).isEqualTo(stored.path("top_k").intValue());
+        assertThat(topK.get(callers - 1).path("old_value").isNull()).isTrue();
+        for (int i = 0; i + 1 < topK.size(); i++) {
+            assertThat(topK.get(i).path("old_value")).as("change %d", i).isEqualTo(topK.get(i + 1).path("new_value"));
+        }
+    }
+
+    /** Stored, beam search with sampling would fail every chat that does not override it: refused at once. */
+    @Test
+    void anUpdateThatWouldStoreBeamSamplingIsRefused() {
+        Reply both = api.put(params("beams"), TestApi.USER_KEY, "{\"num_beams\": 3, \"do_sample\": true}");
+        assertBadRequest(both, "num_beams");
+        assertThat(both.json().path("message").asText()).contains("do_sample to false in the same request");
+        // do_sample is true by default: beams alone clash with it too.
+        assertBadRequest(api.put(params("beams"), TestApi.USER_KEY, "{\"num_beams\": 3}"), "num_beams");
+        assertIsDefaults(api.get(params("beams"), TestApi.USER_KEY).json().path("parameters"));
+
+        assertThat(api.put(params("beams"), TestApi.USER_KEY, "{\"num_beams\": 3, \"do_sample\": false}").status())
+                .isEqualTo(200);
+        assertBadRequest(api.put(params("beams"), TestApi.USER_KEY, "{\"do_sample\": true}"), "num_beams");
     }
 
     // ---- unknown and invalid model ids ----
