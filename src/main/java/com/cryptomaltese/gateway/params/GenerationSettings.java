@@ -16,7 +16,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "Generation parameters (Hugging Face generate() semantics); every field optional")
 public record GenerationSettings(
-        @Schema(description = "Softmax temperature, 0-2; 0 means greedy", minimum = "0", maximum = "2", example = "0.7")
+        @Schema(description = "Softmax temperature, 0-2; 0 turns sampling off (greedy, or beam search with num_beams > 1)", minimum = "0", maximum = "2", example = "0.7")
         Double temperature,
         @Schema(description = "Keep the k most likely tokens, 1-100", minimum = "1", maximum = "100", example = "50")
         Integer topK,

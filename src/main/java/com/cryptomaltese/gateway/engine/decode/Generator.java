@@ -90,15 +90,18 @@ public final class Generator {
         }
     }
 
-    /** New tokens the model's context leaves after the prompt. */
+    /**
+     * New tokens the model's context leaves after the prompt: one more than its free positions, since
+     * the last new token is never run through the model (transformers generates one token from a
+     * prompt that fills the context).
+     */
     private int room(int[] prompt) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
-        int room = model.maxPositions() - prompt.length;
-        if (room <= 0) {
-            throw new PromptTooLongException(prompt.length, model.maxPositions() - 1);
+        if (prompt.length > model.maxPositions()) {
+            throw new PromptTooLongException(prompt.length, model.maxPositions());
         }
-        return room;
+        return model.maxPositions() - prompt.length + 1;
     }
 }

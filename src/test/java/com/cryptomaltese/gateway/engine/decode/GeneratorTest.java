@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -72,23 +73,38 @@ class GeneratorTest {
         assertThat(streamed).containsExactly(432, 383, 286, 261, 376);
     }
 
+    /**
+     * 512 positions: a 510-token prompt runs at 510 and 511 for the first two new tokens, and the third
+     * comes out of position 511 without being run. transformers does the same on a model with learned
+     * positions (GPT-2 with 128: two new tokens from a 127-token prompt, one from a 128-token prompt).
+     */
     @Test
     void generationStopsAtTheModelsContext() {
-        int[] prompt = new int[510];
-        prompt[0] = 1;
-        for (int i = 1; i < prompt.length; i++) {
-            prompt[i] = 378;
-        }
-        Generator.Output out = generator().generate(prompt, 30, Set.of(), TokenSelector.greedy(),
+        Generator.Output out = generator().generate(prompt(510), 30, Set.of(), TokenSelector.greedy(),
                 Instant.now().plusSeconds(60), t -> { });
-        assertThat(out.tokens()).hasSize(2); // 512 positions in all
+        assertThat(out.tokens()).hasSize(3);
         assertThat(out.finishReason()).isEqualTo(FinishReason.LENGTH);
     }
 
     @Test
-    void aPromptThatFillsTheContextIsRefused() {
-        assertThatThrownBy(() -> generator().generate(new int[512], 30, Set.of(), TokenSelector.greedy(),
+    void aPromptThatFillsTheContextGetsOneToken() {
+        Generator.Output out = generator().generate(prompt(512), 30, Set.of(), TokenSelector.greedy(),
+                Instant.now().plusSeconds(60), t -> { });
+        assertThat(out.tokens()).hasSize(1);
+    }
+
+    @Test
+    void aPromptLongerThanTheContextIsRefused() {
+        assertThatThrownBy(() -> generator().generate(prompt(513), 30, Set.of(), TokenSelector.greedy(),
                 Instant.now().plusSeconds(60), t -> { }))
-                .isInstanceOf(PromptTooLongException.class).hasMessageContaining("512 tokens");
+                .isInstanceOf(PromptTooLongException.class)
+                .hasMessage("the prompt has 513 tokens; the model takes at most 512");
+    }
+
+    private static int[] prompt(int length) {
+        int[] prompt = new int[length];
+        prompt[0] = 1;
+        Arrays.fill(prompt, 1, length, 378);
+        return prompt;
     }
 }
