@@ -20,6 +20,11 @@ public record IncomingMail(String from, String subject, String messageId, List<S
 
     private static final int MAX_THREAD = 200;
 
+    /** The same mail with its text read. */
+    public IncomingMail withText(String newText) {
+        return new IncomingMail(from, subject, messageId, references, newText, size, automatic);
+    }
+
     /**
      * The sender's conversation this mail belongs to: its thread, named by the thread's first
      * message. A Message-ID is the sender's to choose: one too long or odd to be a conversation id

@@ -1,6 +1,9 @@
 package com.cryptomaltese.gateway.channel;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UnsupportedEncodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +68,18 @@ public class MailChannel {
         }
     };
 
+    /** A generated reply not sent yet, and the mail it answers. */
+    private record OwedReply(IncomingMail mail, String text) {
+    }
+
+    /** Replies generated but not sent yet, per mail (in memory: after a restart a mail is answered afresh). */
+    private final Map<String, OwedReply> owed = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, OwedReply> eldest) {
+            return size() > REMEMBERED_FAILURES;
+        }
+    };
+
     MailChannel(MailSettings settings) {
         this.settings = settings;
         this.allowlist = new SenderAllowlist(settings.allowedSenders());
@@ -72,13 +87,21 @@ public class MailChannel {
 
     /**
      * Reads the mail and sets the {@code mailAction} header: {@code ignore} (never answered),
-     * {@code refuse} (the body is the refusal) or {@code chat}.
+     * {@code refuse} (the body is the refusal), {@code resend} (the body is a reply generated on an
+     * earlier poll that could not be sent) or {@code chat}.
      */
     public Object read(Exchange exchange) throws MessagingException, IOException {
         MailMessage mailMessage = exchange.getIn(MailMessage.class);
         Message mail = mailMessage.getOriginalMessage() != null ? mailMessage.getOriginalMessage() : mailMessage.getMessage();
-        exchange.setProperty(KEY, key(mail));
-        IncomingMail incoming = parse(mail);
+        String key = key(mail);
+        exchange.setProperty(KEY, key);
+        OwedReply owed = owedReply(key);
+        if (owed != null) {
+            // Answered on an earlier poll, but the reply did not go out: sent now, not generated again.
+            exchange.setProperty(MAIL, owed.mail());
+            return action(exchange, "resend", owed.text());
+        }
+        IncomingMail incoming = parseHeaders(mail);
         exchange.setProperty(MAIL, incoming);
         String own = settings.ownAddress();
         String why = null;
@@ -98,10 +121,13 @@ public class MailChannel {
             return action(exchange, "ignore", null);
         }
         if (incoming.size() > settings.maxSize().toBytes()) {
+            // Refused before its body is read: the limit is what keeps a sender from making us parse megabytes.
             log.info("Mail {} from {} is {} bytes, over {}", incoming.messageId(), incoming.from(), incoming.size(),
                     settings.maxSize());
             return action(exchange, "refuse", TOO_LARGE.formatted(settings.maxSize().toKilobytes() + " KB"));
         }
+        incoming = incoming.withText(QuotedText.strip(text(mail)));
+        exchange.setProperty(MAIL, incoming);
         if (incoming.text().isBlank()) {
             return action(exchange, "refuse", EMPTY);
         }
@@ -117,8 +143,23 @@ public class MailChannel {
         return ChatRequest.fromChannel("mail", mail.from(), mail.thread(), mail.text());
     }
 
-    public String answer(ChatResponse response) {
-        return response.response() == null ? "" : response.response().strip();
+    /**
+     * The model's answer, kept until the reply is sent ({@link #done}): if sending fails, the next
+     * poll sends this text instead of generating (and storing in the conversation) another.
+     */
+    public String answer(ChatResponse response, @ExchangeProperty(KEY) String key,
+                         @ExchangeProperty(MAIL) IncomingMail mail) {
+        String text = response.response() == null ? "" : response.response().strip();
+        synchronized (owed) {
+            owed.put(String.valueOf(key), new OwedReply(mail, text));
+        }
+        return text;
+    }
+
+    private OwedReply owedReply(String key) {
+        synchronized (owed) {
+            return owed.get(String.valueOf(key));
+        }
     }
 
     public String failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception e) {
@@ -163,7 +204,11 @@ public class MailChannel {
      * processed folder is set, has camel-mail move it there once the exchange completes.
      */
     public void done(Exchange exchange) {
-        forgetFailures(exchange.getProperty(KEY, String.class));
+        String key = exchange.getProperty(KEY, String.class);
+        forgetFailures(key);
+        synchronized (owed) {
+            owed.remove(String.valueOf(key));
+        }
         if (settings.processedFolder() != null) {
             exchange.getIn().setHeader(MailConstants.MAIL_MOVE_TO, settings.processedFolder());
         }
@@ -191,6 +236,9 @@ public class MailChannel {
         int attempts = countFailure(key);
         if (givesUp) {
             forgetFailures(key);
+            synchronized (owed) {
+                owed.remove(String.valueOf(key));
+            }
             exchange.getIn().setHeader(MailConstants.MAIL_MOVE_TO, settings.errorFolder());
             log.warn("Mail {} not answered after {} attempts, moved to folder {}: {}", key, attempts,
                     settings.errorFolder(), why);
@@ -229,7 +277,13 @@ public class MailChannel {
         return "number " + mail.getMessageNumber();
     }
 
+    /** The whole mail, text included. */
     static IncomingMail parse(Message mail) throws MessagingException, IOException {
+        return parseHeaders(mail).withText(QuotedText.strip(text(mail)));
+    }
+
+    /** What the headers say, without reading the body (the text is empty). */
+    static IncomingMail parseHeaders(Message mail) throws MessagingException {
         Address[] from = mail.getFrom();
         String sender = from != null && from.length > 0 && from[0] instanceof InternetAddress a && a.getAddress() != null
                 ? a.getAddress().toLowerCase(Locale.ROOT) : null;
@@ -247,9 +301,8 @@ public class MailChannel {
                 return null;
             }
         });
-        String text = QuotedText.strip(text(mail));
         return new IncomingMail(sender, mail.getSubject(), messageId == null ? null : messageId.strip(), references,
-                text, Math.max(mail.getSize(), 0), automatic);
+                "", Math.max(mail.getSize(), 0), automatic);
     }
 
     private static String first(Message mail, String header) throws MessagingException {
@@ -271,9 +324,10 @@ public class MailChannel {
     /** The plain text of a mail: its text/plain part, else its text/html part as text; attachments skipped. */
     static String text(Part part) throws MessagingException, IOException {
         String plain = find(part, "text/plain");
-        if (plain != null) {
+        if (plain != null && !plain.isBlank()) {
             return plain;
         }
+        // Some clients send an empty text/plain beside the HTML that holds the words.
         String html = find(part, "text/html");
         return html == null ? "" : HtmlText.toText(html);
     }
@@ -283,8 +337,16 @@ public class MailChannel {
             return null;
         }
         if (part.isMimeType(type)) {
-            Object content = part.getContent();
-            return content instanceof String s ? s : null;
+            try {
+                Object content = part.getContent();
+                return content instanceof String s ? s : null;
+            } catch (UnsupportedEncodingException e) {
+                // A charset Java does not know ("unknown-8bit" is common): read as UTF-8, whose
+                // ASCII every such charset shares, rather than leave the mail unanswered on every poll.
+                try (InputStream in = part.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
         }
         if (part.isMimeType("multipart/*") && part.getContent() instanceof Multipart multipart) {
             for (int i = 0; i < multipart.getCount(); i++) {

@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Removes what a mail client adds below (or above) the sender's new words: "&gt;" quoted lines,
- * the "On … wrote:" attribution and everything after it, forwarded/original-message blocks and the
- * sender's signature ("-- " line). The model should answer what was written, not the thread.
+ * Removes what a mail client adds below (or above) the sender's new words: "&gt;" quoted lines and
+ * the "On … wrote:" attribution above them, forwarded/original-message blocks and Outlook's quoted
+ * header block with everything after them (their quote is not marked), and the sender's signature
+ * ("-- " line). Words written below or between quoted lines (a bottom-posted or inline reply) are
+ * kept. The model should answer what was written, not the thread.
  */
 public final class QuotedText {
 
@@ -33,10 +35,15 @@ public final class QuotedText {
             String line = lines[i];
             String trimmed = line.strip();
             if (line.equals("-- ") || line.equals("--") || ORIGINAL_MESSAGE.matcher(trimmed).matches()
-                    || ATTRIBUTION.matcher(trimmed).matches()
-                    || attributionOverTwoLines(trimmed, i + 1 < lines.length ? lines[i + 1].strip() : "")
                     || (OUTLOOK_FROM.matcher(trimmed).matches() && followedBySentOrTo(lines, i))) {
                 break;
+            }
+            if (ATTRIBUTION.matcher(trimmed).matches()) {
+                continue;
+            }
+            if (attributionOverTwoLines(trimmed, i + 1 < lines.length ? lines[i + 1].strip() : "")) {
+                i++;
+                continue;
             }
             if (trimmed.startsWith(">")) {
                 continue;

@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -60,11 +61,49 @@ class ChannelTextTest {
         assertThat(QuotedText.strip("Q\nFrom: Bot <bot@example.com>\nSent: Monday\nTo: Alice\n\nold")).isEqualTo("Q");
     }
 
+    /** A bottom-posted or inline reply: the sender's words come after the quote, and are what counts. */
+    @Test
+    void keepsWordsWrittenBelowOrBetweenQuotes() {
+        String bottom = """
+                On Mon, 3 Mar 2025 at 10:00, Maltese <bot@example.com> wrote:
+                > there was a little girl named Lily.
+
+                Once upon a time
+                """;
+        assertThat(QuotedText.strip(bottom)).isEqualTo("Once upon a time");
+        String inline = "On Mon, 3 Mar 2025 at 10:00, Alice\n<alice@example.com> wrote:\n> first?\nYes.\n> second?\nNo.\n-- \nBob";
+        assertThat(QuotedText.strip(inline)).isEqualTo("Yes.\nNo.");
+    }
+
     @Test
     void convertsHtmlToText() {
         String html = "<html><head><style>p{color:red}</style></head><body><p>Hello&nbsp;<b>world</b> &amp; "
                 + "friends</p><div>Line one<br>Line two</div><blockquote>quoted</blockquote><p>&#8364;5 &lt;3</p></body></html>";
         assertThat(HtmlText.toText(html)).isEqualTo("Hello world & friends\n\nLine one\nLine two\n\n€5 <3");
+    }
+
+    @Test
+    void nestedQuotesUnclosedElementsAndLatin1EntitiesInHtml() {
+        assertThat(HtmlText.toText("<p>Mine</p><blockquote>old1<blockquote>older</blockquote>old2 secret</blockquote>"
+                + "<p>after</p>")).isEqualTo("Mine\n\nafter");
+        assertThat(HtmlText.toText("Caf&eacute; &uuml;ber &copy; &Aring;&yuml; &frac12;")).isEqualTo("Café über © Åÿ ½");
+        // Never closed: hides the rest, as a browser does.
+        assertThat(HtmlText.toText("<p>Question</p><style>p{}<p>rest")).isEqualTo("Question");
+        assertThat(HtmlText.toText("Question<!-- never closed <p>rest")).isEqualTo("Question");
+        assertThat(HtmlText.toText("a < b and c<<d")).isEqualTo("a < b and c<<d");
+    }
+
+    /**
+     * A sender's HTML must not hold the mail channel up: inputs that made the old patterns rescan the
+     * rest of the text from every tag (34 s for 224 KB) convert in one pass. The bound is generous (a
+     * guard against quadratic work, not a speed target): the old code missed it by far.
+     */
+    @Test
+    void adversarialHtmlConvertsInLinearTime() {
+        for (String unit : List.of("<style>", "<blockquote>", "<!--", "<", "<p ", "&amp")) {
+            String html = unit.repeat(250_000 / unit.length());
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> HtmlText.toText(html), unit);
+        }
     }
 
     @Test

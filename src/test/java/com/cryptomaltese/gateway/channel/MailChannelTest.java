@@ -3,9 +3,12 @@ package com.cryptomaltese.gateway.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import com.cryptomaltese.gateway.TestData;
@@ -14,7 +17,10 @@ import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.ParameterService;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -168,6 +174,42 @@ class MailChannelTest {
         send(mail("ivy@users.test", "After", StoriesModel.PROMPT));
         awaitReplyTo("ivy@users.test");
         assertThat(SERVERS.replyRecipients()).filteredOn("henry@users.test"::equals).hasSize(1);
+        // Generated once: the later polls sent the reply of the first, and the conversation holds one exchange.
+        assertThat(conversations.export("mail", "henry@users.test")).extracting(Conversations.Turn::content)
+                .containsExactly(StoriesModel.PROMPT, StoriesModel.GREEDY);
+    }
+
+    /** An empty text/plain beside the HTML that holds the words; and a bottom-posted reply. */
+    @Test
+    void theWordsAreFoundInTheHtmlPartAndBelowAQuote() throws Exception {
+        MimeMessage alternative = mail("kim@users.test", "Alternative", null);
+        MimeMultipart parts = new MimeMultipart("alternative");
+        MimeBodyPart plain = new MimeBodyPart();
+        plain.setText("\n", "UTF-8");
+        MimeBodyPart html = new MimeBodyPart();
+        html.setContent("<p>" + StoriesModel.PROMPT + "</p>", "text/html; charset=UTF-8");
+        parts.addBodyPart(plain);
+        parts.addBodyPart(html);
+        alternative.setContent(parts);
+        send(alternative);
+        send(mail("lee@users.test", "Re: A story", "On Mon, 3 Mar 2025 at 10:00, Maltese <" + BOT + "> wrote:\n"
+                + "> there was a little girl named Lily.\n\n" + StoriesModel.PROMPT + "\n"));
+
+        assertThat(GreenMailUtil.getBody(awaitReplyTo("kim@users.test"))).startsWith(StoriesModel.GREEDY);
+        assertThat(GreenMailUtil.getBody(awaitReplyTo("lee@users.test"))).startsWith(StoriesModel.GREEDY);
+    }
+
+    /** A charset Java does not know ("unknown-8bit", which real servers write) is read, not retried forever. */
+    @Test
+    void aMailInAnUnknownCharsetIsAnswered() throws Exception {
+        // Put in the mailbox as received: Jakarta Mail will not send a charset it does not know.
+        String raw = "From: mia@users.test\r\nTo: " + BOT + "\r\nSubject: Charset\r\nMessage-ID: <charset-1@users.test>\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=unknown-8bit\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n\r\n" + StoriesModel.PROMPT + "\r\n";
+        SERVERS.mailbox.getUserManager().getUser(BOT).deliver(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(raw.getBytes(StandardCharsets.ISO_8859_1))));
+
+        assertThat(GreenMailUtil.getBody(awaitReplyTo("mia@users.test"))).startsWith(StoriesModel.GREEDY);
     }
 
     private static MimeMessage mail(String from, String subject, String text) throws MessagingException {
