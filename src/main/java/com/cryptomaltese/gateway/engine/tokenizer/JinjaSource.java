@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * before inline block tags, ignores {@code +}, treats comments differently), and a chat template is only
  * right if every byte is right. So the text between tags is trimmed here exactly as
  * {@code jinja2/lexer.py} does, comments are dropped, {@code -}/{@code +} markers are removed and Jinjava
- * then renders with trimming switched off.
+ * then renders with trimming switched off. Tag bodies go through {@link JinjaRewrites} on the way.
  */
 final class JinjaSource {
 
@@ -21,6 +21,7 @@ final class JinjaSource {
 
     private final String src;
     private final StringBuilder out = new StringBuilder();
+    private final JinjaRewrites rewrites = new JinjaRewrites();
     private int pos;
     /** Jinja's {@code line_starting}: the previous tag's end match ended with a newline. */
     private boolean lineStarting = true;
@@ -156,7 +157,11 @@ final class JinjaSource {
     private void emitTag(char kind, int contentStart, int contentEnd) {
         // spaces inside the delimiters so that content starting with '-' is never read as whitespace control
         String body = src.substring(contentStart, contentEnd);
-        out.append(kind == '{' ? "{{ " : "{% ").append(body).append(kind == '{' ? " }}" : " %}");
+        if (kind == '{') {
+            out.append("{{ ").append(rewrites.expression(body)).append(" }}");
+        } else {
+            rewrites.statement(body, out);
+        }
     }
 
     /** After the closing delimiter: {@code -} eats all whitespace, trim_blocks eats one newline, {@code +} keeps it. */

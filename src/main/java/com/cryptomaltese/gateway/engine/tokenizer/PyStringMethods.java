@@ -5,13 +5,14 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
 /**
  * Resolves Python string methods ({@code content.strip()}, {@code .startswith('<tool')}, {@code .split('</think>')})
- * that chat templates call. Without it Jinjava would call the Java method of the same name where one exists,
+ * and {@code dict.get(key, default)} that chat templates call. Without it Jinjava would call the Java method of the same name where one exists,
  * with different semantics ({@code String.split} takes a regex, {@code strip} another whitespace set), or fail.
  */
 final class PyStringMethods extends ELResolver {
@@ -21,10 +22,15 @@ final class PyStringMethods extends ELResolver {
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+        Object[] args = params == null ? new Object[0] : params;
+        if (base instanceof Map<?, ?> map && "get".equals(method) && (args.length == 1 || args.length == 2)) {
+            // dict.get(key, default): Java's Map.get takes no default
+            context.setPropertyResolved(true);
+            return map.containsKey(args[0]) ? map.get(args[0]) : args.length == 2 ? args[1] : null;
+        }
         if (!(base instanceof String s) || !(method instanceof String name) || !METHODS.contains(name)) {
             return null;
         }
-        Object[] args = params == null ? new Object[0] : params;
         Object result = switch (name) {
             case "strip" -> PyStrings.strip(s, optionalString(args, 0));
             case "lstrip" -> PyStrings.lstrip(s, optionalString(args, 0));
