@@ -42,7 +42,7 @@ class AuthMatrixTest extends ApiTestBase {
                 new Endpoint("GET", "/api/v1/openapi.json", null, Access.PUBLIC, 200),
                 new Endpoint("POST", "/api/v1/chat", "{\"message\":\"hello\"}", Access.USER, 503),
                 new Endpoint("GET", "/api/v1/models", null, Access.USER, 200),
-                new Endpoint("POST", MODEL + "/load", null, Access.USER, 503),
+                new Endpoint("POST", MODEL + "/load", null, Access.USER, 409),
                 new Endpoint("POST", MODEL + "/unload", null, Access.USER, 409),
                 // The test Hub endpoint is a closed loopback port: an authorised download is a 502.
                 new Endpoint("POST", "/api/v1/models/download", "{\"model_name\":\"a/b\"}", Access.USER, 502),
@@ -61,7 +61,7 @@ class AuthMatrixTest extends ApiTestBase {
 
     @BeforeAll
     static void modelOnDisk() {
-        // A format no engine runs, so an authorised load answers 503.
+        // A format no engine runs, so an authorised load answers 409 (the folder cannot be loaded).
         TestData.hubModel(modelsDir(), "auth-org", "auth-model", "c0ffee", "model.tflite", 64);
     }
 
