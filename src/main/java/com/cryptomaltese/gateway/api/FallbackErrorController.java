@@ -29,6 +29,11 @@ class FallbackErrorController implements ErrorController {
     @RequestMapping("/error")
     ResponseEntity<ErrorBody> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        if (code == null) {
+            // /error asked for by a client, not forwarded to by the container: a path like any other
+            return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.APPLICATION_JSON)
+                    .body(ErrorBody.of("no such endpoint: " + request.getRequestURI(), List.of()));
+        }
         HttpStatus status = code instanceof Integer c && HttpStatus.resolve(c) != null
                 ? HttpStatus.valueOf(c) : HttpStatus.INTERNAL_SERVER_ERROR;
         Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);

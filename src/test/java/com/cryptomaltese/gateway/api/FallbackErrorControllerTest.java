@@ -45,4 +45,12 @@ class FallbackErrorControllerTest {
         assertThat(reply.getStatusCode().value()).isEqualTo(404);
         assertThat(reply.getBody().message()).isEqualTo("no such endpoint: /api/v1/nope");
     }
+
+    @Test
+    void errorAskedForDirectlyIsAnUnknownPathNotA500() {
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/error");
+        ResponseEntity<ErrorBody> reply = controller.error(request);
+        assertThat(reply.getStatusCode().value()).isEqualTo(404);
+        assertThat(reply.getBody().message()).isEqualTo("no such endpoint: /error");
+    }
 }
