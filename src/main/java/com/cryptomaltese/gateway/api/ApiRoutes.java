@@ -19,6 +19,7 @@ import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.platform.http.springboot.PlatformHttpMessage;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.rest.RestBindingMode;
+import org.apache.camel.model.rest.ResponseMessageDefinition;
 import org.apache.camel.model.rest.RestDefinition;
 import org.apache.camel.model.rest.RestParamType;
 import org.springframework.stereotype.Component;
@@ -80,14 +81,16 @@ class ApiRoutes extends RouteBuilder {
         RestDefinition users = rest("/users").description("What is stored about a user (admin key)");
         admin(userParams(users.get("/{channel}/{user_id}").id("exportUser")
                 .description("Everything stored about a user of a channel, as JSON (the right of access)")
-                .outType(UserDataOperations.UserExport.class)))
+                .outType(UserDataOperations.UserExport.class))
+                .responseMessage("400", "Invalid channel or user_id"))
                 .to("direct:exportUser");
         audited(route("exportUser"))
                 .bean("userDataOperations", "export(${header.channel}, ${header.user_id})")
                 .to("direct:auditedReply");
         admin(userParams(users.delete("/{channel}/{user_id}").id("eraseUser")
                 .description("Erase everything stored about a user of a channel (the right to erasure)")
-                .outType(UserDataOperations.UserErased.class)))
+                .outType(UserDataOperations.UserErased.class))
+                .responseMessage("400", "Invalid channel or user_id"))
                 .to("direct:eraseUser");
         audited(route("eraseUser"))
                 .bean("userDataOperations", "erase(${header.channel}, ${header.user_id})")
@@ -135,9 +138,9 @@ class ApiRoutes extends RouteBuilder {
                 .description("Load a model into memory; the model in memory before is unloaded first")
                 .outType(ModelViews.ModelLoaded.class))
                 .responseMessage("404", "The model is not on disk")
-                .responseMessage("409", "Another load is running, the model is downloading, being deleted or its download "
-                        + "failed or was interrupted, or it cannot be loaded (the reason is given)")
-                .responseMessage("503", "No engine can run the model's format"))
+                .responseMessage("409", "Another load or an unload is running, the model is downloading, being deleted or "
+                        + "its download failed or was interrupted, or it cannot be loaded: no engine runs its folder (no "
+                        + "config.json, weights in no known format) or its files are broken (the reason is given)"))
                 .to("direct:loadModel");
         withModelId(audited(route("loadModel"))).bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
@@ -157,8 +160,8 @@ class ApiRoutes extends RouteBuilder {
                         + "a dropped connection, a failure or a gateway restart (the model then shows status error, download "
                         + "status interrupted), sending the same request again continues them with Range requests. The "
                         + "request is recorded on disk without the token, which is never stored.")
-                .type(ModelViews.DownloadRequest.class).outType(ModelViews.DownloadStarted.class)
-                .responseMessage("202", "Downloading (or joined the running download)")
+                .type(ModelViews.DownloadRequest.class)
+                .responseMessage(accepted(ModelViews.DownloadStarted.class, "Downloading (or joined the running download)"))
                 .responseMessage("400", "Invalid model_name, model_format or revision, or the repository lacks the format "
                         + "(the formats it has are named)")
                 .responseMessage("404", "The Hub has no such model or revision")
@@ -246,6 +249,7 @@ class ApiRoutes extends RouteBuilder {
         withJsonBody(admin(admin.post("/cleanup").id("cleanup")
                 .description("Delete files inside the data directory; refused (409) while a generation runs unless force")
                 .type(CleanupRequest.class).outType(CleanupResult.class)
+                .responseMessage("400", "Invalid request: the message names the field")
                 .responseMessage("409", "A generation is running and force is not set")))
                 .to("direct:cleanup");
         audited(route("cleanup"))
@@ -259,6 +263,7 @@ class ApiRoutes extends RouteBuilder {
                 .type(PurgeLogsRequest.class).outType(PurgeLogsResult.class)
                 .param().name("body").type(RestParamType.body).required(false)
                 .description("Optional: the defaults apply to what it leaves out").endParam()
+                .responseMessage("400", "Invalid request: the message names the field")
                 .responseMessage("415", "A body sent as other than application/json"))
                 .to("direct:purgeLogs");
         audited(route("purgeLogs"))
@@ -332,6 +337,19 @@ class ApiRoutes extends RouteBuilder {
      * An operation whose request body is JSON: other Content-Types answer 415. Only these declare it,
      * so a POST without a body (load, unload, reset: {@code curl -X POST} sends no Content-Type) is accepted.
      */
+    /**
+     * A 202 answer with its body's schema (the operation answers 202 only, so it declares no outType,
+     * which would document a 200). By binary name: Camel looks the class up by the name it is given,
+     * and a nested class's canonical name is not one it finds.
+     */
+    private static ResponseMessageDefinition accepted(Class<?> body, String message) {
+        ResponseMessageDefinition accepted = new ResponseMessageDefinition();
+        accepted.setCode("202");
+        accepted.setMessage(message);
+        accepted.setResponseModel(body.getName());
+        return accepted;
+    }
+
     private static RestDefinition withJsonBody(RestDefinition op) {
         return op.consumes(JSON).responseMessage("415", "The body is not sent as application/json");
     }

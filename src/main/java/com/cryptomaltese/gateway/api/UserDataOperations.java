@@ -23,7 +23,7 @@ class UserDataOperations {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record StoredMessage(@Schema(description = "The user's conversation the message belongs to (a Telegram "
-                                 + "chat, a mail thread, a conversation_id); null for the default one")
+                                 + "chat, a mail thread, a conversation_id); null for the default one", nullable = true)
                          String conversationId,
                          @Schema(allowableValues = {"user", "assistant"}) String role, String content,
                          Instant createdAt) {

@@ -62,7 +62,9 @@ public final class ParameterResponses {
             Instant changedAt,
             @Schema(description = "Fingerprint of the key that made the change (never the key)") String changedBy,
             String parameter,
-            @Schema(description = "Value before; null when it was the default", nullable = true) Object oldValue,
-            @Schema(description = "Value after; null when reset to the default", nullable = true) Object newValue) {
+            @Schema(description = "Value before; null when it was the default", nullable = true,
+                    oneOf = {Double.class, Integer.class, Boolean.class, Integer[].class}) Object oldValue,
+            @Schema(description = "Value after; null when reset to the default", nullable = true,
+                    oneOf = {Double.class, Integer.class, Boolean.class, Integer[].class}) Object newValue) {
     }
 }

@@ -103,6 +103,25 @@ class DocsTest extends ApiTestBase {
         }
     }
 
+    /** The statuses each operation documents are those it answers (checked against the routes' behaviour in the API tests). */
+    @Test
+    void documentedStatusesAreTheOnesAnswered() {
+        JsonNode paths = openApi().path("paths");
+        JsonNode download = paths.at("/~1models~1download/post/responses");
+        assertThat(download.has("200")).as("download answers 202 only").isFalse();
+        assertThat(download.at("/202/content/application~1json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/DownloadStarted");
+        assertThat(paths.at("/~1models~1{model_id}~1load/post/responses").has("503")).isFalse();
+        for (String op : List.of("/~1admin~1cleanup/post", "/~1admin~1purge-logs/post",
+                "/~1users~1{channel}~1{user_id}/get", "/~1users~1{channel}~1{user_id}/delete")) {
+            assertThat(paths.at(op + "/responses").has("400")).as(op).isTrue();
+        }
+        JsonNode schemas = openApi().path("components").path("schemas");
+        assertThat(schemas.at("/StoredMessage/properties/conversation_id/nullable").asBoolean()).isTrue();
+        assertThat(schemas.at("/ParameterChange/properties/new_value/oneOf").findValuesAsText("type"))
+                .contains("number", "integer", "boolean", "array");
+    }
+
     private JsonNode openApi() {
         Reply reply = api.get("/api/v1/openapi.json", null);
         assertThat(reply.status()).isEqualTo(200);
