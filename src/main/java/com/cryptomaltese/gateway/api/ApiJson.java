@@ -3,11 +3,16 @@ package com.cryptomaltese.gateway.api;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,6 +37,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class ApiJson {
+
+    /** Jackson's words for a field sent twice (STRICT_DUPLICATE_DETECTION). */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
     private final ObjectMapper mapper;
 
@@ -60,10 +68,15 @@ public class ApiJson {
         if (body == null || body.length == 0 || new String(body).isBlank()) {
             throw ApiException.badRequest("body", "is required: send a JSON object");
         }
-        try {
-            JsonNode tree = mapper.readTree(body);
-            if (!tree.isObject()) {
+        try (JsonParser parser = mapper.createParser(body)) {
+            JsonNode tree = mapper.readTree(parser);
+            if (tree == null || !tree.isObject()) {
                 throw ApiException.badRequest("body", "must be a JSON object");
+            }
+            if (parser.nextToken() != null) {
+                throw ApiException.badRequest("body", "has more after its JSON object (line "
+                        + parser.currentLocation().getLineNr() + ", column " + parser.currentLocation().getColumnNr()
+                        + "): send one object");
             }
             rejectNulls(tree, "");
             return mapper.treeToValue(tree, type);
@@ -100,6 +113,14 @@ public class ApiJson {
     }
 
     private static ApiException translate(JsonProcessingException e) {
+        Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+        if (e instanceof StreamReadException && duplicate.lookingAt()) {
+            return ApiException.badRequest(duplicate.group(1), "appears twice in the body: send each field once");
+        }
+        if (e instanceof JsonMappingException mapping && mapping.getCause() instanceof InputCoercionException number) {
+            return ApiException.badRequest(path(mapping), "is a number out of range for the field (" + number.getInputType()
+                    + " " + tokenText(number) + "): see the field's range");
+        }
         if (e instanceof JsonParseException parse) {
             return ApiException.badRequest("body", "is not valid JSON (line " + parse.getLocation().getLineNr()
                     + ", column " + parse.getLocation().getColumnNr() + ")");
@@ -122,6 +143,14 @@ public class ApiJson {
             return ApiException.badRequest(field.isEmpty() ? "body" : field, "is malformed");
         }
         return ApiException.badRequest("body", "is not valid JSON");
+    }
+
+    private static String tokenText(InputCoercionException e) {
+        try {
+            return e.getProcessor() instanceof JsonParser p ? p.getText() : "";
+        } catch (IOException gone) {
+            return "";
+        }
     }
 
     private static String path(JsonMappingException e) {

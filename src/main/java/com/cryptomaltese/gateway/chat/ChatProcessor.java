@@ -107,7 +107,8 @@ public class ChatProcessor {
         if (message.isBlank()) {
             throw ApiException.badRequest("message", "must not be empty");
         }
-        if (message.length() > settings.maxMessageChars()) {
+        // Characters as people count them (an emoji is one), not UTF-16 units.
+        if (message.codePointCount(0, message.length()) > settings.maxMessageChars()) {
             throw ApiException.badRequest("message", "is longer than " + settings.maxMessageChars() + " characters");
         }
         return message;

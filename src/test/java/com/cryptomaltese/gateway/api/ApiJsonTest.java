@@ -47,7 +47,7 @@ class ApiJsonTest {
             "{\"message\": null}                                          | message",
             "{\"message\": \"hi\", \"parameters\": [1]}                   | parameters",
             "{\"message\": \"hi\"} trailing                               | body",
-            "{\"message\": \"a\", \"message\": \"b\"}                     | body",
+            "{\"message\": \"a\", \"message\": \"b\"}                     | message",
             "{\"message\": \"hi\"                                         | body",
             "[1, 2]                                                       | body",
             "\"text\"                                                     | body",
@@ -58,6 +58,19 @@ class ApiJsonTest {
             assertThat(e.details()).extracting(FieldProblem::field).containsExactly(field);
             assertThat(e.getMessage()).contains(field);
         });
+    }
+
+    /** What a client sent wrong, in the words that help it: the field twice, a second object, a number too big. */
+    @Test
+    void messagesSayWhatIsWrong() {
+        assertThatThrownBy(() -> read("{\"message\": \"a\", \"message\": \"b\"}"))
+                .hasMessageContaining("message appears twice in the body");
+        assertThatThrownBy(() -> read("{\"message\": \"a\"}{\"message\": \"b\"}"))
+                .hasMessageContaining("body has more after its JSON object");
+        assertThatThrownBy(() -> read("{\"message\": \"a\", \"parameters\": {\"top_k\": 2147483648}}"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.details())
+                        .extracting(FieldProblem::field).containsExactly("parameters.top_k"))
+                .hasMessageContaining("out of range").hasMessageContaining("2147483648");
     }
 
     @Test

@@ -31,6 +31,13 @@ class ChatApiTest extends ApiTestBase {
         assertThat(reply.status()).as(reply.body()).isEqualTo(503);
     }
 
+    /** The limit counts characters as people do: an emoji (two UTF-16 units) is one. */
+    @Test
+    void theLimitCountsEmojiAsOneCharacterEach() {
+        Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"" + "😀".repeat(MAX_MESSAGE) + "\"}");
+        assertThat(reply.status()).as(reply.body()).isEqualTo(503);
+    }
+
     @Test
     void aMessageOneCharacterOverTheLimitIs400() {
         Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"" + "a".repeat(MAX_MESSAGE + 1) + "\"}");
