@@ -8,7 +8,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
@@ -68,15 +67,10 @@ public class ApiJson {
         if (body == null || body.length == 0 || new String(body).isBlank()) {
             throw ApiException.badRequest("body", "is required: send a JSON object");
         }
-        try (JsonParser parser = mapper.createParser(body)) {
-            JsonNode tree = mapper.readTree(parser);
-            if (tree == null || !tree.isObject()) {
+        try {
+            JsonNode tree = mapper.readTree(body);
+            if (!tree.isObject()) {
                 throw ApiException.badRequest("body", "must be a JSON object");
-            }
-            if (parser.nextToken() != null) {
-                throw ApiException.badRequest("body", "has more after its JSON object (line "
-                        + parser.currentLocation().getLineNr() + ", column " + parser.currentLocation().getColumnNr()
-                        + "): send one object");
             }
             rejectNulls(tree, "");
             return mapper.treeToValue(tree, type);
@@ -117,6 +111,10 @@ public class ApiJson {
         if (e instanceof StreamReadException && duplicate.lookingAt()) {
             return ApiException.badRequest(duplicate.group(1), "appears twice in the body: send each field once");
         }
+        if (e instanceof MismatchedInputException && String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+            return ApiException.badRequest("body", "has more after its JSON object (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + "): send one object");
+        }
         if (e instanceof JsonMappingException mapping && mapping.getCause() instanceof InputCoercionException number) {
             return ApiException.badRequest(path(mapping), "is a number out of range for the field (" + number.getInputType()
                     + " " + tokenText(number) + "): see the field's range");
@@ -147,7 +145,7 @@ public class ApiJson {
 
     private static String tokenText(InputCoercionException e) {
         try {
-            return e.getProcessor() instanceof JsonParser p ? p.getText() : "";
+            return e.getProcessor() != null ? e.getProcessor().getText() : "";
         } catch (IOException gone) {
             return "";
         }

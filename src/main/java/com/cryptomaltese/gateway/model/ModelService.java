@@ -139,8 +139,10 @@ public class ModelService {
                 return current;
             } catch (Exception | OutOfMemoryError e) {
                 // Out of memory (a model too big for the direct-memory limit) is the model's problem, not the gateway's.
-                loadErrors.put(id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-                log.warn("Loading model {} failed: {}", id, loadErrors.get(id));
+                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                log.warn("Loading model {} failed: {}", id, reason);
+                // Callers with a user key are told what is wrong, not where the gateway keeps its files.
+                loadErrors.put(id, reason.replace(local.snapshot().toAbsolutePath().toString(), "the model's folder"));
                 throw ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));
             } finally {
                 // Unlocked first: a chat in between is told the model is loading, not that one is unloading.

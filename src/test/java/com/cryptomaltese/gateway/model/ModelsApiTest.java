@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi;
@@ -111,6 +112,21 @@ class ModelsApiTest extends ApiTestBase {
         assertError(api.post("/api/v1/models/list-org%2Fno-config/load", TestApi.USER_KEY, null), 409,
                 "model list-org/no-config cannot be loaded: its folder has no config.json, which describes the "
                         + "architecture its safetensors weights need");
+    }
+
+    /** A reason a user key sees names the model's files, never where the gateway keeps them. */
+    @Test
+    void aFailedLoadDoesNotShowTheDataDirectory() throws IOException {
+        Path noTokenizer = TestData.hubModel(modelsDir(), "list-org", "no-tokenizer", "b1b1b1", "model.safetensors", 8);
+        Path snapshot = noTokenizer.resolve("snapshots/b1b1b1");
+        Files.delete(snapshot.resolve("model.safetensors"));
+        Files.copy(TestData.STORIES.resolve("model.safetensors"), snapshot.resolve("model.safetensors"));
+        Files.copy(TestData.STORIES.resolve("config.json"), snapshot.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        Reply reply = api.post("/api/v1/models/list-org%2Fno-tokenizer/load", TestApi.USER_KEY, null);
+        assertError(reply, 409, "model list-org/no-tokenizer cannot be loaded: No tokenizer.json in the model's folder");
+        assertThat(reply.body()).doesNotContain(DATA_DIR.toAbsolutePath().toString());
+        JsonNode listed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/no-tokenizer");
+        assertThat(listed.get("error").asText()).doesNotContain(DATA_DIR.toAbsolutePath().toString());
     }
 
     /** 300 zero bytes named .gguf: refused by the Java header reader, before llama.cpp sees the file. */
