@@ -116,8 +116,8 @@ public class ApiJson {
                     + ", column " + e.getLocation().getColumnNr() + "): send one object");
         }
         if (e instanceof JsonMappingException mapping && mapping.getCause() instanceof InputCoercionException number) {
-            return ApiException.badRequest(path(mapping), "is a number out of range for the field (" + number.getInputType()
-                    + " " + tokenText(number) + "): see the field's range");
+            return ApiException.badRequest(path(mapping), "is a number out of range for the field (" + tokenText(number)
+                    + "): see the field's range");
         }
         if (e instanceof JsonParseException parse) {
             return ApiException.badRequest("body", "is not valid JSON (line " + parse.getLocation().getLineNr()

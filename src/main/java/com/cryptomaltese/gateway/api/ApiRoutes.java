@@ -334,10 +334,6 @@ class ApiRoutes extends RouteBuilder {
     }
 
     /**
-     * An operation whose request body is JSON: other Content-Types answer 415. Only these declare it,
-     * so a POST without a body (load, unload, reset: {@code curl -X POST} sends no Content-Type) is accepted.
-     */
-    /**
      * A 202 answer with its body's schema (the operation answers 202 only, so it declares no outType,
      * which would document a 200). By binary name: Camel looks the class up by the name it is given,
      * and a nested class's canonical name is not one it finds.
@@ -350,6 +346,10 @@ class ApiRoutes extends RouteBuilder {
         return accepted;
     }
 
+    /**
+     * An operation whose request body is JSON: other Content-Types answer 415. Only these declare it,
+     * so a POST without a body (load, unload, reset: {@code curl -X POST} sends no Content-Type) is accepted.
+     */
     private static RestDefinition withJsonBody(RestDefinition op) {
         return op.consumes(JSON).responseMessage("415", "The body is not sent as application/json");
     }

@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.api;
 import java.time.Duration;
 
 import com.cryptomaltese.gateway.GatewayProperties;
+import org.springframework.boot.autoconfigure.web.servlet.WebMvcProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -15,7 +16,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * is always what the caller gets. Camel's routes run as asynchronous Spring MVC requests, whose
  * default timeout (30 s, or {@code spring.mvc.async.request-timeout}) was below the 60 s deadline: a
  * chat still generating got a bare 503, went on, and its answer was stored in a conversation whose
- * caller had been told it failed. Applied last, after Spring Boot's and Camel's settings.
+ * caller had been told it failed. Applied last, after Spring Boot's and Camel's settings; a longer
+ * {@code spring.mvc.async.request-timeout} wins.
  */
 @Configuration(proxyBeanMethods = false)
 @Order(Ordered.LOWEST_PRECEDENCE)
@@ -26,8 +28,11 @@ class RequestTimeoutConfiguration implements WebMvcConfigurer {
 
     private final Duration timeout;
 
-    RequestTimeoutConfiguration(GatewayProperties properties) {
-        this.timeout = properties.chat().deadline().plus(MARGIN);
+    RequestTimeoutConfiguration(GatewayProperties properties, WebMvcProperties mvc) {
+        Duration configured = mvc.getAsync().getRequestTimeout();
+        Duration needed = properties.chat().deadline().plus(MARGIN);
+        // An operator's longer timeout (spring.mvc.async.request-timeout) is kept; a shorter one is not.
+        this.timeout = configured != null && configured.compareTo(needed) > 0 ? configured : needed;
     }
 
     @Override

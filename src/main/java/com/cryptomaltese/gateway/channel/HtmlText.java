@@ -1,6 +1,11 @@
 package com.cryptomaltese.gateway.channel;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -8,18 +13,19 @@ import java.util.regex.Pattern;
 
 /**
  * Plain text of an HTML-only mail: block elements become line breaks, quoted blocks
- * (&lt;blockquote&gt;, nested ones too) and invisible parts (head, style, script) are dropped,
+ * (&lt;blockquote&gt;, nested ones too) and invisible parts (style, script, title) are dropped,
  * entities are decoded. Enough for the model to read a message; not a renderer.
  * <p>
  * Every step is linear in the mail's length, whatever the mail: a sender chooses the HTML, and a
  * pattern that rescans the rest of the text from each unclosed tag took half a minute for 224 KB of
- * {@code <style>}, holding up all other mail. An element or comment never closed hides the rest of
- * the text, as it does in a browser.
+ * {@code <style>}, holding up all other mail. A style, script, title or comment never closed hides
+ * the rest of the text, as it does in a browser; a blockquote never closed hides nothing (its tag is
+ * dropped), since mail clients leave them open and the words after them are the sender's.
  */
 public final class HtmlText {
 
     private static final Pattern INVISIBLE_TAG = Pattern.compile(
-            "<(/?)(head|style|script|title|blockquote)\\b[^<>]*>", Pattern.CASE_INSENSITIVE);
+            "<(/?)(style|script|title|blockquote)\\b[^<>]*>", Pattern.CASE_INSENSITIVE);
     private static final Pattern LINE_BREAK = Pattern.compile("<br\\s*/?>", Pattern.CASE_INSENSITIVE);
     private static final Pattern BLOCK = Pattern.compile(
             "</?(p|div|li|ul|ol|tr|table|h[1-6]|pre|hr)\\b[^<>]*>", Pattern.CASE_INSENSITIVE);
@@ -69,31 +75,49 @@ public final class HtmlText {
         }
     }
 
-    /** Drops each invisible element with what it holds, counting nested elements of its kind. */
+    /**
+     * Drops style, script and title elements (their text is raw: no tag inside counts) and every
+     * blockquote that is closed, nested ones matched by a stack.
+     */
     private static String dropInvisible(String html) {
         Matcher tag = INVISIBLE_TAG.matcher(html);
-        StringBuilder out = new StringBuilder(html.length());
-        int kept = 0;
-        String open = null;
-        int depth = 0;
+        List<int[]> dropped = new ArrayList<>();
+        Deque<Integer> quotes = new ArrayDeque<>();
+        String raw = null;
+        int rawStart = 0;
         while (tag.find()) {
             boolean closing = !tag.group(1).isEmpty();
             String name = tag.group(2).toLowerCase(Locale.ROOT);
-            if (open == null) {
+            if (raw != null) {
+                if (closing && name.equals(raw)) {
+                    dropped.add(new int[] {rawStart, tag.end()});
+                    raw = null;
+                }
+            } else if (name.equals("blockquote")) {
                 if (!closing) {
-                    out.append(html, kept, tag.start());
-                    open = name;
-                    depth = 1;
+                    quotes.push(tag.start());
+                } else if (!quotes.isEmpty()) {
+                    dropped.add(new int[] {quotes.pop(), tag.end()});
                 }
-            } else if (name.equals(open)) {
-                depth += closing ? -1 : 1;
-                if (depth == 0) {
-                    open = null;
-                    kept = tag.end();
-                }
+            } else if (!closing) {
+                raw = name;
+                rawStart = tag.start();
             }
         }
-        return open == null ? out.append(html, kept, html.length()).toString() : out.toString();
+        if (raw != null) {
+            dropped.add(new int[] {rawStart, html.length()});
+        }
+        // Nested ranges lie inside their outer one: keep the text outside all of them.
+        dropped.sort(Comparator.comparingInt(r -> r[0]));
+        StringBuilder out = new StringBuilder(html.length());
+        int kept = 0;
+        for (int[] range : dropped) {
+            if (range[0] >= kept) {
+                out.append(html, kept, range[0]);
+            }
+            kept = Math.max(kept, range[1]);
+        }
+        return out.append(html, Math.min(kept, html.length()), html.length()).toString();
     }
 
     private static String decode(String s) {

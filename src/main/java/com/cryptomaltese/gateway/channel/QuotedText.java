@@ -6,10 +6,11 @@ import java.util.regex.Pattern;
 
 /**
  * Removes what a mail client adds below (or above) the sender's new words: "&gt;" quoted lines and
- * the "On … wrote:" attribution above them, forwarded/original-message blocks and Outlook's quoted
- * header block with everything after them (their quote is not marked), and the sender's signature
- * ("-- " line). Words written below or between quoted lines (a bottom-posted or inline reply) are
- * kept. The model should answer what was written, not the thread.
+ * the "On … wrote:" attribution above them, forwarded/original-message blocks, Outlook's quoted
+ * header block and an attribution not followed by "&gt;" lines with everything after them (their
+ * quote is not marked), and the sender's signature ("-- " line). Words written below or between
+ * "&gt;" quoted lines (a bottom-posted or inline reply) are kept. The model should answer what was
+ * written, not the thread.
  */
 public final class QuotedText {
 
@@ -38,11 +39,14 @@ public final class QuotedText {
                     || (OUTLOOK_FROM.matcher(trimmed).matches() && followedBySentOrTo(lines, i))) {
                 break;
             }
-            if (ATTRIBUTION.matcher(trimmed).matches()) {
-                continue;
-            }
-            if (attributionOverTwoLines(trimmed, i + 1 < lines.length ? lines[i + 1].strip() : "")) {
-                i++;
+            int attribution = ATTRIBUTION.matcher(trimmed).matches() ? 1
+                    : attributionOverTwoLines(trimmed, i + 1 < lines.length ? lines[i + 1].strip() : "") ? 2 : 0;
+            if (attribution > 0) {
+                // A quote marked with '>' may have the sender's words below it; an unmarked one is all quote.
+                if (!quoteFollows(lines, i + attribution)) {
+                    break;
+                }
+                i += attribution - 1;
                 continue;
             }
             if (trimmed.startsWith(">")) {
@@ -57,6 +61,17 @@ public final class QuotedText {
     private static boolean attributionOverTwoLines(String line, String next) {
         return line.regionMatches(true, 0, "On ", 0, 3) && !line.endsWith(".")
                 && next.toLowerCase().endsWith("wrote:") && next.length() < 200;
+    }
+
+    /** Whether the first non-blank line from {@code from} on is a '>' quote. */
+    private static boolean quoteFollows(String[] lines, int from) {
+        for (int i = from; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (!l.isEmpty()) {
+                return l.startsWith(">");
+            }
+        }
+        return false;
     }
 
     private static boolean followedBySentOrTo(String[] lines, int from) {

@@ -68,10 +68,11 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
     @Override
     protected int poll() throws Exception {
         Long asked = offset;
-        List<TelegramUpdate> updates = api.getUpdates(asked);
         synchronized (this) {
+            // Telegram confirms on receiving the request: a stop meanwhile has nothing more to confirm.
             confirmed = asked;
         }
+        List<TelegramUpdate> updates = api.getUpdates(asked);
         int handled = 0;
         for (TelegramUpdate update : updates) {
             if (!isRunAllowed()) {

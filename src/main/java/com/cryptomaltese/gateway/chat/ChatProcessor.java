@@ -14,7 +14,6 @@ import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
-import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.ChatTemplateException;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelService;
@@ -57,7 +56,7 @@ public class ChatProcessor {
                 throw ApiException.conflict("model " + expected + " is not loaded (loaded: " + loaded.id() + ")");
             }
             GenerationSettings used = parameters.forChat(loaded.id(), requested, loaded.model().vocabularySize());
-            decodingOf(used);
+            ParameterService.decodingOf(used, "parameters.");
             Instant deadline = start.plus(settings.deadline());
             GenerationResult result;
             try {
@@ -89,15 +88,6 @@ public class ChatProcessor {
                     new ChatResponse.Usage(result.promptTokens(), result.completionTokens()),
                     Duration.between(start, end).toNanos() / 1e9, end);
         });
-    }
-
-    /** Parameters valid one by one can still clash once merged: beam search cannot sample. */
-    private static Decoding decodingOf(GenerationSettings used) {
-        try {
-            return Decoding.of(used.toGenerationParams());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("parameters.num_beams", e.getMessage());
-        }
     }
 
     private String validMessage(String message) {

@@ -1,6 +1,9 @@
 package com.cryptomaltese.gateway.model;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,7 +59,30 @@ public class ModelService {
     private final ReentrantReadWriteLock memory = new ReentrantReadWriteLock(true);
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final AtomicInteger generating = new AtomicInteger();
-    private final Map<ModelId, String> loadErrors = new ConcurrentHashMap<>();
+    private final Map<ModelId, LoadError> loadErrors = new ConcurrentHashMap<>();
+
+    /**
+     * Why a model's last load failed, for its folder as it was then: once the folder changes (a file
+     * added, the model deleted or downloaded again) the reason may no longer hold and is forgotten.
+     */
+    private record LoadError(String reason, Path snapshot, FileTime modified) {
+
+        static LoadError of(String reason, Path snapshot) {
+            return new LoadError(reason, snapshot, modifiedTime(snapshot));
+        }
+
+        boolean stillHolds() {
+            return modified != null && modified.equals(modifiedTime(snapshot));
+        }
+
+        private static FileTime modifiedTime(Path folder) {
+            try {
+                return Files.getLastModifiedTime(folder);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
     /** Per model, a load or a deletion under way ("loaded" / "deleted"): the two exclude each other. */
     private final Map<ModelId, String> claims = new ConcurrentHashMap<>();
     private volatile Loaded current;
@@ -123,8 +149,9 @@ public class ModelService {
             LocalModel local = registry.find(id)
                     .orElseThrow(() -> ApiException.notFound("model " + id + " is not on disk"));
             InferenceEngine engine = engineFor(local).orElseThrow(() -> {
-                loadErrors.put(id, noEngineReason(local));
-                return ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));
+                String reason = noEngineReason(local);
+                loadErrors.put(id, LoadError.of(reason, local.snapshot()));
+                return ApiException.conflict("model " + id + " cannot be loaded: " + reason);
             });
             loading = id;
             memory.writeLock().lock();
@@ -142,8 +169,9 @@ public class ModelService {
                 String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 log.warn("Loading model {} failed: {}", id, reason);
                 // Callers with a user key are told what is wrong, not where the gateway keeps its files.
-                loadErrors.put(id, reason.replace(local.snapshot().toAbsolutePath().toString(), "the model's folder"));
-                throw ApiException.conflict("model " + id + " cannot be loaded: " + loadErrors.get(id));
+                String told = reason.replace(local.snapshot().toAbsolutePath().toString(), "the model's folder");
+                loadErrors.put(id, LoadError.of(told, local.snapshot()));
+                throw ApiException.conflict("model " + id + " cannot be loaded: " + told);
             } finally {
                 // Unlocked first: a chat in between is told the model is loading, not that one is unloading.
                 memory.writeLock().unlock();
@@ -273,11 +301,16 @@ public class ModelService {
         if (id.equals(loading)) {
             return "loading";
         }
-        return loadErrors.containsKey(id) ? "error" : "available";
+        return errorOf(id).isPresent() ? "error" : "available";
     }
 
     public Optional<String> errorOf(ModelId id) {
-        return Optional.ofNullable(loadErrors.get(id));
+        LoadError error = loadErrors.get(id);
+        if (error != null && !error.stillHolds()) {
+            loadErrors.remove(id, error);
+            return Optional.empty();
+        }
+        return Optional.ofNullable(error).map(LoadError::reason);
     }
 
     private void closeCurrent() {

@@ -19,7 +19,6 @@ import com.cryptomaltese.gateway.params.ParameterResponses.ParameterChange;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParameterHistory;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParametersReset;
 import com.cryptomaltese.gateway.params.ParameterResponses.ParametersUpdated;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -32,8 +31,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class ParameterService {
 
     private static final int HISTORY_LIMIT = 500;
-    /** Attempts of one update; only a lost insert race is retried, and the retry then finds the row. */
-    private static final int UPDATE_ATTEMPTS = 3;
 
     /** Where an effective value comes from, as {@code sources} names it on the wire. */
     static final String DEFAULT = "default";
@@ -50,7 +47,8 @@ public class ParameterService {
     /**
      * Held around each update or reset, read and commit included: two at once both read the same
      * "before" and the history recorded changes from a value nobody saw (12 concurrent PUTs gave five
-     * changes "from 25"). One gateway process owns its database, so a lock in memory suffices.
+     * changes "from 25"), and two first updates of one parameter both inserted its row. One gateway
+     * process owns its database, so a lock in memory suffices.
      */
     private final Object writes = new Object();
     private final Clock clock;
@@ -129,32 +127,23 @@ public class ParameterService {
             throw ApiException.badRequest("body", "names no parameter to change");
         }
         synchronized (writes) {
-            refuseClashes(effective(id).overlay(changes));
-            // Two first updates of the same parameter can both find no row and both insert one; the
-            // loser's insert fails on the primary key. Its transaction is rolled back (PostgreSQL
-            // aborts it anyway) and run again, and then finds the winner's row to update.
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return transactions.execute(status -> apply(id, changes, caller));
-                } catch (DuplicateKeyException e) {
-                    if (attempt == UPDATE_ATTEMPTS) {
-                        throw e;
-                    }
-                }
-            }
+            decodingOf(effective(id).overlay(changes), "");
+            return transactions.execute(status -> apply(id, changes, caller));
         }
     }
 
     /**
-     * Values valid one by one can clash once merged with what the model has: stored, they would fail
-     * every chat that does not override them, so the update is refused instead.
+     * How merged parameters decode. Values valid one by one can still clash: beam search cannot sample.
+     * Refused when a chat asks for it and when an update would store it (every chat would fail).
+     *
+     * @param prefix qualifies the field named in the error ("parameters." in a chat request)
      */
-    private static void refuseClashes(GenerationSettings merged) {
+    public static Decoding decodingOf(GenerationSettings merged, String prefix) {
         try {
-            Decoding.of(merged.toGenerationParams());
+            return Decoding.of(merged.toGenerationParams());
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("num_beams", e.getMessage() + "; set num_beams to 1 or do_sample to false "
-                    + "in the same request");
+            throw ApiException.badRequest(prefix + "num_beams", e.getMessage() + "; set num_beams to 1 or do_sample "
+                    + "to false in the same request");
         }
     }
 

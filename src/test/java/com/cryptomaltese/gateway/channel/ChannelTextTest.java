@@ -73,6 +73,9 @@ class ChannelTextTest {
         assertThat(QuotedText.strip(bottom)).isEqualTo("Once upon a time");
         String inline = "On Mon, 3 Mar 2025 at 10:00, Alice\n<alice@example.com> wrote:\n> first?\nYes.\n> second?\nNo.\n-- \nBob";
         assertThat(QuotedText.strip(inline)).isEqualTo("Yes.\nNo.");
+        // A quote not marked with '>' (Yahoo, some plain-text parts): the attribution still ends the words.
+        assertThat(QuotedText.strip("Thanks, and Spain?\n\nOn Monday, Bob <bob@example.com> wrote:\n\nWhat is the "
+                + "capital of France?")).isEqualTo("Thanks, and Spain?");
     }
 
     @Test
@@ -91,6 +94,12 @@ class ChannelTextTest {
         assertThat(HtmlText.toText("<p>Question</p><style>p{}<p>rest")).isEqualTo("Question");
         assertThat(HtmlText.toText("Question<!-- never closed <p>rest")).isEqualTo("Question");
         assertThat(HtmlText.toText("a < b and c<<d")).isEqualTo("a < b and c<<d");
+        // No </head> (allowed): the body is still read; a blockquote left open hides nothing.
+        assertThat(HtmlText.toText("<html><head><meta charset=\"utf-8\"><title>T</title><body><p>Hello there</p>"))
+                .isEqualTo("Hello there");
+        assertThat(HtmlText.toText("<blockquote>earlier</blockquote><blockquote>quote <p>My reply below</p>"))
+                .isEqualTo("quote\n\nMy reply below");
+        assertThat(HtmlText.toText("<p>a</p><blockquote>x<blockquote>y</blockquote>z<p>b</p>")).isEqualTo("a\n\nxz\n\nb");
     }
 
     /**

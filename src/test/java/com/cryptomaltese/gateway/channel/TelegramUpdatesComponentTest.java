@@ -85,7 +85,9 @@ class TelegramUpdatesComponentTest {
                 } finally {
                     bot.shutdown();
                 }
-                assertThat(server.offsets()).as("run %d", run).contains(updateId + 1);
+                if (run == 1) {
+                    assertThat(server.offsets()).as("confirmed at the stop").contains(updateId + 1);
+                }
             }
             assertThat(generated).containsExactly("update " + updateId);
             assertThat(server.repliesTo(messageId)).containsExactly("The answer");

@@ -101,7 +101,7 @@ class ModelsApiTest extends ApiTestBase {
 
     /** A folder no engine takes is its own fault, not a passing state: 409 with what it lacks, status error. */
     @Test
-    void aFolderNoEngineTakesIs409SayingWhatItLacks() {
+    void aFolderNoEngineTakesIs409SayingWhatItLacks() throws IOException {
         assertError(api.post("/api/v1/models/list-org%2Ftflite-model/load", TestApi.USER_KEY, null), 409,
                 "model list-org/tflite-model cannot be loaded: its folder holds no weights in a format the gateway "
                         + "runs (safetensors, gguf, onnx, pytorch, torchscript)");
@@ -112,6 +112,13 @@ class ModelsApiTest extends ApiTestBase {
         assertError(api.post("/api/v1/models/list-org%2Fno-config/load", TestApi.USER_KEY, null), 409,
                 "model list-org/no-config cannot be loaded: its folder has no config.json, which describes the "
                         + "architecture its safetensors weights need");
+        assertThat(model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/no-config").get("status").asText())
+                .isEqualTo("error");
+        // The folder changes: the old reason no longer holds.
+        Files.writeString(modelsDir().resolve("models--list-org--no-config/snapshots/a9a9a9/config.json"), "{}");
+        JsonNode fixed = model(api.get("/api/v1/models", TestApi.USER_KEY).json(), "list-org/no-config");
+        assertThat(fixed.get("status").asText()).isEqualTo("available");
+        assertThat(fixed.has("error")).isFalse();
     }
 
     /** A reason a user key sees names the model's files, never where the gateway keeps them. */

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  *     the assistant header; written {@code not (x is defined)}.</li>
  * <li>{@code namespace(n=messages|length - 1)}: Jinjava ends a named argument at the first operator;
  *     computed values get parentheses.</li>
- * <li>{@code seq[::-1]}: not a slice Jinjava knows; written {@code (seq|reverse|list)}.</li>
+ * <li>{@code seq[::-1]}: not a slice Jinjava knows; written as a filter that reverses a string as a
+ *     string and anything else as a list.</li>
  * <li>{@code {% for m in messages if m.role != 'system' %}}: Jinjava ignores the loop filter; the kept
  *     items are collected first, so that {@code loop.index} and {@code loop.length} count them only.</li>
  * <li>{@code {% for … %}…{% else %}…{% endfor %}}: Jinjava renders the else body after the items
@@ -45,6 +46,7 @@ final class JinjaRewrites {
     private static final Pattern BLOCK_END = Pattern.compile("^\\s*end(if|for|macro|call|filter|with|autoescape|set)\\s*$");
     private static final Pattern SET_BLOCK = Pattern.compile("^\\s*set\\s+[A-Za-z_][\\w.]*\\s*$");
     private static final Pattern ELSE = Pattern.compile("^\\s*else\\s*$");
+    private static final Pattern SIGNATURE = Pattern.compile("^\\s*(macro|call)\\b");
 
     /** An open block; for a for loop, where its tag sits in the output and what it iterates. */
     private static final class Block {
@@ -75,7 +77,8 @@ final class JinjaRewrites {
         if (name.equals("generation") || name.equals("endgeneration")) {
             return;
         }
-        String rewritten = expression(body);
+        // A macro's parameter defaults are not call arguments: Jinjava reads them up to the first ')'.
+        String rewritten = SIGNATURE.matcher(body).lookingAt() ? reversedSlices(notIs(body)) : expression(body);
         if (ELSE.matcher(rewritten).matches() && !blocks.isEmpty() && blocks.peek().kind.equals("for")) {
             forElse(blocks.peek(), out);
             return;
@@ -191,7 +194,7 @@ final class JinjaRewrites {
         return out.append(body.substring(at)).toString();
     }
 
-    /** {@code x[::-1]} becomes {@code (x|reverse|list)}, for any operand: a name, a call, an index, parentheses. */
+    /** {@code x[::-1]} becomes {@code (x|py_reversed_slice)}, for any operand: a name, a call, an index, parentheses. */
     private static String reversedSlices(String body) {
         String blank = blankStrings(body);
         Matcher m = REVERSED.matcher(blank);
@@ -202,8 +205,8 @@ final class JinjaRewrites {
         if (start == m.start()) {
             return body; // a list literal's slice or something else this does not know: left as it was
         }
-        String rewritten = body.substring(0, start) + "(" + body.substring(start, m.start()) + "|reverse|list)"
-                + body.substring(m.end());
+        String rewritten = body.substring(0, start) + "(" + body.substring(start, m.start()) + "|"
+                + PythonFilters.REVERSED_SLICE + ")" + body.substring(m.end());
         return reversedSlices(rewritten);
     }
 

@@ -4,6 +4,9 @@ import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +25,26 @@ final class PythonFilters {
         context.registerFilter(named("length", (value, args, kwargs) -> value instanceof String s
                 ? (Object) (long) s.codePointCount(0, s.length())
                 : jinjavaLength.filter(value, JinjavaInterpreter.getCurrent(), args, kwargs)));
+        context.registerFilter(named(REVERSED_SLICE, (value, args, kwargs) -> reversedSlice(value)));
+    }
+
+    /** What Python's {@code value[::-1]} gives (JinjaRewrites writes the slice as this filter). */
+    static final String REVERSED_SLICE = "py_reversed_slice";
+
+    private static Object reversedSlice(Object value) {
+        if (value instanceof String s) {
+            return new StringBuilder(s).reverse().toString(); // surrogate pairs stay whole, as in Python
+        }
+        List<Object> items = new ArrayList<>();
+        if (value instanceof Iterable<?> iterable) {
+            iterable.forEach(items::add);
+        } else if (value instanceof Object[] array) {
+            items.addAll(Arrays.asList(array));
+        } else if (value != null) {
+            throw new IllegalArgumentException("[::-1] of " + value.getClass().getSimpleName() + " is not supported");
+        }
+        Collections.reverse(items);
+        return items;
     }
 
     /**

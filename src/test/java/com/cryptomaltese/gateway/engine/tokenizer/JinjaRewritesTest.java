@@ -22,7 +22,9 @@ class JinjaRewritesTest {
             "`{{ not x is defined and y }}`|`{{  not (x is defined) and y  }}`",
             "`{{ not m['k'] is not none }}`|`{{  not (m['k'] is not none)  }}`",
             "`{{ f(n=a - 1, m=2) }}`|`{{  f(n=(a - 1), m=2)  }}`",
-            "`{{ f(x)[::-1] }}`|`{{  (f(x)|reverse|list)  }}`"})
+            "`{{ f(x)[::-1] }}`|`{{  (f(x)|py_reversed_slice)  }}`",
+            "`{% macro f(x, n=1 + 1) %}{% endmacro %}`|`{%  macro f(x, n=1 + 1)  %}{%  endmacro  %}`",
+            "`{% call(a=b - 1) f() %}{% endcall %}`|`{%  call(a=b - 1) f()  %}{%  endcall  %}`"})
     void rewritesOnlyWhatJinjavaReadsOtherwise(String jinja, String jinjava) {
         assertThat(JinjaSource.toJinjava(jinja)).isEqualTo(jinjava);
     }
