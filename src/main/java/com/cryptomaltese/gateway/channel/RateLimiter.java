@@ -7,17 +7,24 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * At most {@code limit} messages per user within any sliding {@code window}. A refused message
- * does not count, so a user who keeps writing is let in again as soon as the window allows.
+ * does not count, so a user who keeps writing is let in again as soon as the window allows. Users
+ * with nothing inside the window are forgotten, so the memory follows the users active in one
+ * window, not every user ever seen.
  */
 public final class RateLimiter {
 
     private final int limit;
     private final Duration window;
     private final Clock clock;
+    /** How often (in calls) the users of past windows are forgotten. */
+    private static final int SWEEP_EVERY = 1000;
+
     private final Map<String, Deque<Instant>> recent = new ConcurrentHashMap<>();
+    private final AtomicLong calls = new AtomicLong();
 
     public RateLimiter(int limit, Duration window, Clock clock) {
         if (limit < 1 || window.isNegative() || window.isZero()) {
@@ -33,16 +40,28 @@ public final class RateLimiter {
     public boolean tryAcquire(String user) {
         Instant now = clock.instant();
         Instant oldestKept = now.minus(window);
-        Deque<Instant> times = recent.computeIfAbsent(user, u -> new ArrayDeque<>());
-        synchronized (times) {
-            while (!times.isEmpty() && !times.peekFirst().isAfter(oldestKept)) {
-                times.pollFirst();
-            }
-            if (times.size() >= limit) {
-                return false;
-            }
-            times.addLast(now);
-            return true;
+        if (calls.incrementAndGet() % SWEEP_EVERY == 0) {
+            // Users who stopped writing: their last message has left the window.
+            recent.entrySet().removeIf(e -> e.getValue().peekLast() == null || !e.getValue().peekLast().isAfter(oldestKept));
         }
+        boolean[] allowed = new boolean[1];
+        // compute() runs atomically per user, so a sweep or another thread never loses a message counted here.
+        recent.compute(user, (u, times) -> {
+            Deque<Instant> kept = times != null ? times : new ArrayDeque<>();
+            while (!kept.isEmpty() && !kept.peekFirst().isAfter(oldestKept)) {
+                kept.pollFirst();
+            }
+            allowed[0] = kept.size() < limit;
+            if (allowed[0]) {
+                kept.addLast(now);
+            }
+            return kept.isEmpty() ? null : kept;
+        });
+        return allowed[0];
+    }
+
+    /** Users remembered now (those with a message inside the window, until the next sweep). */
+    int remembered() {
+        return recent.size();
     }
 }

@@ -55,6 +55,8 @@ public class TelegramBot {
     static final String TOO_SLOW = "That took me too long to answer. Please try a shorter question, or again later.";
     static final String BAD_INPUT = "I could not use that message (it may be too long). Please try a shorter one.";
     static final String BROKEN = "Something went wrong on my side. Please try again later.";
+    /** Users remembered as refused or warned at most; past it that knowledge is dropped (the cost: one more notice). */
+    private static final int REMEMBERED_USERS = 10_000;
 
     private final TelegramSettings settings;
     private final TelegramBotApi api;
@@ -116,6 +118,9 @@ public class TelegramBot {
             return action(exchange, "ignore", null);
         }
         if (!allowedUsers.isEmpty() && !allowedUsers.contains(Long.valueOf(turn.userId()))) {
+            if (refusedUsers.size() >= REMEMBERED_USERS) {
+                refusedUsers.clear(); // bounded: at worst a user is told once more
+            }
             boolean first = refusedUsers.add(turn.userId());
             log.info("Telegram user {} is not on gateway.telegram.allowed-users{}", turn.userId(),
                     first ? ": refused" : ": ignored (already refused)");
@@ -128,6 +133,9 @@ public class TelegramBot {
             log.info("Telegram user {} is over the rate limit of {} per {}", turn.userId(), settings.rateLimit(),
                     settings.rateWindow());
             if (warnAgain) {
+                if (slowDownSentAt.size() >= REMEMBERED_USERS) {
+                    slowDownSentAt.values().removeIf(sent -> now - sent > settings.rateWindow().toNanos());
+                }
                 slowDownSentAt.put(turn.userId(), now);
                 return action(exchange, "reply", SLOW_DOWN);
             }

@@ -161,6 +161,20 @@ class ChannelTextTest {
         assertThat(limiter.tryAcquire("a")).isFalse();
     }
 
+    /** A bot met by many users keeps only those of the current window. */
+    @Test
+    void usersOfPastWindowsAreForgotten() {
+        MutableClock clock = new MutableClock();
+        RateLimiter limiter = new RateLimiter(2, Duration.ofMinutes(1), clock);
+        for (int user = 0; user < 5000; user++) {
+            assertThat(limiter.tryAcquire("user" + user)).isTrue();
+            clock.now = clock.now.plusMillis(100); // 600 users per window
+        }
+        assertThat(limiter.remembered()).isLessThanOrEqualTo(600 + 1000);
+        assertThat(limiter.tryAcquire("user4999")).isTrue();
+        assertThat(limiter.tryAcquire("user4999")).isFalse(); // the active user's count was kept
+    }
+
     static final class MutableClock extends Clock {
         Instant now = Instant.parse("2025-01-01T00:00:00Z");
 
