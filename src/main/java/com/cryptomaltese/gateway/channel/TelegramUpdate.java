@@ -1,7 +1,10 @@
 package com.cryptomaltese.gateway.channel;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -14,6 +17,7 @@ public record TelegramUpdate(@JsonProperty("update_id") long updateId, Message m
 
     /**
      * @param replyTo the message this one answers, when the user pressed "Reply" (one level deep)
+     * @param other   the fields not named here: a photo, a sticker, or a service event (a pinned message)
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Message(
@@ -24,7 +28,17 @@ public record TelegramUpdate(@JsonProperty("update_id") long updateId, Message m
             String caption,
             List<Entity> entities,
             @JsonProperty("caption_entities") List<Entity> captionEntities,
-            @JsonProperty("reply_to_message") Message replyTo) {
+            @JsonProperty("reply_to_message") Message replyTo,
+            @JsonAnySetter Map<String, Object> other) {
+
+        /** What a person sends that is not text (Bot API "Message" fields); anything else text-less is a service event. */
+        private static final Set<String> CONTENT = Set.of("photo", "sticker", "voice", "video", "video_note", "audio",
+                "document", "animation", "location", "venue", "contact", "poll", "dice", "game", "story");
+
+        /** Whether a person sent something: text, a caption, or content of another kind (not a service event). */
+        public boolean sentByPerson() {
+            return text != null || caption != null || (other != null && other.keySet().stream().anyMatch(CONTENT::contains));
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

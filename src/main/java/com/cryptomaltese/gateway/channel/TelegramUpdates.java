@@ -26,6 +26,10 @@ final class TelegramUpdates {
         boolean privateChat = "private".equals(message.chat().type());
         boolean addressed = privateChat || repliesToBot(message, botUsername);
         String text = message.text();
+        if (!message.sentByPerson()) {
+            // A service event (a pinned message, an auto-delete timer): nothing to answer or refuse.
+            return turn(update, TelegramTurn.Action.IGNORE, userId, null, null);
+        }
         if (text == null) {
             addressed = addressed || mentions(message.caption(), message.captionEntities(), botUsername);
             return turn(update, addressed ? TelegramTurn.Action.NON_TEXT : TelegramTurn.Action.IGNORE, userId, null,

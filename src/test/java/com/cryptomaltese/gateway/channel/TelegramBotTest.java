@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -45,7 +46,7 @@ class TelegramBotTest {
         server.failSendMessageTo("1001", 1, ATTEMPTS);
         TelegramUpdate update = new TelegramUpdate(5001, new TelegramUpdate.Message(50L,
                 new TelegramUpdate.User(1001, false, null), new TelegramUpdate.Chat(1001, "private"), "Tell me",
-                null, null, null, null));
+                null, null, null, null, Map.of()));
 
         Exchange first = exchange();
         bot.classify(update, first);

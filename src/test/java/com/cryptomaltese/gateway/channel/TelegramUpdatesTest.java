@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,7 +68,8 @@ class TelegramUpdatesTest {
                 .isEqualTo(TelegramTurn.Action.IGNORE);
         assertThat(read(message(GROUP, "@other_bot hi", List.of(new TelegramUpdate.Entity("mention", 0, 10)), null),
                 BOT).action()).isEqualTo(TelegramTurn.Action.IGNORE);
-        TelegramUpdate.Message fromBot = new TelegramUpdate.Message(50L, OTHER_BOT, PRIVATE, "hi", null, null, null, null);
+        TelegramUpdate.Message fromBot = new TelegramUpdate.Message(50L, OTHER_BOT, PRIVATE, "hi", null, null, null, null,
+                Map.of());
         assertThat(TelegramUpdates.read(new TelegramUpdate(9, fromBot), BOT).action()).isEqualTo(TelegramTurn.Action.IGNORE);
         assertThat(TelegramUpdates.read(new TelegramUpdate(9, null), BOT).action()).isEqualTo(TelegramTurn.Action.IGNORE);
     }
@@ -91,16 +93,37 @@ class TelegramUpdatesTest {
         assertThat(unreadable).isEqualTo(new TelegramUpdate(5002, null));
     }
 
+    /** A service event in a private chat (the user pinned a message) is nobody's question: no "text only" refusal. */
+    @Test
+    void serviceEventsAreIgnoredAndContentOtherThanTextIsRefused() throws Exception {
+        TelegramUpdate pinned = TelegramBotApi.update(JSON.readTree("""
+                {"update_id": 5003, "message": {"message_id": 8, "date": 1735689600,
+                  "from": {"id": 1001, "is_bot": false, "first_name": "Alice"},
+                  "chat": {"id": 1001, "type": "private"},
+                  "pinned_message": {"message_id": 7, "date": 1735689500, "text": "Once upon a time",
+                    "chat": {"id": 1001, "type": "private"}}}}"""));
+        assertThat(TelegramUpdates.read(pinned, NEVER_ASKED).action()).isEqualTo(TelegramTurn.Action.IGNORE);
+        TelegramUpdate sticker = TelegramBotApi.update(JSON.readTree("""
+                {"update_id": 5004, "message": {"message_id": 9, "date": 1735689600,
+                  "from": {"id": 1001, "is_bot": false, "first_name": "Alice"},
+                  "chat": {"id": 1001, "type": "private"},
+                  "sticker": {"file_id": "CAAC", "file_unique_id": "u", "type": "regular", "width": 512, "height": 512}}}"""));
+        assertThat(TelegramUpdates.read(sticker, NEVER_ASKED).action()).isEqualTo(TelegramTurn.Action.NON_TEXT);
+    }
+
     private static TelegramTurn read(TelegramUpdate.Message message, Supplier<String> botUsername) {
         return TelegramUpdates.read(new TelegramUpdate(9, message), botUsername);
     }
 
+    /** A text message, or without text a photo. */
     private static TelegramUpdate.Message message(TelegramUpdate.Chat chat, String text,
                                                   List<TelegramUpdate.Entity> entities, TelegramUpdate.Message replyTo) {
-        return new TelegramUpdate.Message(50L, USER, chat, text, null, entities, null, replyTo);
+        Map<String, Object> photo = Map.of("photo", List.of(Map.of("file_id", "AgAD")));
+        return new TelegramUpdate.Message(50L, USER, chat, text, null, entities, null, replyTo,
+                text == null ? photo : Map.of());
     }
 
     private static TelegramUpdate.Message reply(TelegramUpdate.User author) {
-        return new TelegramUpdate.Message(40L, author, GROUP, "an earlier message", null, null, null, null);
+        return new TelegramUpdate.Message(40L, author, GROUP, "an earlier message", null, null, null, null, Map.of());
     }
 }
