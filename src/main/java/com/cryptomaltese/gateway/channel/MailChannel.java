@@ -27,6 +27,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.mail.MailConstants;
 import org.apache.camel.component.mail.MailMessage;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -220,13 +222,31 @@ public class MailChannel {
      * so it only looks and does not count.
      */
     public boolean givesUp(Exchange exchange) {
-        return settings.errorFolder() != null && failuresOf(exchange.getProperty(KEY, String.class)) + 1
+        return refusedForGood(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class))
+                || settings.errorFolder() != null && failuresOf(exchange.getProperty(KEY, String.class)) + 1
                 >= settings.maxAttempts();
     }
 
     /**
+     * The SMTP server answered 5xx (a recipient it does not know, a message it will not take): the
+     * reply never goes through, so the mail is not tried again on every poll.
+     */
+    static boolean refusedForGood(Throwable failure) {
+        // A MessagingException's cause is its next exception: the chain holds the SMTP ones.
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            int code = t instanceof SMTPAddressFailedException a ? a.getReturnCode()
+                    : t instanceof SMTPSendFailedException s ? s.getReturnCode() : 0;
+            if (code >= 500 && code < 600) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The mail could not be handled on this poll, retries included. It stays unseen for the next
-     * poll, unless {@link #givesUp}: then it is moved to the error folder once the exchange ends.
+     * poll, unless {@link #givesUp}: then it is moved to the error folder once the exchange ends, or,
+     * refused for good by the SMTP server with no error folder set, marked seen.
      */
     public void failed(Exchange exchange) {
         String key = exchange.getProperty(KEY, String.class);
@@ -239,9 +259,13 @@ public class MailChannel {
             synchronized (owed) {
                 owed.remove(String.valueOf(key));
             }
-            exchange.getIn().setHeader(MailConstants.MAIL_MOVE_TO, settings.errorFolder());
-            log.warn("Mail {} not answered after {} attempts, moved to folder {}: {}", key, attempts,
-                    settings.errorFolder(), why);
+            if (settings.errorFolder() != null) {
+                exchange.getIn().setHeader(MailConstants.MAIL_MOVE_TO, settings.errorFolder());
+                log.warn("Mail {} not answered after {} attempts, moved to folder {}: {}", key, attempts,
+                        settings.errorFolder(), why);
+            } else {
+                log.warn("Mail {} not answered: the SMTP server refused the reply for good; marked seen: {}", key, why);
+            }
         } else {
             log.warn("Mail {} not answered (attempt {}), left unseen for the next poll: {}", key, attempts, why);
         }
