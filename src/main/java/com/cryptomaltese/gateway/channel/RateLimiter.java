@@ -17,12 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RateLimiter {
 
-    private final int limit;
-    private final Duration window;
-    private final Clock clock;
     /** How often (in calls) the users of past windows are forgotten. */
     private static final int SWEEP_EVERY = 1000;
 
+    private final int limit;
+    private final Duration window;
+    private final Clock clock;
     private final Map<String, Deque<Instant>> recent = new ConcurrentHashMap<>();
     private final AtomicLong calls = new AtomicLong();
 
@@ -41,8 +41,11 @@ public final class RateLimiter {
         Instant now = clock.instant();
         Instant oldestKept = now.minus(window);
         if (calls.incrementAndGet() % SWEEP_EVERY == 0) {
-            // Users who stopped writing: their last message has left the window.
-            recent.entrySet().removeIf(e -> e.getValue().peekLast() == null || !e.getValue().peekLast().isAfter(oldestKept));
+            // Users who stopped writing: their last message has left the window (per user, atomically).
+            for (String known : recent.keySet()) {
+                recent.computeIfPresent(known, (u, times) -> times.isEmpty() || !times.peekLast().isAfter(oldestKept)
+                        ? null : times);
+            }
         }
         boolean[] allowed = new boolean[1];
         // compute() runs atomically per user, so a sweep or another thread never loses a message counted here.
