@@ -47,7 +47,7 @@ import org.springframework.core.annotation.Order;
         "spring.mvc.async.request-timeout=1s"})
 class ModelLifecycleApiTest {
 
-    static final int DEADLINE_SECONDS = 3;
+    static final int DEADLINE_SECONDS = 5;
 
     static final String DATA_DIR_NAME = "target/test-data/model-lifecycle";
     static final Path DATA_DIR = TestData.freshDataDir(DATA_DIR_NAME);
