@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  *     becomes an {@code if} on its length after the loop.</li>
  * <li>{@code {% generation %}}: transformers' marker of assistant text (for training masks) renders its
  *     body; the marker tags are dropped.</li>
+ * <li>String literals: Jinja reads their escapes as Python does ({@code \u00e9}, {@code \x41}, a
+ *     backslash before a line break continuing the line, as in Mistral Small 3.1's template), Jinjava
+ *     knows a few and refuses the rest; each literal is decoded here and written back with only the
+ *     escapes Jinjava reads.</li>
  * </ul>
  * Expressions are matched on a copy whose string literals are blanked, so text inside quotes is
  * never rewritten.
@@ -68,7 +72,7 @@ final class JinjaRewrites {
 
     /** A {@code {{ … }}} body. */
     String expression(String body) {
-        return reversedSlices(namedArguments(notIs(body)));
+        return reversedSlices(namedArguments(notIs(pythonStrings(body))));
     }
 
     /** Writes a {@code {% … %}} tag with this body to {@code out}, as the tags that mean the same to Jinjava. */
@@ -78,7 +82,8 @@ final class JinjaRewrites {
             return;
         }
         // A macro's parameter defaults are not call arguments: Jinjava reads them up to the first ')'.
-        String rewritten = SIGNATURE.matcher(body).lookingAt() ? reversedSlices(notIs(body)) : expression(body);
+        String rewritten = SIGNATURE.matcher(body).lookingAt() ? reversedSlices(notIs(pythonStrings(body)))
+                : expression(body);
         if (ELSE.matcher(rewritten).matches() && !blocks.isEmpty() && blocks.peek().kind.equals("for")) {
             forElse(blocks.peek(), out);
             return;
@@ -333,6 +338,85 @@ final class JinjaRewrites {
             }
         }
         return -1;
+    }
+
+    /**
+     * Every string literal decoded as Python decodes it (Jinja's rule) and written back escaping only
+     * the backslash and its own quote, which Jinjava reads; other characters (line breaks, tabs, any
+     * Unicode) stand in the literal as they are.
+     */
+    static String pythonStrings(String body) {
+        StringBuilder out = new StringBuilder(body.length());
+        for (int i = 0; i < body.length(); i++) {
+            char q = body.charAt(i);
+            out.append(q);
+            if (q != '\'' && q != '"') {
+                continue;
+            }
+            StringBuilder value = new StringBuilder();
+            int j = i + 1;
+            while (j < body.length() && body.charAt(j) != q) {
+                char c = body.charAt(j);
+                if (c == '\\' && j + 1 < body.length()) {
+                    j = unescape(body, j + 1, value);
+                } else {
+                    value.append(c);
+                    j++;
+                }
+            }
+            for (int k = 0; k < value.length(); k++) {
+                char c = value.charAt(k);
+                if (c == '\\' || c == q) {
+                    out.append('\\');
+                }
+                out.append(c);
+            }
+            if (j < body.length()) {
+                out.append(q);
+            }
+            i = j;
+        }
+        return out.toString();
+    }
+
+    /** Decodes the escape whose letter is at {@code at} into {@code value}; returns the index after it. */
+    private static int unescape(String s, int at, StringBuilder value) {
+        char c = s.charAt(at);
+        switch (c) {
+            case '\n' -> { } // a backslash before a line break: the line goes on
+            case 'n' -> value.append('\n');
+            case 't' -> value.append('\t');
+            case 'r' -> value.append('\r');
+            case 'a' -> value.append('\u0007');
+            case 'b' -> value.append('\b');
+            case 'f' -> value.append('\f');
+            case 'v' -> value.append('\u000b');
+            case '\\', '\'', '"' -> value.append(c);
+            case 'x', 'u', 'U' -> {
+                int digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+                if (at + digits < s.length() && s.substring(at + 1, at + 1 + digits).chars().allMatch(JinjaRewrites::isHex)) {
+                    value.appendCodePoint(Integer.parseInt(s.substring(at + 1, at + 1 + digits), 16));
+                    return at + 1 + digits;
+                }
+                value.append('\\').append(c); // not an escape Python reads either: kept as written
+            }
+            default -> {
+                if (c >= '0' && c <= '7') {
+                    int end = at;
+                    while (end < s.length() && end < at + 3 && s.charAt(end) >= '0' && s.charAt(end) <= '7') {
+                        end++;
+                    }
+                    value.append((char) Integer.parseInt(s.substring(at, end), 8));
+                    return end;
+                }
+                value.append('\\').append(c); // an unknown escape stays as written, as in Python
+            }
+        }
+        return at + 1;
+    }
+
+    private static boolean isHex(int c) {
+        return Character.digit(c, 16) >= 0;
     }
 
     /** The text with every character inside a string literal replaced by a space (the quotes stay). */
