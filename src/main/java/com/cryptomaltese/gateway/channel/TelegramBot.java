@@ -15,6 +15,7 @@ import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.ChatResponse;
 import com.cryptomaltese.gateway.model.ModelService;
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.annotation.PreDestroy;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -202,9 +203,17 @@ public class TelegramBot {
         PendingReply owed = pending.getAndSet(null);
         PendingReply reply = owed != null && owed.updateId() == turn.updateId() ? owed
                 : new PendingReply(turn.updateId(), ReplySplitter.split(text, settings.maxMessageChars()), 0);
+        String chatId = turn.chatId();
+        Long replyTo = turn.messageId();
         for (int i = reply.delivered(); i < reply.parts().size(); i++) {
             try {
-                api.sendMessage(turn.chatId(), reply.parts().get(i), turn.messageId());
+                JsonNode sent = api.sendMessage(chatId, reply.parts().get(i), replyTo);
+                String sentTo = sent.path("chat").path("id").asText(chatId);
+                if (!sentTo.equals(chatId)) {
+                    // The group became a supergroup: the rest goes there too, on its own.
+                    chatId = sentTo;
+                    replyTo = null;
+                }
             } catch (TelegramApiException e) {
                 if (e.transientFailure()) {
                     pending.set(new PendingReply(reply.updateId(), reply.parts(), i));
@@ -212,7 +221,7 @@ public class TelegramBot {
                 throw e;
             }
         }
-        log.debug("Telegram reply to chat {} in {} part(s)", turn.chatId(), reply.parts().size());
+        log.debug("Telegram reply to chat {} in {} part(s)", chatId, reply.parts().size());
     }
 
     /** Shows "typing…" now and every typing-interval until {@link #stopTyping}. */

@@ -99,14 +99,31 @@ final class TelegramBotApi {
         }
     }
 
-    /** Sends one message, as a reply to {@code replyTo} when given; retries what Telegram asks to retry. */
+    /**
+     * Sends one message, as a reply to {@code replyTo} when given; retries what Telegram asks to
+     * retry. Returns the message sent: its chat is a new one when the group was upgraded to a
+     * supergroup meanwhile (Telegram refuses the old id and names the new one), where the message
+     * goes instead, on its own, since message ids do not carry over to the supergroup.
+     */
     JsonNode sendMessage(String chatId, String text, Long replyTo) {
+        try {
+            return callWithRetries("sendMessage", message(chatId, text, replyTo));
+        } catch (TelegramApiException e) {
+            if (e.migratedTo() == null) {
+                throw e;
+            }
+            log.info("Telegram chat {} became supergroup {}; the reply goes there", chatId, e.migratedTo());
+            return callWithRetries("sendMessage", message(String.valueOf(e.migratedTo()), text, null));
+        }
+    }
+
+    private static ObjectNode message(String chatId, String text, Long replyTo) {
         ObjectNode params = JSON.createObjectNode().put("chat_id", chatId).put("text", text);
         if (replyTo != null) {
             // The message may be deleted meanwhile: the answer is still worth sending.
             params.put("reply_to_message_id", replyTo).put("allow_sending_without_reply", true);
         }
-        return callWithRetries("sendMessage", params);
+        return params;
     }
 
     /** One "typing…" indication; failures only cost the indication, so they are not retried. */
@@ -168,13 +185,18 @@ final class TelegramBotApi {
         throw failure(method, response.statusCode(), body);
     }
 
-    /** A Bot API error answer ({"ok":false,"error_code":429,"description":…,"parameters":{"retry_after":3}}). */
+    /**
+     * A Bot API error answer ({"ok":false,"error_code":429,"description":…,"parameters":{"retry_after":3}},
+     * or a 400 with {"migrate_to_chat_id":…}).
+     */
     static TelegramApiException failure(String method, int httpStatus, JsonNode body) {
         int status = body.path("error_code").asInt(httpStatus);
         String description = body.path("description").asText("no description");
         JsonNode retryAfter = body.path("parameters").path("retry_after");
+        JsonNode migratedTo = body.path("parameters").path("migrate_to_chat_id");
         return new TelegramApiException(method, status, description,
-                retryAfter.canConvertToLong() ? Duration.ofSeconds(retryAfter.asLong()) : null);
+                retryAfter.canConvertToLong() ? Duration.ofSeconds(retryAfter.asLong()) : null,
+                migratedTo.canConvertToLong() ? migratedTo.asLong() : null);
     }
 
     static JsonNode parse(String body) {

@@ -56,6 +56,7 @@ final class FakeBotApi implements AutoCloseable {
     private final AtomicLong nextMessageId = new AtomicLong(100);
     private final AtomicInteger getUpdates429 = new AtomicInteger();
     private final AtomicInteger sendMessage429 = new AtomicInteger();
+    private final Map<String, Long> migratedChats = new ConcurrentHashMap<>();
 
     FakeBotApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -148,6 +149,18 @@ final class FakeBotApi implements AutoCloseable {
         sendMessageFailures.put(chatId, new AtomicInteger(times));
     }
 
+    /** The group became a supergroup: messages to its old id are refused with the new one, as Telegram does. */
+    void upgradeToSupergroup(long groupId, long supergroupId) {
+        migratedChats.put(String.valueOf(groupId), supergroupId);
+    }
+
+    /** The texts sent to a chat, in order. */
+    List<String> sentTo(long chatId) {
+        return calls.stream().filter(c -> c.method().equals("sendMessage"))
+                .filter(c -> c.params().path("chat_id").asText().equals(String.valueOf(chatId)))
+                .map(c -> c.params().path("text").asText()).toList();
+    }
+
     List<Poll> polls() {
         return new ArrayList<>(polls);
     }
@@ -192,6 +205,14 @@ final class FakeBotApi implements AutoCloseable {
                         return;
                     }
                     String chat = params.path("chat_id").asText();
+                    Long supergroup = migratedChats.get(chat);
+                    if (supergroup != null) {
+                        calls.add(new Call("sendMessage-migrated", params));
+                        ObjectNode refusal = error(400, "Bad Request: group chat was upgraded to a supergroup chat", null);
+                        refusal.putObject("parameters").put("migrate_to_chat_id", supergroup);
+                        respond(http, 400, refusal);
+                        return;
+                    }
                     AtomicInteger passes = sendMessagePasses.getOrDefault(chat, new AtomicInteger());
                     AtomicInteger failures = sendMessageFailures.get(chat);
                     if (passes.getAndUpdate(n -> Math.max(0, n - 1)) == 0 && failures != null
@@ -203,7 +224,7 @@ final class FakeBotApi implements AutoCloseable {
                     calls.add(new Call(method, params));
                     ObjectNode sent = JSON.createObjectNode().put("message_id", nextMessageId.incrementAndGet())
                             .put("date", 1735689601).put("text", params.path("text").asText());
-                    sent.putObject("chat").put("id", params.path("chat_id").asText()).put("type", "private");
+                    sent.putObject("chat").put("id", params.path("chat_id").asLong()).put("type", "private");
                     respond(http, 200, ok(sent));
                 }
                 default -> respond(http, 404, error(404, "Not Found: method not found", null));

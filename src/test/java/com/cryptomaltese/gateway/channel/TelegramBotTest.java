@@ -72,6 +72,27 @@ class TelegramBotTest {
     }
 
     @Test
+    void aReplyToAGroupUpgradedToASupergroupGoesToTheSupergroupWholeAndOnItsOwn() {
+        server.upgradeToSupergroup(-4001, -1004001);
+        String answer = "One small part here. Two small parts now. Three parts at last.";
+        TelegramUpdate update = new TelegramUpdate(5002, new TelegramUpdate.Message(51L,
+                new TelegramUpdate.User(1001, false, null), new TelegramUpdate.Chat(-4001, "group"),
+                "/help@" + FakeBotApi.BOT_USERNAME, null, null, null, null, Map.of()));
+        Exchange exchange = exchange();
+        bot.classify(update, exchange);
+
+        bot.send(answer, exchange.getProperty(TelegramBot.TURN, TelegramTurn.class));
+
+        assertThat(server.sentTo(-1004001)).containsExactly("One small part here.", "Two small parts now.",
+                "Three parts at last.");
+        // Refused once at the old id; message ids do not carry over, so no part quotes the question.
+        assertThat(server.calls()).extracting(FakeBotApi.Call::method)
+                .containsExactly("sendMessage-migrated", "sendMessage", "sendMessage", "sendMessage");
+        assertThat(server.calls()).allSatisfy(c -> assertThat(c.params().has("reply_to_message_id"))
+                .isEqualTo(c.method().equals("sendMessage-migrated")));
+    }
+
+    @Test
     void typingIsRepeatedWhileTheAnswerIsWrittenAndStopsWithIt() {
         Exchange exchange = exchange();
         TelegramTurn turn = new TelegramTurn(5002, TelegramTurn.Action.CHAT, "1002", 51L, "1002", null, "Hi");
