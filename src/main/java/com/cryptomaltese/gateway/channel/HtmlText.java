@@ -24,12 +24,18 @@ import java.util.regex.Pattern;
  */
 public final class HtmlText {
 
+    /**
+     * The inside of a tag: a quoted attribute value may hold {@code <} and {@code >}; a quote not
+     * after {@code =} is an ordinary character (as in {@code alt=don't}). Possessive throughout, so
+     * a tag that never closes costs one scan, never a backtracking search.
+     */
+    private static final String INSIDE = "(?:[^<>=]++|=\\s*+\"[^\"]*+\"|=\\s*+'[^']*+'|=)*+";
     private static final Pattern INVISIBLE_TAG = Pattern.compile(
-            "<(/?)(style|script|title|blockquote)\\b[^<>]*>", Pattern.CASE_INSENSITIVE);
+            "<(/?)(style|script|title|blockquote)\\b" + INSIDE + ">", Pattern.CASE_INSENSITIVE);
     private static final Pattern LINE_BREAK = Pattern.compile("<br\\s*/?>", Pattern.CASE_INSENSITIVE);
     private static final Pattern BLOCK = Pattern.compile(
-            "</?(p|div|li|ul|ol|tr|table|h[1-6]|pre|hr)\\b[^<>]*>", Pattern.CASE_INSENSITIVE);
-    private static final Pattern TAG = Pattern.compile("<[^<>]*>");
+            "</?(p|div|li|ul|ol|tr|table|h[1-6]|pre|hr)\\b" + INSIDE + ">", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TAG = Pattern.compile("<" + INSIDE + ">");
     private static final Pattern ENTITY = Pattern.compile("&(#\\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});");
     /** XML's five, a few typographic ones, and HTML's Latin-1 set (U+00A0 to U+00FF, in order). */
     private static final Map<String, String> NAMED = named();
