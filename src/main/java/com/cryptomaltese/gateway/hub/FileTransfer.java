@@ -121,7 +121,7 @@ final class FileTransfer {
                         expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
                                 : response.contentLength().orElse(-1) + offset;
                     }
-                    copy(job, response.body(), part, append, expectedSize, counted, hash);
+                    copy(job, file.path(), response.body(), part, append ? offset : 0, expectedSize, counted, hash);
                     break;
                 } catch (HubException e) {
                     if (!e.retryable() || attempt >= retries.maxAttempts() || job.stopping()) {
@@ -176,9 +176,14 @@ final class FileTransfer {
      * goes on reading. A dropped connection, a cancel or a shutdown ends the reading with an error:
      * the bytes received until then are handed over too and the part file holds all of them when this
      * returns, so a retry's Range starts right after them. Stalled reads are dropped by the watchdog.
+     * Reading stops one byte past the announced size: a server sending more than it announced would
+     * otherwise fill the disk past what the disk check allowed for.
      */
-    private void copy(Download job, ResponseBody body, Path part, boolean append, long expectedSize,
+    private void copy(Download job, String path, ResponseBody body, Path part, long from, long expectedSize,
                       AtomicLong counted, TrailingHash[] hash) throws IOException, InterruptedException {
+        boolean append = from > 0;
+        long allowed = expectedSize < 0 ? Long.MAX_VALUE : expectedSize - from + 1;
+        long received = 0;
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
         job.open.add(body);
         reading.put(body, lastRead);
@@ -195,12 +200,13 @@ final class FileTransfer {
                 lastRead.set(System.nanoTime());
                 IOException failed = null;
                 try {
-                    while (buffer.hasRemaining()) {
-                        int n = body.read(buffer);
+                    while (buffer.hasRemaining() && received < allowed) {
+                        int n = read(body, buffer, allowed - received);
                         if (n < 0) {
                             end = true;
                             break;
                         }
+                        received += n;
                         lastRead.set(System.nanoTime());
                         // Counted when read, so progress moves within a buffer; a retry recounts from the file.
                         counted.addAndGet(n);
@@ -218,10 +224,27 @@ final class FileTransfer {
                 if (failed != null) {
                     throw failed;
                 }
+                end |= received >= allowed;
             }
         } finally {
             // Bytes already written stay counted: they are in the partial file.
             reading.remove(body);
+        }
+        if (received >= allowed) {
+            Files.deleteIfExists(part);
+            throw new HubException(Kind.INTEGRITY, "the Hub sent more than the " + expectedSize + " bytes it announced for "
+                    + path + "; it was discarded");
+        }
+    }
+
+    /** Reads into {@code buffer} at most {@code most} bytes. */
+    private static int read(ResponseBody body, ByteBuffer buffer, long most) throws IOException {
+        int limit = buffer.limit();
+        buffer.limit((int) Math.min(limit, buffer.position() + most));
+        try {
+            return body.read(buffer);
+        } finally {
+            buffer.limit(limit);
         }
     }
 

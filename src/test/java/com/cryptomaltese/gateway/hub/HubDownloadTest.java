@@ -400,6 +400,30 @@ class HubDownloadTest {
     }
 
     @Test
+    void aServerSendingMoreThanItAnnouncedIsCutOffRightPastTheAnnouncedSize() throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (String name : List.of("config.json", "tokenizer.json")) {
+            files.put(name, Files.readAllBytes(LLAMA.resolve(name)));
+        }
+        files.put(WEIGHTS, new byte[32 << 20]);
+        hub.add(new FakeHub.Repo(ID.toString(), COMMIT, files, null, List.of()));
+        // The disk check trusts the listing: 1000 bytes. The CDN sends 32 MiB.
+        hub.claimSize(WEIGHTS, 1000);
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).isEqualTo("error");
+        assertThat(done.error()).contains("the Hub sent more than the 1000 bytes it announced for " + WEIGHTS
+                + "; it was discarded");
+        // The connection was dropped after byte 1001: the server could not hand over the whole body.
+        assertThat(hub.bytesSent(WEIGHTS)).isZero();
+        try (Stream<Path> blobs = Files.list(folder().resolve("blobs"))) {
+            assertThat(blobs.map(Path::toString)).noneMatch(p -> p.endsWith(".incomplete"));
+        }
+        assertThat(folder().resolve("snapshots")).doesNotExist();
+    }
+
+    @Test
     void withoutBlobIdsInTheListingFilesAreCheckedAgainstTheirETag() throws Exception {
         hub.omitBlobIds();
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
