@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.hub;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +18,12 @@ final class CachePaths {
 
     private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,64}");
     private static final Pattern BLOB = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@+=,()\\[\\] -]{1,255}");
+    /**
+     * A file or folder name as repositories have them (README_中文.md, it's.md, résumé #1.md): any
+     * character but control and invisible formatting ones (which could disguise a name in a message),
+     * backslashes and colons (path separators and drive letters elsewhere), within ext4's 255 bytes.
+     */
+    private static final Pattern SEGMENT = Pattern.compile("[^\\p{Cc}\\p{Cf}\\\\/:]{1,255}");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9._/-]{1,128}");
 
     /** Suffix of a blob being written; kept across restarts to continue with a Range request. */
@@ -107,7 +113,8 @@ final class CachePaths {
             throw unsafe(name);
         }
         for (String segment : name.split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches()) {
+            if (segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches()
+                    || segment.getBytes(StandardCharsets.UTF_8).length > 255) {
                 throw unsafe(name);
             }
         }
@@ -129,7 +136,7 @@ final class CachePaths {
             return "null";
         }
         String shown = value.length() > 120 ? value.substring(0, 120) + "…" : value;
-        return shown.replaceAll("\\p{Cntrl}", "?");
+        return shown.replaceAll("[\\p{Cc}\\p{Cf}]", "?");
     }
 
     /** Bytes of {@code file}; 0 when it is not there. */

@@ -470,7 +470,8 @@ class HubDownloadTest {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", "{}".getBytes());
         files.put(WEIGHTS, new byte[] {1, 2, 3});
-        for (String evil : List.of("../../etc/passwd", "/etc/passwd", "sub/../../x.json", "a\\..\\b", "C:x")) {
+        for (String evil : List.of("../../etc/passwd", "/etc/passwd", "sub/../../x.json", "a\\..\\b", "C:x",
+                "nul\0.json", "evil\u202Egpj.json", "x".repeat(256))) {
             FakeHub hubRepo = hub;
             hubRepo.add(new FakeHub.Repo("evil/repo", COMMIT, files, null, List.of(evil)));
             DownloadManager manager = manager();
@@ -484,6 +485,19 @@ class HubDownloadTest {
         assertThat(ModelId.parse("evil/repo", "m").cacheFolderIn(models).resolve("snapshots")).doesNotExist();
         // No file request was ever made.
         assertThat(hub.requestsFor("/resolve/")).isEmpty();
+    }
+
+    @Test
+    void namesRepositoriesReallyHaveDoNotStopADownload() throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (String name : List.of("config.json", "tokenizer.json", WEIGHTS)) {
+            files.put(name, Files.readAllBytes(LLAMA.resolve(name)));
+        }
+        hub.add(new FakeHub.Repo(ID.toString(), COMMIT, files, null,
+                List.of("README_中文.md", "notes/it's.md", "docs/résumé #1.md", "a~b&c (copy).txt", "ü".repeat(127))));
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
     }
 
     @Test
