@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLContext;
 
@@ -158,9 +159,8 @@ public class DownloadManager {
                 created = true;
             }
         }
-        if (!created && !job.revision.equals(useRevision)) {
-            throw ApiException.conflict("a download of " + id + " at revision " + job.revision
-                    + " is running; wait for it or cancel it (DELETE) before asking for revision " + useRevision);
+        if (!created) {
+            refuseADifferentRequest(job, useRevision, format, quant);
         }
         if (created) {
             Download started = job;
@@ -191,6 +191,33 @@ public class DownloadManager {
             throw new ApiException(503, "interrupted", List.of(), null);
         }
         return new Started(id, !created, job.progress());
+    }
+
+    /**
+     * A request joins the running download of its model only when it asks for what that download
+     * fetches: the same revision, and the same format and quantisation when it names them.
+     */
+    private static void refuseADifferentRequest(Download job, String revision, String format, String quant) {
+        String running = null;
+        String asked = null;
+        FileSelection.Choice choice = job.choice;
+        String jobFormat = choice != null ? choice.format() : job.requestedFormat;
+        String jobQuant = choice == null ? job.quant : choice.files().stream().map(HubFile::path)
+                .filter(p -> p.endsWith(".gguf")).findFirst().map(FileSelection::quantOf).orElse(null);
+        if (!job.revision.equals(revision)) {
+            running = "at revision " + job.revision;
+            asked = "revision " + revision;
+        } else if (format != null && !format.equals(jobFormat)) {
+            running = jobFormat != null ? "as " + jobFormat : "in the default format";
+            asked = format;
+        } else if (quant != null && !quant.equalsIgnoreCase(jobQuant)) {
+            running = jobQuant != null && !jobQuant.isEmpty() ? "as " + jobQuant : "in the default quantisation";
+            asked = quant;
+        }
+        if (running != null) {
+            throw ApiException.conflict("a download of " + job.id + " " + running + " is running; wait for it or "
+                    + "cancel it (DELETE) before asking for " + asked);
+        }
     }
 
     /** Lists, chooses and checks; false (the job finished with the reason) when the download cannot go on. */
@@ -409,7 +436,7 @@ public class DownloadManager {
             CachePaths.safeRelative(probe, file.path());
         }
         FileSelection.Choice choice = FileSelection.choose(listing, job.requestedFormat, job.quant);
-        refuseASecondFormat(job, listing.commit(), choice.format());
+        refuseASecondFormat(job, listing.commit(), choice);
         job.listing = listing;
         // Checked and then counted as promised in one step, so two downloads cannot both count the same free bytes.
         synchronized (diskPromises) {
@@ -419,24 +446,35 @@ public class DownloadManager {
     }
 
     /**
-     * One format per snapshot: the engines tell a model's format from its files, so ONNX files added
-     * to a snapshot that holds safetensors would never run, and the record would claim a format the
-     * model does not load in. Another format of the same commit needs the model deleted first.
+     * One format per snapshot, and one GGUF file: the engines tell a model's format from its files
+     * and load the GGUF file there is, so ONNX files added to a snapshot that holds safetensors, or a
+     * second quantisation beside the first, would never run, and the record would name files the
+     * model does not load. Another format or quantisation of the same commit needs the model deleted first.
      */
-    private void refuseASecondFormat(Download job, String commit, String format) throws IOException {
+    private void refuseASecondFormat(Download job, String commit, FileSelection.Choice choice) throws IOException {
         Path snapshot = new CachePaths(job.id.cacheFolderIn(modelsDir)).snapshot(commit);
         if (!Files.isDirectory(snapshot, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         List<String> names;
         try (var files = Files.walk(snapshot)) {
-            names = files.map(p -> p.getFileName().toString()).toList();
+            names = files.map(p -> snapshot.relativize(p).toString()).toList();
         }
         ModelFormat present = ModelFormat.detect(names);
+        String format = choice.format();
+        String onDisk = null;
         if (present != ModelFormat.UNKNOWN && !present.wireName().equals(format)) {
-            throw new HubException(Kind.CONFLICT, job.id + " at commit " + commit + " is on disk as "
-                    + present.wireName() + "; the gateway keeps one format per model: delete it (DELETE "
-                    + "/api/v1/models/{model_id}) before downloading it as " + format);
+            onDisk = present.wireName() + "; the gateway keeps one format per model";
+        } else if (format.equals("gguf")) {
+            Set<String> chosen = choice.files().stream().map(HubFile::path).filter(p -> p.endsWith(".gguf"))
+                    .collect(Collectors.toCollection(java.util.TreeSet::new));
+            onDisk = names.stream().filter(n -> n.endsWith(".gguf") && !chosen.contains(n)).findFirst()
+                    .map(n -> n + "; the gateway keeps one GGUF file per model").orElse(null);
+            format = "GGUF " + String.join(", ", chosen);
+        }
+        if (onDisk != null) {
+            throw new HubException(Kind.CONFLICT, job.id + " at commit " + commit + " is on disk as " + onDisk
+                    + ": delete it (DELETE /api/v1/models/{model_id}) before downloading it as " + format);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -421,6 +422,67 @@ class HubDownloadTest {
             assertThat(blobs.map(Path::toString)).noneMatch(p -> p.endsWith(".incomplete"));
         }
         assertThat(folder().resolve("snapshots")).doesNotExist();
+    }
+
+    @Test
+    void aSecondQuantisationOfTheSameCommitIsRefusedUntilTheModelIsDeleted() throws Exception {
+        hub.add(ggufRepo());
+        DownloadManager manager = manager();
+        manager.start(ID, null, "gguf", "Q8_0", null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+
+        assertThatThrownBy(() -> manager.start(ID, null, "gguf", "F16", null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.getMessage()).isEqualTo("fixtures/llama at commit " + COMMIT + " is on disk as "
+                            + "m-Q8_0.gguf; the gateway keeps one GGUF file per model: delete it (DELETE "
+                            + "/api/v1/models/{model_id}) before downloading it as GGUF m-F16.gguf");
+                });
+        Path snapshot = folder().resolve("snapshots").resolve(COMMIT);
+        assertThat(snapshot.resolve("m-F16.gguf")).doesNotExist();
+        assertThat(hub.requestsFor("/resolve/" + COMMIT + "/m-F16.gguf")).isEmpty();
+        // The same quantisation again is a repair.
+        manager.start(ID, null, "gguf", "q8_0", null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        manager.deleteModel(ID);
+        manager.start(ID, null, "gguf", "F16", null);
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(snapshot.resolve("m-F16.gguf")).exists();
+        assertThat(snapshot.resolve("m-Q8_0.gguf")).doesNotExist();
+    }
+
+    @Test
+    void aRequestForAnotherFormatOrQuantisationDoesNotJoinTheRunningDownload() throws Exception {
+        hub.add(ggufRepo());
+        hub.fault("m-Q8_0.gguf", Fault.HOLD);
+        DownloadManager manager = manager();
+        try {
+            manager.start(ID, null, "gguf", "Q8_0", null);
+            assertThat(hub.awaitHolding()).isTrue();
+            assertThatThrownBy(() -> manager.start(ID, null, "gguf", "F16", null))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                            "a download of fixtures/llama as Q8_0 is running; wait for it or cancel it (DELETE) "
+                                    + "before asking for F16"));
+            assertThatThrownBy(() -> manager.start(ID, null, "onnx", null, null))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                            "a download of fixtures/llama as gguf is running; wait for it or cancel it (DELETE) "
+                                    + "before asking for onnx"));
+            // What it fetches, asked for again or not named: joined.
+            assertThat(manager.start(ID, null, "gguf", "q8_0", null).joined()).isTrue();
+            assertThat(manager.start(ID, null, null, null, null).joined()).isTrue();
+        } finally {
+            hub.release();
+        }
+        assertThat(await(manager, ID).status()).isEqualTo("completed");
+        assertThat(hub.requestsFor("m-F16.gguf")).isEmpty();
+    }
+
+    private FakeHub.Repo ggufRepo() throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", Files.readAllBytes(LLAMA.resolve("config.json")));
+        files.put("m-Q8_0.gguf", "GGUF q8".getBytes(StandardCharsets.US_ASCII));
+        files.put("m-F16.gguf", "GGUF f16".getBytes(StandardCharsets.US_ASCII));
+        return new FakeHub.Repo(ID.toString(), COMMIT, files, null, List.of());
     }
 
     @Test
