@@ -33,6 +33,8 @@ final class Download {
     final long startNanos = System.nanoTime();
     final AtomicLong bytesDone = new AtomicLong();
     final AtomicLong received = new AtomicLong();
+    /** {@link #received} sampled once a second by the manager, for the speed of the last seconds. */
+    final TransferRate rate = new TransferRate(startNanos);
     final AtomicInteger filesDone = new AtomicInteger();
     /** Transfer threads of this download running now. */
     final AtomicInteger running = new AtomicInteger();
@@ -113,8 +115,15 @@ final class Download {
         if (state == State.COMPLETED) {
             doneBytes = total;
         }
-        double seconds = Duration.ofNanos(System.nanoTime() - startNanos).toMillis() / 1000.0;
-        long speed = seconds > 0 ? (long) (received.get() / seconds) : 0;
+        long speed;
+        Instant end = finishedAt;
+        if (finished() && end != null) {
+            // Over: its average, which no later look changes.
+            double seconds = Duration.between(startedAt, end).toMillis() / 1000.0;
+            speed = seconds > 0 ? (long) (received.get() / seconds) : 0;
+        } else {
+            speed = rate.perSecond(System.nanoTime(), received.get());
+        }
         Long eta = state == State.COMPLETED ? Long.valueOf(0)
                 : speed > 0 && c != null ? Long.valueOf((total - doneBytes + speed - 1) / speed) : null;
         double percent = total == 0 ? (state == State.COMPLETED ? 100.0 : 0.0)

@@ -110,6 +110,7 @@ public class DownloadManager {
         this.watchdog = Executors.newSingleThreadScheduledExecutor(threads("hub-watchdog"));
         long every = Math.max(50, settings.readTimeout().toMillis() / 4);
         watchdog.scheduleWithFixedDelay(files::dropStalled, every, every, TimeUnit.MILLISECONDS);
+        watchdog.scheduleAtFixedRate(this::sampleSpeeds, 1, 1, TimeUnit.SECONDS);
         restore();
     }
 
@@ -253,6 +254,11 @@ public class DownloadManager {
             throw e;
         }
         return false;
+    }
+
+    private void sampleSpeeds() {
+        long now = System.nanoTime();
+        jobs.values().stream().filter(job -> !job.finished()).forEach(job -> job.rate.sample(now, job.received.get()));
     }
 
     /** The latest download of {@code id}: running, failed or finished since the start. */

@@ -21,7 +21,8 @@ public record DownloadProgress(
         long bytesDownloaded,
         @Schema(description = "Bytes of all files of the download") long bytesTotal,
         @Schema(description = "Percent done, 0 to 100") double downloadProgress,
-        @Schema(description = "Bytes per second received since the start") long speedBytesPerSecond,
+        @Schema(description = "Bytes per second received over the last seconds; once finished, the "
+                + "download's average") long speedBytesPerSecond,
         @Schema(description = "Seconds left at the current speed; absent while unknown") Long estimatedTime,
         @Schema(description = "A file being transferred now") String currentFile,
         int filesDone,
