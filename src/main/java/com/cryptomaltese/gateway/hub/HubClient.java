@@ -58,6 +58,8 @@ public class HubClient implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What a listing request fetches, as errors name it: followed by the revision. */
     private static final String LISTING_OF = "the file list of revision ";
+    /** The largest file list read (a model's is far smaller); the rest of a longer one is never read. */
+    static final int LISTING_LIMIT = 32 << 20;
 
     private final URI endpoint;
     private final CloseableHttpClient http;
@@ -104,8 +106,14 @@ public class HubClient implements Closeable {
     public HubListing listing(String repoId, String revision, String token, Collection<Closeable> open) {
         URI uri = URI.create(endpoint + "/api/models/" + repoId + "/revision/" + segment(revision) + "?blobs=true");
         Response response = get(uri, token, -1, repoId, LISTING_OF + revision, open);
-        try (InputStream body = response.body()) {
-            JsonNode json = JSON.readTree(body.readNBytes(32 * 1024 * 1024));
+        ResponseBody body = response.body();
+        try {
+            byte[] bytes = body.readNBytes(LISTING_LIMIT + 1);
+            if (bytes.length > LISTING_LIMIT) {
+                throw new HubException(Kind.INTEGRITY, "the Hub's file list for " + repoId + " is larger than "
+                        + (LISTING_LIMIT >> 20) + " MiB, which no model's is; refusing it");
+            }
+            JsonNode json = JSON.readTree(bytes);
             String commit = json.path("sha").asText(null);
             if (commit == null || !json.path("siblings").isArray()) {
                 throw new HubException(Kind.SERVER, "the Hub's file list for " + repoId + " has no commit or no files");
@@ -120,12 +128,14 @@ public class HubClient implements Closeable {
             }
             return new HubListing(repoId, commit, List.copyOf(files));
         } catch (IOException e) {
-            if (response.body().aborted()) {
+            // Asked before this method closes the body: only a close from elsewhere is a cancel.
+            if (body.aborted()) {
                 throw new HubException(Kind.CANCELLED, "download of " + repoId + " was cancelled");
             }
             throw new HubException(Kind.NETWORK, "reading the Hub's file list for " + repoId + " failed: " + e.getMessage(), e);
         } finally {
-            open.remove(response.body());
+            body.close();
+            open.remove(body);
         }
     }
 

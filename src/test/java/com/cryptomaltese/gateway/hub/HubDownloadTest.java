@@ -563,6 +563,23 @@ class HubDownloadTest {
     }
 
     @Test
+    void aFileListLargerThanAnyModelsIsRefusedNotRetriedAndNotTakenForACancel() throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", Files.readAllBytes(LLAMA.resolve("config.json")));
+        int names = HubClient.LISTING_LIMIT / 200 + 1;
+        List<String> extra = java.util.stream.IntStream.range(0, names).mapToObj(i -> "docs/" + i + "-" + "x".repeat(190))
+                .toList();
+        hub.add(new FakeHub.Repo(ID.toString(), COMMIT, files, null, extra));
+        assertThatThrownBy(() -> manager().start(ID, null, null, null, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(502);
+                    assertThat(e.getMessage()).isEqualTo("the Hub's file list for fixtures/llama is larger than 32 MiB, "
+                            + "which no model's is; refusing it");
+                });
+        assertThat(hub.requestsFor("/api/models/")).hasSize(1);
+    }
+
+    @Test
     void aMissingFormatNamesTheFormatsTheRepoHas() {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         assertThatThrownBy(() -> manager().start(ID, null, "gguf", null, null))
