@@ -51,6 +51,11 @@ final class Download {
      * file it had to start afresh; less {@link #received}, its remaining disk promise.
      */
     final AtomicLong needed = new AtomicLong();
+    /**
+     * Bytes of the chosen files already on disk when the download started (complete blobs, partial
+     * files), shown until the transfers, which count each file as they reach it, have counted more.
+     */
+    volatile long onDiskAtStart;
     /** Counted down when the download is to stop, so a wait between retries ends at once. */
     final CountDownLatch stopSignal = new CountDownLatch(1);
     volatile State state = State.DOWNLOADING;
@@ -111,7 +116,7 @@ final class Download {
     DownloadProgress progress() {
         FileSelection.Choice c = choice;
         long total = c == null ? 0 : c.totalBytes();
-        long doneBytes = Math.min(bytesDone.get(), total);
+        long doneBytes = Math.min(Math.max(bytesDone.get(), onDiskAtStart), total);
         if (state == State.COMPLETED) {
             doneBytes = total;
         }

@@ -515,6 +515,7 @@ public class DownloadManager {
                     + human(promised) + ")"));
         }
         job.needed.set(needed);
+        job.onDiskAtStart = choice.totalBytes() - needed;
     }
 
     // ---- the background part ----

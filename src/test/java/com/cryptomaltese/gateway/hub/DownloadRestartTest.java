@@ -132,6 +132,8 @@ class DownloadRestartTest {
                 Reply again = api.post("/api/v1/models/download", KEY, request);
                 assertThat(again.status()).as(again.body()).isEqualTo(202);
                 assertThat(again.json().get("joined").asBoolean()).isFalse();
+                // The answer counts what is on disk already.
+                assertThat(again.json().get("bytes_downloaded").asLong()).isGreaterThanOrEqualTo(onDisk);
                 JsonNode done = awaitModel(api, "private%2Fllama", "available");
                 assertThat(done.at("/download/status").asText()).isEqualTo("completed");
 
