@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -236,7 +235,7 @@ public final class GgufReader {
         }
     }
 
-    private List<Object> readArray(int depth) throws IOException {
+    private GgufArray readArray(int depth) throws IOException {
         if (depth > MAX_ARRAY_DEPTH) {
             throw fail("arrays nested deeper than " + MAX_ARRAY_DEPTH);
         }
@@ -269,7 +268,7 @@ public final class GgufReader {
             }
         }
         where = outer;
-        return Collections.unmodifiableList(list);
+        return new GgufArray(GgufArray.Type.values()[elementType], list);
     }
 
     /** The fewest bytes an element of this type takes; refuses unknown types. */

@@ -52,8 +52,10 @@ record GgufVocabulary(TokenizerSettings settings, int bosId, int eosId, boolean 
         return new GgufVocabulary(settings, bos, eos, addBos && bos >= 0, addEos && eos >= 0);
     }
 
+    /** A special token's id; -1 when absent or outside the vocabulary (llama.cpp ignores such an id too). */
     private static int id(GgufHeader header, String name) {
         OptionalLong id = header.integer(PREFIX + name + "_token_id");
-        return id.isPresent() && id.getAsLong() <= Integer.MAX_VALUE ? (int) id.getAsLong() : -1;
+        int size = header.metadata().get(PREFIX + "tokens") instanceof List<?> tokens ? tokens.size() : 0;
+        return id.isPresent() && id.getAsLong() >= 0 && id.getAsLong() < size ? (int) id.getAsLong() : -1;
     }
 }

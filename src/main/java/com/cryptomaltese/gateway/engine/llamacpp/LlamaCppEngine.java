@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.engine.llamacpp;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -109,6 +110,10 @@ public class LlamaCppEngine implements InferenceEngine {
         }
         if (header.tensors().isEmpty()) {
             throw new IOException("GGUF file " + name + " has no tensors (a vocabulary-only file?)");
+        }
+        Optional<String> abort = LlamaCppPreflight.problem(header);
+        if (abort.isPresent()) {
+            throw new IOException("GGUF file " + name + " cannot run: " + abort.get());
         }
         int context = (int) Math.min(settings.maxContext(), header.contextLength().orElse(settings.maxContext()));
         return new Gguf(file, name, header, context);
