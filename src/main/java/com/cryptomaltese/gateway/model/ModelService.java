@@ -37,6 +37,8 @@ public class ModelService {
 
     private static final Logger log = LoggerFactory.getLogger(ModelService.class);
     private static final Duration RETRY_WHILE_LOADING = Duration.ofSeconds(5);
+    /** Beside the models folder: exists only while an engine loads a model ({@link LoadMarker}). */
+    static final String LOAD_MARKER = "loading-model.txt";
 
     /** The model in memory. */
     public record Loaded(ModelId id, LanguageModel model, String engine, Instant loadedAt) {
@@ -91,12 +93,21 @@ public class ModelService {
     private volatile String lifecycleWork;
     private volatile Unloaded lastUnload;
     private final String defaultModel;
+    private final LoadMarker loadMarker;
 
     ModelService(ModelRegistry registry, List<InferenceEngine> engines,
                  @Value("${gateway.default-model:}") String defaultModel) {
         this.registry = registry;
         this.engines = List.copyOf(engines);
         this.defaultModel = defaultModel == null ? "" : defaultModel.trim();
+        this.loadMarker = new LoadMarker(registry.modelsDir().resolveSibling(LOAD_MARKER));
+        loadMarker.takeLeftover().ifPresent(left -> registry.find(left.id()).ifPresent(local -> {
+            String reason = "the gateway stopped while loading it (" + left.since() + "), most likely because the "
+                    + "engine crashed on its files; it is not loaded by itself until they change, but it can be "
+                    + "loaded by hand to try again";
+            log.warn("Model {}: {}", left.id(), reason);
+            loadErrors.put(left.id(), LoadError.of(reason, local.snapshot()));
+        }));
     }
 
     /**
@@ -117,6 +128,11 @@ public class ModelService {
         }
         if (registry.find(id).isEmpty()) {
             log.warn("GATEWAY_DEFAULT_MODEL {} is not on disk; starting without a model", id);
+            return;
+        }
+        Optional<String> failed = errorOf(id);
+        if (failed.isPresent()) {
+            log.warn("Not loading GATEWAY_DEFAULT_MODEL {}: {}", id, failed.get());
             return;
         }
         Thread loader = new Thread(() -> {
@@ -158,7 +174,13 @@ public class ModelService {
             try {
                 closeCurrent();
                 Instant start = Instant.now();
-                LanguageModel model = engine.load(local.snapshot());
+                loadMarker.set(id);
+                LanguageModel model;
+                try {
+                    model = engine.load(local.snapshot());
+                } finally {
+                    loadMarker.clear();
+                }
                 current = new Loaded(id, model, engine.name(), Instant.now());
                 loadErrors.remove(id);
                 log.info("Loaded model {} on {} in {} ms", id, engine.name(),

@@ -1,0 +1,87 @@
+package com.cryptomaltese.gateway.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.cryptomaltese.gateway.GatewayProperties;
+import com.cryptomaltese.gateway.TestData;
+import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/**
+ * A process that ends inside an engine's load (native code aborting on a model's files) leaves the
+ * load marker behind; the next start shows that model as failed and does not load it by itself.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class LoadMarkerTest {
+
+    static final ModelId ID = ModelId.parse("crash/llama", "model_id");
+
+    @Test
+    void theMarkerExistsOnlyWhileTheEngineLoads() throws Exception {
+        Path data = TestData.freshDataDir("target/test-data/load-marker-during");
+        TestData.linkHubModel(data, DeleteWhileLoadingTest.LLAMA, "crash", "llama");
+        HeldDjlEngine engine = new HeldDjlEngine();
+        ModelService service = service(data, engine, "");
+        Path marker = data.resolve(ModelService.LOAD_MARKER);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            engine.loadEntered = new CountDownLatch(1);
+            engine.loadProceed = new CountDownLatch(1);
+            Future<ModelService.Loaded> load = thread.submit(() -> service.load(ID));
+            assertThat(engine.loadEntered.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readAllLines(marker)).first().isEqualTo("crash/llama");
+            engine.loadProceed.countDown();
+            load.get(60, TimeUnit.SECONDS);
+            assertThat(marker).doesNotExist();
+        } finally {
+            service.shutdown();
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void aModelWhoseLoadTheProcessDidNotSurviveIsAnErrorAndNotLoadedByItself(CapturedOutput output) throws Exception {
+        Path data = TestData.freshDataDir("target/test-data/load-marker-left");
+        TestData.linkHubModel(data, DeleteWhileLoadingTest.LLAMA, "crash", "llama");
+        // What the process that died had written before handing the files to the engine.
+        new LoadMarker(data.resolve(ModelService.LOAD_MARKER)).set(ID);
+
+        HeldDjlEngine engine = new HeldDjlEngine();
+        ModelService service = service(data, engine, ID.toString());
+        try {
+            assertThat(service.statusOf(ID)).isEqualTo("error");
+            assertThat(service.errorOf(ID)).get().asString().startsWith("the gateway stopped while loading it (")
+                    .contains("most likely because the engine crashed on its files");
+            assertThat(data.resolve(ModelService.LOAD_MARKER)).doesNotExist();
+            service.loadDefaultModel();
+            assertThat(engine.loads).hasValue(0);
+            assertThat(output.getAll()).contains("Not loading GATEWAY_DEFAULT_MODEL crash/llama: the gateway stopped");
+
+            // By hand it may be tried again; once it loads, the mark is gone.
+            service.load(ID);
+            assertThat(service.statusOf(ID)).isEqualTo("loaded");
+        } finally {
+            service.shutdown();
+        }
+        // A clean stop leaves nothing: the next start has nothing to say about the model.
+        ModelService next = service(data, new HeldDjlEngine(), "");
+        assertThat(next.statusOf(ID)).isEqualTo("available");
+    }
+
+    private static ModelService service(Path data, HeldDjlEngine engine, String defaultModel) {
+        return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
+                List.of(engine), defaultModel);
+    }
+}
