@@ -5,15 +5,22 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.JinjavaNodePreProcessor;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
@@ -29,6 +36,18 @@ import jinjava.javax.el.CompositeELResolver;
  */
 public final class ChatTemplate {
 
+    /**
+     * Bounds on a template's work, which the model's files decide: its output and strings (a string
+     * doubled 40 times filled the heap), and its time (three nested loops of 1000 rendered for
+     * minutes, holding the model). Real templates render in milliseconds into kilobytes.
+     */
+    static final long MAX_OUTPUT_CHARS = 4L << 20;
+    static final Duration RENDER_LIMIT = Duration.ofSeconds(10);
+    private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "chat-template-watch");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final Jinjava JINJAVA = createJinjava();
 
     private final String source;
@@ -65,6 +84,11 @@ public final class ChatTemplate {
      * @throws ChatTemplateException    if the template calls {@code raise_exception} or cannot be rendered
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, RENDER_LIMIT);
+    }
+
+    /** As {@link #render(List, boolean)}, stopped after {@code limit} (Jinjava checks for an interrupt at every node). */
+    String render(List<ChatMessage> messages, boolean addGenerationPrompt, Duration limit) {
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("Cannot apply chat template to an empty conversation");
         }
@@ -77,7 +101,25 @@ public final class ChatTemplate {
         context.put("strftime_now", "strftime_now");
         context.put("raise_exception", "raise_exception");
         context.put(TemplateGlobals.CLOCK_KEY, clock);
-        RenderResult result = JINJAVA.renderForResult(jinjavaSource, context);
+        Thread renderer = Thread.currentThread();
+        AtomicBoolean stopped = new AtomicBoolean();
+        ScheduledFuture<?> watch = WATCH.schedule(() -> {
+            stopped.set(true);
+            renderer.interrupt();
+        }, limit.toMillis(), TimeUnit.MILLISECONDS);
+        RenderResult result;
+        try {
+            result = JINJAVA.renderForResult(jinjavaSource, context);
+        } finally {
+            watch.cancel(false);
+            if (stopped.get()) {
+                Thread.interrupted(); // our interrupt, not the caller's: it must not outlive the render
+            }
+        }
+        if (stopped.get()) {
+            throw new ChatTemplateException("the chat template took longer than " + (limit.toSeconds() > 0
+                    ? limit.toSeconds() + " s" : limit.toMillis() + " ms") + " to render", false);
+        }
         failOnErrors(result);
         return result.getOutput();
     }
@@ -120,6 +162,10 @@ public final class ChatTemplate {
                 .withElResolver(resolver)
                 // message text is data: never re-render "{{ … }}" or "{% … %}" found in values (template injection)
                 .withNestedInterpretationEnabled(false)
+                // every node checks for the render limit's interrupt (loops included)
+                .withNodePreProcessor(new JinjavaNodePreProcessor())
+                .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                .withMaxStringLength(MAX_OUTPUT_CHARS)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUsePyishObjectMapper(true)        // lists/dicts print like Python: ['a', 1]
                         .withIterateOverMapKeys(true)          // `for k in dict` yields keys

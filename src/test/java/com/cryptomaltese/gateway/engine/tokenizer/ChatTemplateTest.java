@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.cryptomaltese.gateway.engine.ChatMessage;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,5 +55,28 @@ class ChatTemplateTest {
     void unknownVariablesRenderEmptyAsJinjasDefaultUndefinedDoes() {
         ChatTemplate t = ChatTemplate.of("[{{ pad_token }}]{% if tools %}tools{% endif %}", Map.of());
         assertThat(t.render(HELLO, false)).isEqualTo("[]");
+    }
+
+    @Test
+    void aTemplateThatRendersTooLongIsStoppedAndTheThreadGoesOn() {
+        ChatTemplate loops = ChatTemplate.of("{% for i in range(1000) %}{% for j in range(1000) %}"
+                + "{% for k in range(1000) %}{% endfor %}{% endfor %}{% endfor %}x", Map.of());
+        assertThatThrownBy(() -> loops.render(HELLO, true, Duration.ofMillis(300)))
+                .isInstanceOf(ChatTemplateException.class)
+                .hasMessage("the chat template took longer than 300 ms to render");
+        // The stop was ours: it does not leak into what the thread does next.
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        assertThat(ChatTemplate.of("{{ messages[0].content }}", Map.of()).render(HELLO, true)).isEqualTo("Hello");
+    }
+
+    @Test
+    void aTemplateWhoseOutputOrStringsGrowPastTheLimitIsRefused() {
+        ChatTemplate doubling = ChatTemplate.of("{% set ns = namespace(s='ab') %}{% for i in range(40) %}"
+                + "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}", Map.of());
+        assertThatThrownBy(() -> doubling.render(HELLO, true)).isInstanceOf(ChatTemplateException.class);
+        ChatTemplate printing = ChatTemplate.of("{% for i in range(1000) %}{% for j in range(1000) %}0123456789"
+                + "{% endfor %}{% endfor %}", Map.of());
+        assertThatThrownBy(() -> printing.render(HELLO, true)).isInstanceOf(ChatTemplateException.class)
+                .hasMessageContaining("output rendered, over limit of " + ChatTemplate.MAX_OUTPUT_CHARS + " bytes");
     }
 }
