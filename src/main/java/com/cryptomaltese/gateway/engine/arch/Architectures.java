@@ -11,7 +11,6 @@ import com.cryptomaltese.gateway.engine.arch.gpt2.Gpt2Model;
 import com.cryptomaltese.gateway.engine.arch.llama.LlamaConfig;
 import com.cryptomaltese.gateway.engine.arch.llama.LlamaModel;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The supported architectures, by {@code config.json}'s {@code model_type}. */
 public final class Architectures {
@@ -31,7 +30,7 @@ public final class Architectures {
     }
 
     public static String modelType(Path modelDir) throws IOException {
-        return new ObjectMapper().readTree(modelDir.resolve("config.json").toFile()).path("model_type").asText();
+        return ConfigJson.read(modelDir).path("model_type").asText();
     }
 
     /** Loads the model in {@code modelDir}, or refuses its architecture naming the supported ones. */

@@ -15,6 +15,7 @@ import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.Prompt;
@@ -22,7 +23,6 @@ import com.cryptomaltese.gateway.engine.tokenizer.PromptBuilder;
 import com.cryptomaltese.gateway.engine.tokenizer.TokenCodec;
 import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A {@link Decoder} (our own architectures on DJL, an exported graph, llama.cpp) with its tokenizer and chat
@@ -74,7 +74,7 @@ public final class DecoderLanguageModel implements LanguageModel {
     private static Set<Integer> eosIds(TokenizerSettings settings, Path dir) throws IOException {
         Set<Integer> ids = new LinkedHashSet<>(settings.eosTokenIds());
         if (ids.isEmpty()) {
-            JsonNode eos = new ObjectMapper().readTree(dir.resolve("config.json").toFile()).path("eos_token_id");
+            JsonNode eos = ConfigJson.read(dir).path("eos_token_id");
             if (eos.isInt()) {
                 ids.add(eos.asInt());
             }

@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.engine.tokenizer;
 
+import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -116,6 +117,6 @@ public record TokenizerSettings(Map<String, String> specialTokens, Optional<Stri
     }
 
     private static JsonNode readJson(Path file) throws IOException {
-        return Files.isRegularFile(file) ? JSON.readTree(file.toFile()) : JSON.createObjectNode();
+        return Files.isRegularFile(file) ? ConfigJson.readJson(file) : JSON.createObjectNode();
     }
 }

@@ -3,8 +3,8 @@ package com.cryptomaltese.gateway.engine.arch.llama;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The parts of a Hugging Face {@code config.json} that the Llama family needs. Covers llama
@@ -32,10 +32,10 @@ public record LlamaConfig(
     }
 
     public static LlamaConfig read(Path modelDir) throws IOException {
-        JsonNode c = new ObjectMapper().readTree(modelDir.resolve("config.json").toFile());
+        JsonNode c = ConfigJson.read(modelDir);
         String type = c.path("model_type").asText();
-        int hidden = required(c, "hidden_size");
-        int heads = required(c, "num_attention_heads");
+        int hidden = ConfigJson.positive(c, "hidden_size");
+        int heads = ConfigJson.positive(c, "num_attention_heads");
         RopeScaling scaling = null;
         // transformers 5 writes rope_parameters (theta and scaling together); older configs
         // rope_theta and rope_scaling.
@@ -54,9 +54,10 @@ public record LlamaConfig(
         }
         boolean bias = c.path("attention_bias").asBoolean(type.equals("qwen2"));
         int window = c.path("sliding_window").isInt() && useSlidingWindow(c, type) ? c.path("sliding_window").asInt() : 0;
-        return new LlamaConfig(type, hidden, required(c, "intermediate_size"), required(c, "num_hidden_layers"), heads,
-                c.path("num_key_value_heads").asInt(heads), c.path("head_dim").asInt(hidden / heads),
-                required(c, "vocab_size"), c.path("max_position_embeddings").asInt(2048),
+        return new LlamaConfig(type, hidden, ConfigJson.positive(c, "intermediate_size"),
+                ConfigJson.positive(c, "num_hidden_layers"), heads, ConfigJson.positive(c, "num_key_value_heads", heads),
+                ConfigJson.positive(c, "head_dim", hidden / heads), ConfigJson.positive(c, "vocab_size"),
+                ConfigJson.positive(c, "max_position_embeddings", 2048),
                 c.path("rms_norm_eps").asDouble(1e-6), theta, scaling,
                 c.path("tie_word_embeddings").asBoolean(false), bias, window);
     }
@@ -64,12 +65,5 @@ public record LlamaConfig(
     /** Qwen2 declares a window but applies it only with use_sliding_window; Mistral always does. */
     private static boolean useSlidingWindow(JsonNode c, String type) {
         return type.equals("mistral") || c.path("use_sliding_window").asBoolean(false);
-    }
-
-    private static int required(JsonNode c, String field) throws IOException {
-        if (!c.path(field).canConvertToInt()) {
-            throw new IOException("config.json: " + field + " is missing or not an integer");
-        }
-        return c.path(field).asInt();
     }
 }
