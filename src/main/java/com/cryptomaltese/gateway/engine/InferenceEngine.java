@@ -16,6 +16,13 @@ public interface InferenceEngine {
     /** Whether this engine can run the model in {@code modelDir} (a Hub snapshot folder). */
     boolean supports(Path modelDir);
 
+    /**
+     * Reads what can be read cheaply (configuration, headers) and refuses a folder that cannot
+     * load, before the model in memory is given up for it. Nothing is kept.
+     */
+    default void check(Path modelDir) throws IOException {
+    }
+
     /** Loads the model; the caller owns the result and must close it. */
     LanguageModel load(Path modelDir) throws IOException;
 }

@@ -169,6 +169,12 @@ public class ModelService {
                 loadErrors.put(id, LoadError.of(reason, local.snapshot()));
                 return ApiException.conflict("model " + id + " cannot be loaded: " + reason);
             });
+            try {
+                // Before the model in memory is given up: a folder that cannot load leaves it serving.
+                engine.check(local.snapshot());
+            } catch (IOException | RuntimeException e) {
+                throw refused(id, local, e);
+            }
             loading = id;
             memory.writeLock().lock();
             try {
@@ -188,12 +194,7 @@ public class ModelService {
                 return current;
             } catch (Exception | OutOfMemoryError e) {
                 // Out of memory (a model too big for the direct-memory limit) is the model's problem, not the gateway's.
-                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                log.warn("Loading model {} failed: {}", id, reason);
-                // Callers with a user key are told what is wrong, not where the gateway keeps its files.
-                String told = reason.replace(local.snapshot().toAbsolutePath().toString(), "the model's folder");
-                loadErrors.put(id, LoadError.of(told, local.snapshot()));
-                throw ApiException.conflict("model " + id + " cannot be loaded: " + told);
+                throw refused(id, local, e);
             } finally {
                 // Unlocked first: a chat in between is told the model is loading, not that one is unloading.
                 memory.writeLock().unlock();
@@ -203,6 +204,16 @@ public class ModelService {
             claims.remove(id, "loaded");
             lifecycle.unlock();
         }
+    }
+
+    /** A load that failed on the model's files: remembered for the model's status, and a 409 saying why. */
+    private ApiException refused(ModelId id, LocalModel local, Throwable e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        log.warn("Loading model {} failed: {}", id, reason);
+        // Callers with a user key are told what is wrong, not where the gateway keeps its files.
+        String told = reason.replace(local.snapshot().toAbsolutePath().toString(), "the model's folder");
+        loadErrors.put(id, LoadError.of(told, local.snapshot()));
+        return ApiException.conflict("model " + id + " cannot be loaded: " + told);
     }
 
     /**

@@ -20,11 +20,20 @@ public final class Architectures {
         DecoderModel load(Path modelDir, WeightLoader weights, NDManager manager) throws IOException;
     }
 
-    private static final Map<String, Loader> BY_MODEL_TYPE = new TreeMap<>(Map.of(
-            "gpt2", (dir, w, m) -> Gpt2Model.load(Gpt2Config.read(dir), w, m),
-            "llama", (dir, w, m) -> LlamaModel.load(LlamaConfig.read(dir), w, m),
-            "qwen2", (dir, w, m) -> LlamaModel.load(LlamaConfig.read(dir), w, m),
-            "mistral", (dir, w, m) -> LlamaModel.load(LlamaConfig.read(dir), w, m)));
+    @FunctionalInterface
+    private interface ConfigReader {
+        void read(Path modelDir) throws IOException;
+    }
+
+    private record Architecture(ConfigReader config, Loader loader) {
+    }
+
+    private static final Architecture GPT2 = new Architecture(Gpt2Config::read,
+            (dir, w, m) -> Gpt2Model.load(Gpt2Config.read(dir), w, m));
+    private static final Architecture LLAMA = new Architecture(LlamaConfig::read,
+            (dir, w, m) -> LlamaModel.load(LlamaConfig.read(dir), w, m));
+    private static final Map<String, Architecture> BY_MODEL_TYPE = new TreeMap<>(Map.of(
+            "gpt2", GPT2, "llama", LLAMA, "qwen2", LLAMA, "mistral", LLAMA));
 
     private Architectures() {
     }
@@ -33,14 +42,23 @@ public final class Architectures {
         return ConfigJson.read(modelDir).path("model_type").asText();
     }
 
+    /** Refuses a folder whose architecture is not supported or whose config.json does not read. */
+    public static void check(Path modelDir) throws IOException {
+        of(modelDir).config().read(modelDir);
+    }
+
     /** Loads the model in {@code modelDir}, or refuses its architecture naming the supported ones. */
     public static DecoderModel load(Path modelDir, WeightLoader weights, NDManager manager) throws IOException {
+        return of(modelDir).loader().load(modelDir, weights, manager);
+    }
+
+    private static Architecture of(Path modelDir) throws IOException {
         String type = modelType(modelDir);
-        Loader loader = BY_MODEL_TYPE.get(type);
-        if (loader == null) {
+        Architecture architecture = BY_MODEL_TYPE.get(type);
+        if (architecture == null) {
             throw new IOException("model_type '" + type + "' is not supported (supported: "
                     + String.join(", ", BY_MODEL_TYPE.keySet()) + ")");
         }
-        return loader.load(modelDir, weights, manager);
+        return architecture;
     }
 }

@@ -12,8 +12,10 @@ import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.decode.Decoder;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
 import com.cryptomaltese.gateway.engine.weights.WeightBuffers;
+import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -39,6 +41,16 @@ public class DjlEngine implements InferenceEngine {
     @Override
     public boolean supports(Path modelDir) {
         return Files.isRegularFile(modelDir.resolve("config.json")) && ModelWeights.present(modelDir);
+    }
+
+    /** The architecture and its config, the weights' headers and the tokenizer's settings. */
+    @Override
+    public void check(Path modelDir) throws IOException {
+        Architectures.check(modelDir);
+        try (WeightLoader weights = ModelWeights.open(modelDir)) {
+            weights.tensors();
+        }
+        TokenizerSettings.load(modelDir);
     }
 
     /**

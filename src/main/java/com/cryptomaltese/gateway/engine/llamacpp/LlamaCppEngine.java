@@ -67,6 +67,12 @@ public class LlamaCppEngine implements InferenceEngine {
         return GgufFiles.find(modelDir).isPresent() && !ModelWeights.present(modelDir);
     }
 
+    /** The header, validated in Java, including what llama.cpp would abort on. */
+    @Override
+    public void check(Path modelDir) throws IOException {
+        read(modelDir);
+    }
+
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
         Gguf gguf = read(modelDir);

@@ -34,9 +34,20 @@ public class OnnxEngine implements InferenceEngine {
         return OnnxFolder.isOnnxModel(modelDir);
     }
 
+    /** The graph is there and the config reads (the graph itself only ONNX Runtime reads). */
+    @Override
+    public void check(Path modelDir) throws IOException {
+        graph(modelDir);
+        ExportedConfig.read(modelDir);
+    }
+
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
-        Path graph = OnnxFolder.graph(modelDir).orElseThrow(() -> new IOException("no .onnx file in the model folder"));
+        Path graph = graph(modelDir);
         return OnnxDecoder.load(graph, ExportedConfig.read(modelDir)).languageModel(modelDir);
+    }
+
+    private static Path graph(Path modelDir) throws IOException {
+        return OnnxFolder.graph(modelDir).orElseThrow(() -> new IOException("no .onnx file in the model folder"));
     }
 }

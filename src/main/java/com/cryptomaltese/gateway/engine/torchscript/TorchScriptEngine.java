@@ -31,6 +31,12 @@ public class TorchScriptEngine implements InferenceEngine {
         return TorchScriptFolder.claims(modelDir);
     }
 
+    /** The program is named and there (the archive itself only libtorch reads). */
+    @Override
+    public void check(Path modelDir) throws IOException {
+        TorchScriptFolder.program(modelDir);
+    }
+
     @Override
     public LanguageModel load(Path modelDir) throws IOException {
         return TorchScriptDecoder.load(TorchScriptFolder.program(modelDir), modelDir).languageModel(modelDir);
