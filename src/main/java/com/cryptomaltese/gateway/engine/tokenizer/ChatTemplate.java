@@ -16,11 +16,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
@@ -43,11 +41,7 @@ public final class ChatTemplate {
      */
     static final long MAX_OUTPUT_CHARS = 4L << 20;
     static final Duration RENDER_LIMIT = Duration.ofSeconds(10);
-    private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "chat-template-watch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledThreadPoolExecutor WATCH = watch();
     private static final Jinjava JINJAVA = createJinjava();
 
     private final String source;
@@ -101,27 +95,64 @@ public final class ChatTemplate {
         context.put("strftime_now", "strftime_now");
         context.put("raise_exception", "raise_exception");
         context.put(TemplateGlobals.CLOCK_KEY, clock);
-        Thread renderer = Thread.currentThread();
-        AtomicBoolean stopped = new AtomicBoolean();
-        ScheduledFuture<?> watch = WATCH.schedule(() -> {
-            stopped.set(true);
-            renderer.interrupt();
-        }, limit.toMillis(), TimeUnit.MILLISECONDS);
+        RenderLimit stop = new RenderLimit(Thread.currentThread());
+        ScheduledFuture<?> watch = WATCH.schedule(stop::fire, limit.toMillis(), TimeUnit.MILLISECONDS);
         RenderResult result;
+        boolean stopped;
         try {
             result = JINJAVA.renderForResult(jinjavaSource, context);
         } finally {
             watch.cancel(false);
-            if (stopped.get()) {
-                Thread.interrupted(); // our interrupt, not the caller's: it must not outlive the render
-            }
+            stopped = stop.end();
         }
-        if (stopped.get()) {
+        if (stopped) {
             throw new ChatTemplateException("the chat template took longer than " + (limit.toSeconds() > 0
                     ? limit.toSeconds() + " s" : limit.toMillis() + " ms") + " to render", false);
         }
         failOnErrors(result);
         return result.getOutput();
+    }
+
+    /**
+     * The interrupt that stops a render past its limit. Firing and ending exclude each other, so the
+     * interrupt either lands inside the render (and is cleared when it ends) or never: a late one
+     * would hit whatever the thread blocks on next (a decode, a lock, a file channel, which it closes).
+     */
+    private static final class RenderLimit {
+        private final Thread renderer;
+        private boolean ended;
+        private boolean fired;
+
+        RenderLimit(Thread renderer) {
+            this.renderer = renderer;
+        }
+
+        synchronized void fire() {
+            if (!ended) {
+                fired = true;
+                renderer.interrupt();
+            }
+        }
+
+        /** Called by the renderer when done: whether the limit stopped it, its interrupt cleared. */
+        synchronized boolean end() {
+            ended = true;
+            if (fired) {
+                Thread.interrupted();
+            }
+            return fired;
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor watch() {
+        ScheduledThreadPoolExecutor watch = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "chat-template-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Every render schedules a stop it nearly always cancels: cancelled ones leave at once.
+        watch.setRemoveOnCancelPolicy(true);
+        return watch;
     }
 
     private static List<Map<String, Object>> asMaps(List<ChatMessage> messages) {
