@@ -52,7 +52,11 @@ record GgufVocabulary(TokenizerSettings settings, int bosId, int eosId, boolean 
         return new GgufVocabulary(settings, bos, eos, addBos && bos >= 0, addEos && eos >= 0);
     }
 
-    /** A special token's id; -1 when absent or outside the vocabulary (llama.cpp ignores such an id too). */
+    /**
+     * A special token's id; -1 when absent or outside the vocabulary (llama.cpp warns about such an
+     * id and keeps its default for the vocabulary type; here the token is not used: a BOS outside the
+     * vocabulary is not added).
+     */
     private static int id(GgufHeader header, String name) {
         OptionalLong id = header.integer(PREFIX + name + "_token_id");
         int size = header.metadata().get(PREFIX + "tokens") instanceof List<?> tokens ? tokens.size() : 0;

@@ -65,17 +65,20 @@ final class LlamaCppPreflight {
         }
         Map<String, Integer> ids = new HashMap<>();
         for (int id = 0; id < list.size(); id++) {
-            Integer earlier = ids.putIfAbsent((String) list.get(id), id);
+            String text = (String) list.get(id);
+            // llama.cpp names an empty token itself before it indexes the vocabulary
+            Integer earlier = ids.putIfAbsent(text.isEmpty() ? "[EMPTY_" + id + "]" : text, id);
             if (earlier != null) {
-                return Optional.of(VOCAB + "tokens holds '" + list.get(id) + "' twice (ids " + earlier + " and " + id + ")");
+                return Optional.of(VOCAB + "tokens holds '" + text + "' twice (ids " + earlier + " and " + id + ")");
             }
         }
         for (var typed : List.of(Map.entry("scores", GgufArray.Type.FLOAT32), Map.entry("token_type", GgufArray.Type.INT32))) {
             Object array = meta.get(VOCAB + typed.getKey());
+            // llama.cpp reads one value per token from the array's memory, unchecked
             if (array != null && !(array instanceof GgufArray a && a.elementType() == typed.getValue()
-                    && a.size() == list.size())) {
-                return Optional.of(VOCAB + typed.getKey() + " is not an array of " + list.size() + " "
-                        + typed.getValue().name().toLowerCase(Locale.ROOT) + " values, one per token");
+                    && a.size() >= list.size())) {
+                return Optional.of(VOCAB + typed.getKey() + " is not an array of " + typed.getValue().name()
+                        .toLowerCase(Locale.ROOT) + " values with one per token (" + list.size() + ")");
             }
         }
         Object merges = meta.get(VOCAB + "merges");
@@ -87,9 +90,9 @@ final class LlamaCppPreflight {
                 && (c.elementType() == GgufArray.Type.UINT8 || c.elementType() == GgufArray.Type.INT8))) {
             return Optional.of(VOCAB + "precompiled_charsmap is not an array of bytes");
         }
-        if ("llama".equals(model) || "t5".equals(model)) {
-            // SentencePiece spells text outside the vocabulary byte by byte and looks each byte's
-            // token up unchecked (a missing one throws through the C API).
+        if ("llama".equals(model)) {
+            // SentencePiece (llama.cpp's SPM, not T5's unigram) spells text outside the vocabulary
+            // byte by byte and looks each byte's token up unchecked (a missing one throws through the C API).
             for (int b = 0; b < 256; b++) {
                 String hex = String.format(Locale.ROOT, "<0x%02X>", b);
                 if (!ids.containsKey(hex) && !(b < 0x80 && ids.containsKey(String.valueOf((char) b)))) {

@@ -62,9 +62,15 @@ class LlamaCppPreflightTest {
         assertThat(problem(m -> m.put("tokenizer.ggml.tokens", new GgufArray(Type.INT32, List.of(1, 2)))))
                 .hasValue("tokenizer.ggml.tokens is not a non-empty array of strings");
         assertThat(problem(m -> m.put("tokenizer.ggml.scores", new GgufArray(Type.FLOAT32, List.of(0f, 1f, 2f)))))
-                .hasValue("tokenizer.ggml.scores is not an array of 512 float32 values, one per token");
+                .hasValue("tokenizer.ggml.scores is not an array of float32 values with one per token (512)");
         assertThat(problem(m -> m.put("tokenizer.ggml.token_type", retyped(m.get("tokenizer.ggml.token_type"), Type.UINT8))))
-                .hasValue("tokenizer.ggml.token_type is not an array of 512 int32 values, one per token");
+                .hasValue("tokenizer.ggml.token_type is not an array of int32 values with one per token (512)");
+        // More than one per token is read as far as needed.
+        assertThat(problem(m -> {
+            List<Object> longer = new ArrayList<>((List<?>) m.get("tokenizer.ggml.scores"));
+            longer.add(0f);
+            m.put("tokenizer.ggml.scores", new GgufArray(Type.FLOAT32, longer));
+        })).isEmpty();
         assertThat(problem(m -> m.put("tokenizer.ggml.merges", new GgufArray(Type.INT32, List.of(1)))))
                 .hasValue("tokenizer.ggml.merges is not an array of strings");
         assertThat(problem(m -> m.put("tokenizer.ggml.precompiled_charsmap", new GgufArray(Type.STRING, List.of("x")))))
@@ -75,6 +81,9 @@ class LlamaCppPreflightTest {
     void aDuplicateTokenOrAMissingByteTokenIsRefused() throws IOException {
         assertThat(problem(m -> m.put("tokenizer.ggml.tokens", replaced(m, 301, tokens(m).get(300)))))
                 .hasValue("tokenizer.ggml.tokens holds '" + tokens(m0()).get(300) + "' twice (ids 300 and 301)");
+        // Empty tokens are not duplicates: llama.cpp names each after its id.
+        assertThat(problem(m -> m.put("tokenizer.ggml.tokens", replaced(Map.of("tokenizer.ggml.tokens",
+                replaced(m, 400, "")), 401, "")))).isEmpty();
         int byteC3 = tokens(m0()).indexOf("<0xC3>");
         assertThat(problem(m -> m.put("tokenizer.ggml.tokens", replaced(m, byteC3, "<no byte>"))))
                 .hasValue("its SentencePiece vocabulary has no token for byte <0xC3>, which llama.cpp needs for text "
@@ -89,9 +98,9 @@ class LlamaCppPreflightTest {
                         + "outside the vocabulary");
     }
 
-    /** llama.cpp warns about and ignores such an id; used, it failed every chat with a 500. */
+    /** Used, such an id failed every chat with a 500 (llama.cpp warns and keeps its own default). */
     @Test
-    void aSpecialTokenIdOutsideTheVocabularyIsIgnoredAsLlamaCppIgnoresIt() throws IOException {
+    void aSpecialTokenIdOutsideTheVocabularyIsNotUsed() throws IOException {
         GgufHeader real = GgufReader.read(STORIES);
         Map<String, Object> meta = new LinkedHashMap<>(real.metadata());
         meta.put("tokenizer.ggml.bos_token_id", 99_999L);
