@@ -160,9 +160,6 @@ public class DownloadManager {
                 created = true;
             }
         }
-        if (!created) {
-            refuseADifferentRequest(job, useRevision, format, quant);
-        }
         if (created) {
             Download started = job;
             try {
@@ -191,12 +188,17 @@ public class DownloadManager {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "interrupted", List.of(), null);
         }
+        if (!created) {
+            // After the wait: what the running download fetches is known once its file list is read.
+            refuseADifferentRequest(job, useRevision, format, quant);
+        }
         return new Started(id, !created, job.progress());
     }
 
     /**
      * A request joins the running download of its model only when it asks for what that download
-     * fetches: the same revision, and the same format and quantisation when it names them.
+     * fetches: the same revision, and the same format and quantisation when it names them. Before
+     * the download's file list is read, only what it was asked for explicitly can differ.
      */
     private static void refuseADifferentRequest(Download job, String revision, String format, String quant) {
         String running = null;
@@ -208,11 +210,11 @@ public class DownloadManager {
         if (!job.revision.equals(revision)) {
             running = "at revision " + job.revision;
             asked = "revision " + revision;
-        } else if (format != null && !format.equals(jobFormat)) {
-            running = jobFormat != null ? "as " + jobFormat : "in the default format";
+        } else if (format != null && jobFormat != null && !format.equals(jobFormat)) {
+            running = "as " + jobFormat;
             asked = format;
-        } else if (quant != null && !quant.equalsIgnoreCase(jobQuant)) {
-            running = jobQuant != null && !jobQuant.isEmpty() ? "as " + jobQuant : "in the default quantisation";
+        } else if (quant != null && jobQuant != null && !quant.equalsIgnoreCase(jobQuant)) {
+            running = "as " + (jobQuant.isEmpty() ? "an unnamed GGUF file" : jobQuant);
             asked = quant;
         }
         if (running != null) {

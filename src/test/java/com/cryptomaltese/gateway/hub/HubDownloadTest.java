@@ -477,6 +477,23 @@ class HubDownloadTest {
         assertThat(hub.requestsFor("m-F16.gguf")).isEmpty();
     }
 
+    @Test
+    void whileTheFileListIsSlowARequestNamingAFormatJoinsADownloadThatNamedNone() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        hub.fault(FakeHub.LISTING, Fault.SILENT);
+        DownloadManager manager = managerAnsweringWithin(Duration.ofMillis(200), Duration.ofMillis(5));
+        try {
+            assertThat(manager.start(ID, null, null, null, null).joined()).isFalse();
+            // What the download will fetch is not known yet: nothing it was asked for differs.
+            assertThat(manager.start(ID, null, "safetensors", null, null).joined()).isTrue();
+            hub.release();
+            assertThat(await(manager, ID).status()).isEqualTo("completed");
+        } finally {
+            hub.release();
+            manager.shutdown();
+        }
+    }
+
     private FakeHub.Repo ggufRepo() throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", Files.readAllBytes(LLAMA.resolve("config.json")));
