@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
@@ -20,10 +21,11 @@ final class CachePaths {
     private static final Pattern BLOB = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
     /**
      * A file or folder name as repositories have them (README_中文.md, it's.md, résumé #1.md): any
-     * character but control and invisible formatting ones (which could disguise a name in a message),
+     * character but control and invisible formatting ones (which could disguise a name in a message)
+     * and lone surrogates (no file system can name them),
      * backslashes and colons (path separators and drive letters elsewhere), within ext4's 255 bytes.
      */
-    private static final Pattern SEGMENT = Pattern.compile("[^\\p{Cc}\\p{Cf}\\\\/:]{1,255}");
+    private static final Pattern SEGMENT = Pattern.compile("[^\\p{Cc}\\p{Cf}\\p{Cs}\\\\/:]{1,255}");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9._/-]{1,128}");
 
     /** Suffix of a blob being written; kept across restarts to continue with a Range request. */
@@ -104,11 +106,12 @@ final class CachePaths {
     }
 
     /**
-     * A file name from the Hub's listing as a path inside {@code root}, or a refusal: no absolute
-     * paths, no {@code ..} or {@code .} segments, no backslashes, drive letters or control
-     * characters, and the result must stay below {@code root}.
+     * Refuses a file name from the Hub's listing that could leave a folder or disguise itself: no
+     * absolute paths, no {@code ..} or {@code .} segments, no backslashes, drive letters, control or
+     * invisible characters or lone surrogates. A check of the text only: names never written are
+     * checked too (a list holding {@code ../../etc/passwd} is hostile) without touching the file system.
      */
-    static Path safeRelative(Path root, String name) {
+    static void checkName(String name) {
         if (name == null || name.isEmpty() || name.length() > 1024 || name.startsWith("/") || name.endsWith("/")) {
             throw unsafe(name);
         }
@@ -118,8 +121,20 @@ final class CachePaths {
                 throw unsafe(name);
             }
         }
+    }
+
+    /** A checked file name ({@link #checkName}) as a path inside {@code root}, which it must stay below. */
+    static Path safeRelative(Path root, String name) {
+        checkName(name);
         Path base = root.toAbsolutePath().normalize();
-        Path resolved = base.resolve(name).normalize();
+        Path resolved;
+        try {
+            resolved = base.resolve(name).normalize();
+        } catch (InvalidPathException e) {
+            // A JVM started without a UTF-8 locale (file.encoding / sun.jnu.encoding ASCII) cannot name it.
+            throw new HubException(Kind.UNSAFE, "the file name '" + printable(name) + "' cannot be written here: "
+                    + "start the gateway with a UTF-8 locale (e.g. LANG=C.UTF-8)");
+        }
         if (!resolved.startsWith(base) || resolved.equals(base)) {
             throw unsafe(name);
         }

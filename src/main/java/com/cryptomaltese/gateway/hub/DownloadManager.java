@@ -439,9 +439,8 @@ public class DownloadManager {
         HubListing listing = retries.call(job, () -> client.listing(repo, job.revision, job.token, job.open));
         CachePaths.commit(listing.commit());
         // Every name the Hub sends must be safe, chosen or not: a list holding ../../etc/passwd is hostile.
-        Path probe = modelsDir.resolve("probe");
         for (HubFile file : listing.files()) {
-            CachePaths.safeRelative(probe, file.path());
+            CachePaths.checkName(file.path());
         }
         FileSelection.Choice choice = FileSelection.choose(listing, job.requestedFormat, job.quant);
         refuseASecondFormat(job, listing.commit(), choice);

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -118,8 +119,10 @@ final class FileTransfer {
                     }
                     if (expectedSize < 0) {
                         String linkedSize = response.header("X-Linked-Size");
+                        OptionalLong length = response.contentLength();
+                        // Unknown stays unknown (-1): a guess from the offset alone would discard the part.
                         expectedSize = linkedSize != null ? Long.parseLong(linkedSize.trim())
-                                : response.contentLength().orElse(-1) + offset;
+                                : length.isPresent() ? length.getAsLong() + offset : -1;
                     }
                     copy(job, file.path(), response.body(), part, append ? offset : 0, expectedSize, counted, hash);
                     break;

@@ -13,7 +13,7 @@ public record HubListing(String repoId, String commit, List<HubFile> files) {
     /**
      * One file of the repository.
      *
-     * @param path   {@code rfilename}, relative, '/'-separated; checked by {@link CachePaths#safeRelative}
+     * @param path   {@code rfilename}, relative, '/'-separated; checked by {@link CachePaths#checkName}
      * @param size   bytes, or -1 when the listing does not say
      * @param blobId the git blob id (sha1), the blob's name in the cache for non-LFS files; may be null
      * @param sha256 {@code lfs.sha256} for LFS files (their blob name and checksum); null otherwise

@@ -550,7 +550,7 @@ class HubDownloadTest {
         files.put("config.json", "{}".getBytes());
         files.put(WEIGHTS, new byte[] {1, 2, 3});
         for (String evil : List.of("../../etc/passwd", "/etc/passwd", "sub/../../x.json", "a\\..\\b", "C:x",
-                "nul\0.json", "evil\u202Egpj.json", "x".repeat(256))) {
+                "nul\0.json", "evil\u202Egpj.json", "lone\uD800.json", "x".repeat(256))) {
             FakeHub hubRepo = hub;
             hubRepo.add(new FakeHub.Repo("evil/repo", COMMIT, files, null, List.of(evil)));
             DownloadManager manager = manager();
