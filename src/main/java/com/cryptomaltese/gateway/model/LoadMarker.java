@@ -27,9 +27,15 @@ final class LoadMarker {
     }
 
     private final Path file;
+    /**
+     * Registered while a load runs: a stop of the JVM (SIGTERM, System.exit) during a long load runs
+     * shutdown hooks and removes the marker, so it is not taken for a crash; an abort runs none.
+     */
+    private final Thread onExit;
 
     LoadMarker(Path file) {
         this.file = file;
+        this.onExit = new Thread(this::delete, "load-marker-exit");
     }
 
     /** Written before the engine starts; atomically, so a crash never leaves half a marker. */
@@ -39,12 +45,24 @@ final class LoadMarker {
             Files.createDirectories(file.getParent());
             Files.writeString(next, id + "\n" + Instant.now() + "\n", StandardCharsets.UTF_8);
             Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Runtime.getRuntime().addShutdownHook(onExit);
         } catch (IOException e) {
             log.warn("Could not mark the load of {} in {}: {}", id, file, e.toString());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // the JVM is stopping already, or the hook is still registered from an unfinished load
         }
     }
 
     void clear() {
+        delete();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // the JVM is stopping: the hook runs or has run
+        }
+    }
+
+    private void delete() {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -64,7 +82,7 @@ final class LoadMarker {
             log.warn("Ignoring the unreadable load marker {}: {}", file, e.toString());
             return Optional.empty();
         } finally {
-            clear();
+            delete();
         }
     }
 }

@@ -80,6 +80,26 @@ class LoadMarkerTest {
         assertThat(next.statusOf(ID)).isEqualTo("available");
     }
 
+    /** A stop during a load is not taken for a crash: only a process that ends without its shutdown hooks leaves the marker. */
+    @Test
+    void aStopDuringALoadRemovesTheMarkerAndAnAbortLeavesIt() throws Exception {
+        Path data = TestData.freshDataDir("target/test-data/load-marker-exit");
+        Path stopped = data.resolve("stopped.txt");
+        Path aborted = data.resolve("aborted.txt");
+        assertThat(run(stopped, "exit")).isZero();
+        assertThat(run(aborted, "halt")).isEqualTo(134);
+        assertThat(stopped).doesNotExist();
+        assertThat(new LoadMarker(aborted).takeLeftover()).get().extracting(LoadMarker.Left::id).isEqualTo(ID);
+    }
+
+    private static int run(Path marker, String how) throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LoadMarkerExit.class.getName(), marker.toString(), how)
+                .inheritIO().start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return process.exitValue();
+    }
+
     private static ModelService service(Path data, HeldDjlEngine engine, String defaultModel) {
         return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
                 List.of(engine), defaultModel);
