@@ -25,12 +25,18 @@ class RoutesNotFoundAnalyzer extends AbstractFailureAnalyzer<NoSuchFileException
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, NoSuchFileException cause) {
         String pattern = environment.getProperty(PATTERN, "");
-        if (cause.getFile() == null || !pattern.startsWith("file:") || !pattern.contains(cause.getFile())) {
+        int slash = pattern.lastIndexOf('/');
+        if (cause.getFile() == null || !pattern.startsWith("file:") || slash < 0) {
+            return null;
+        }
+        // Camel reports the folder of the pattern ("routes" for file:routes/*.yaml) as missing.
+        Path folder = Path.of(pattern.substring("file:".length(), slash));
+        if (!Path.of(cause.getFile()).equals(folder)) {
             return null;
         }
         return new FailureAnalysis(
-                "The Camel YAML routes were not found: " + pattern + " names no folder seen from the working directory "
-                        + Path.of("").toAbsolutePath() + ".",
+                "The Camel YAML routes were not found: " + pattern + " names no folder"
+                        + (folder.isAbsolute() ? "." : " seen from the working directory " + Path.of("").toAbsolutePath() + "."),
                 "Start the gateway from the folder that holds routes/ (the repository root, or /app in the image), "
                         + "or set GATEWAY_ROUTES to where they are, e.g. GATEWAY_ROUTES=file:/opt/maltese/routes/*.yaml.",
                 cause);

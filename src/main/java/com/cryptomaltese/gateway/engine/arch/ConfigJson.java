@@ -48,9 +48,11 @@ public final class ConfigJson {
         if (value.isMissingNode() || value.isNull()) {
             return fallback;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 1) {
+        // 4096.0 is whole too (converted configs write it so)
+        if (!value.isNumber() || value.doubleValue() != Math.rint(value.doubleValue()) || value.doubleValue() < 1
+                || value.doubleValue() > Integer.MAX_VALUE) {
             throw new IOException("config.json: " + field + " must be a whole number of at least 1, not " + value);
         }
-        return value.asInt();
+        return (int) value.doubleValue();
     }
 }

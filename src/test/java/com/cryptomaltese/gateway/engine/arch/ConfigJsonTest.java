@@ -35,6 +35,11 @@ class ConfigJsonTest {
                 .isEqualTo("config.json: num_hidden_layers must be a whole number of at least 1, not -1");
         assertThat(llamaRefusal("num_hidden_layers", 5.5))
                 .isEqualTo("config.json: num_hidden_layers must be a whole number of at least 1, not 5.5");
+        assertThat(llamaRefusal("num_hidden_layers", 1e10))
+                .isEqualTo("config.json: num_hidden_layers must be a whole number of at least 1, not 1.0E10");
+        ObjectNode floats = stories();
+        floats.put("max_position_embeddings", 512.0);
+        assertThat(LlamaConfig.read(folder("floats", floats.toString())).maxPositions()).isEqualTo(512);
         assertThat(llamaRefusal("max_position_embeddings", 0))
                 .isEqualTo("config.json: max_position_embeddings must be a whole number of at least 1, not 0");
         assertThat(llamaRefusal("num_key_value_heads", "4"))
