@@ -6,15 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.GatewayProperties;
-import com.cryptomaltese.gateway.engine.gguf.GgufException;
 import com.cryptomaltese.gateway.engine.gguf.GgufHeader;
 import com.cryptomaltese.gateway.engine.gguf.GgufReader;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -165,11 +166,11 @@ public class ModelRegistry {
      * quantisation of a GGUF model from that header (e.g. Q8_0), of others from config.json's dtype.
      */
     private static Details details(Path snapshot, List<Path> files, ModelFormat format) {
-        Optional<GgufHeader> gguf = format == ModelFormat.GGUF ? firstGguf(snapshot, files) : Optional.empty();
-        String ggufType = gguf.flatMap(GgufHeader::mainType).map(Enum::name).orElse(null);
+        Optional<GgufSummary> gguf = format == ModelFormat.GGUF ? firstGguf(snapshot, files) : Optional.empty();
+        String ggufType = gguf.map(GgufSummary::mainType).orElse(null);
         Path config = snapshot.resolve("config.json");
         if (!Files.isRegularFile(config)) {
-            return new Details(gguf.map(GgufHeader::describe).orElse(null), ggufType);
+            return new Details(gguf.map(GgufSummary::description).orElse(null), ggufType);
         }
         try {
             JsonNode json = CONFIG_READER.readTree(config.toFile());
@@ -191,18 +192,50 @@ public class ModelRegistry {
         }
     }
 
+    /** What the model list shows of a GGUF header, for the file as it was when read. */
+    private record GgufSummary(String description, String mainType, String problem, long size, FileTime modified) {
+    }
+
+    /**
+     * Summaries of GGUF headers by file. A header may hold millions of values (a long vocabulary):
+     * read once per file version, not on every model list (an 8 M-value header took 1.2 s a list,
+     * and concurrent lists ran out of heap), and one reader per file at a time.
+     */
+    private static final Map<Path, GgufSummary> GGUF_SUMMARIES = new ConcurrentHashMap<>();
+    private static final int GGUF_SUMMARIES_KEPT = 256;
+
     /** Malformed GGUF files are skipped with a warning (they will never reach native code). */
-    private static Optional<GgufHeader> firstGguf(Path snapshot, List<Path> files) {
+    private static Optional<GgufSummary> firstGguf(Path snapshot, List<Path> files) {
         List<Path> ggufs = files.stream().filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();
         for (Path file : ggufs) {
             try {
-                return Optional.of(GgufReader.read(file));
-            } catch (GgufException e) {
-                log.warn("Skipping malformed GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
+                Path real = file.toRealPath();
+                long size = Files.size(real);
+                FileTime modified = Files.getLastModifiedTime(real);
+                if (GGUF_SUMMARIES.size() > GGUF_SUMMARIES_KEPT) {
+                    GGUF_SUMMARIES.clear();
+                }
+                GgufSummary summary = GGUF_SUMMARIES.compute(real, (key, known) -> known != null && known.size() == size
+                        && known.modified().equals(modified) ? known : summarize(key, size, modified));
+                if (summary.problem() == null) {
+                    return Optional.of(summary);
+                }
+                log.warn("Skipping malformed GGUF file {}: {}", snapshot.relativize(file), summary.problem());
             } catch (IOException e) {
                 log.warn("Skipping unreadable GGUF file {}: {}", snapshot.relativize(file), e.getMessage());
             }
         }
         return Optional.empty();
+    }
+
+    /** The header's summary; a header that does not read gives one with the problem. */
+    private static GgufSummary summarize(Path file, long size, FileTime modified) {
+        try {
+            GgufHeader header = GgufReader.read(file);
+            return new GgufSummary(header.describe(), header.mainType().map(Enum::name).orElse(null), null, size,
+                    modified);
+        } catch (IOException e) {
+            return new GgufSummary(null, null, e.getMessage(), size, modified);
+        }
     }
 }

@@ -43,13 +43,13 @@ public class DjlEngine implements InferenceEngine {
         return Files.isRegularFile(modelDir.resolve("config.json")) && ModelWeights.present(modelDir);
     }
 
-    /** The architecture and its config, the weights' headers and the tokenizer's settings. */
+    /** The weights' headers, the architecture and its config, the tokenizer's settings (in the load's order). */
     @Override
     public void check(Path modelDir) throws IOException {
-        Architectures.check(modelDir);
         try (WeightLoader weights = ModelWeights.open(modelDir)) {
             weights.tensors();
         }
+        Architectures.check(modelDir);
         TokenizerSettings.load(modelDir);
     }
 
