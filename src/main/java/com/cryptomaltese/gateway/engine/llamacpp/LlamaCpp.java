@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -127,14 +128,39 @@ final class LlamaCpp {
     static final int N_THREADS_BATCH = 20;
     private static final int[] CONTEXT_DEFAULTS = {512, 2048, 512, 1, 4, 4};
 
+    /** The errors llama.cpp logs on this thread while {@link #collectErrors} runs; null otherwise. */
+    private static final ThreadLocal<List<String>> ERRORS = new ThreadLocal<>();
+
     /** Kept reachable: the native side calls it for as long as the library is loaded. */
     private static final LogCallback LOG = (level, text, data) -> {
         if (level == 4) {
             log.warn("{}", text.strip());
+            List<String> sink = ERRORS.get();
+            if (sink != null && sink.size() < 16) {
+                sink.add(text.strip());
+            }
         } else if (level == 3) {
             log.debug("{}", text.strip());
         }
     };
+
+    /** Native work that logs why it fails (a model load returning NULL): its result and the errors it logged. */
+    interface NativeCall<T> {
+        T call();
+    }
+
+    record Logged<T>(T result, List<String> errors) {
+    }
+
+    static <T> Logged<T> collectErrors(NativeCall<T> work) {
+        List<String> errors = new ArrayList<>();
+        ERRORS.set(errors);
+        try {
+            return new Logged<>(work.call(), List.copyOf(errors));
+        } finally {
+            ERRORS.remove();
+        }
+    }
 
     private LlamaCpp() {
     }

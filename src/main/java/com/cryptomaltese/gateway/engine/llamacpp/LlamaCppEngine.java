@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.engine.llamacpp;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -128,11 +129,11 @@ public class LlamaCppEngine implements InferenceEngine {
     private LlamaCppDecoder open(LlamaCpp.Api api, Gguf gguf) throws IOException {
         Path file = gguf.file();
         int context = gguf.context();
-        Pointer model = api.llama_model_load_from_file(file.toAbsolutePath().toString(), api.llama_model_default_params());
+        LlamaCpp.Logged<Pointer> loaded = LlamaCpp.collectErrors(
+                () -> api.llama_model_load_from_file(file.toAbsolutePath().toString(), api.llama_model_default_params()));
+        Pointer model = loaded.result();
         if (model == null) {
-            // llama.cpp says why in its log (its errors reach ours as warnings)
-            throw new IOException("llama.cpp cannot load " + gguf.name() + ": the header is valid GGUF, so its "
-                    + "architecture or tensors are not what llama.cpp " + LlamaCpp.BUILD + " runs");
+            throw new IOException("llama.cpp cannot load " + gguf.name() + ": " + reason(loaded.errors()));
         }
         LlamaCpp.Params parameters = api.llama_context_default_params();
         parameters.setInt(LlamaCpp.N_CTX, context);
@@ -148,6 +149,19 @@ public class LlamaCppEngine implements InferenceEngine {
             throw new IOException("llama.cpp cannot make a context of " + context + " positions for " + gguf.name());
         }
         return new LlamaCppDecoder(api, model, llamaContext, context, memoryBytes(gguf.header(), context));
+    }
+
+    /**
+     * Why llama.cpp refused a model, from what it logged: "error loading model: unknown model
+     * architecture: 'lxama'" becomes "unknown model architecture: 'lxama'".
+     */
+    static String reason(List<String> errors) {
+        String marker = "error loading model: ";
+        return errors.stream().filter(e -> e.contains(marker)).findFirst()
+                .map(e -> e.substring(e.lastIndexOf(marker) + marker.length()))
+                .or(() -> errors.stream().findFirst())
+                .orElse("the header is valid GGUF, so its architecture or tensors are not what llama.cpp "
+                        + LlamaCpp.BUILD + " runs");
     }
 
     /** Every token llama.cpp ends a generation on (end of sequence, of turn, of message). */
