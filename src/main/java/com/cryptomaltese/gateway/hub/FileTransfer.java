@@ -240,10 +240,10 @@ final class FileTransfer {
         }
     }
 
-    /** Reads into {@code buffer} at most {@code most} bytes. */
+    /** Reads into {@code buffer} at most {@code most} bytes (no limit: Long.MAX_VALUE, so no sum with it). */
     private static int read(ResponseBody body, ByteBuffer buffer, long most) throws IOException {
         int limit = buffer.limit();
-        buffer.limit((int) Math.min(limit, buffer.position() + most));
+        buffer.limit(buffer.position() + (int) Math.min(buffer.remaining(), most));
         try {
             return body.read(buffer);
         } finally {

@@ -86,6 +86,7 @@ public final class FakeHub implements AutoCloseable {
     private volatile long sizeOverride = -1;
     private final Map<String, Long> sizeOverrides = new ConcurrentHashMap<>();
     private volatile boolean listBlobIds = true;
+    private volatile boolean sizesHidden;
     private final java.util.concurrent.atomic.AtomicInteger transfers = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger maxTransfers = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong hubConnections = new AtomicLong();
@@ -226,6 +227,11 @@ public final class FakeHub implements AutoCloseable {
         listBlobIds = false;
     }
 
+    /** No size anywhere: none in the listing, no X-Linked-Size, bodies sent chunked (no Content-Length). */
+    public void hideSizes() {
+        sizesHidden = true;
+    }
+
     /** The listing claims the file at {@code path} (in any repo) is this big. */
     public void claimSize(String path, long size) {
         sizeOverrides.put(path, size);
@@ -341,7 +347,9 @@ public final class FakeHub implements AutoCloseable {
             if (lfs(file)) {
                 String sha = sha256(bytes);
                 exchange.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
-                exchange.getResponseHeaders().add("X-Linked-Size", String.valueOf(bytes.length));
+                if (!sizesHidden) {
+                    exchange.getResponseHeaders().add("X-Linked-Size", String.valueOf(bytes.length));
+                }
                 exchange.getResponseHeaders().add("ETag", "\"" + gitBlob(bytes) + "\"");
                 exchange.getResponseHeaders().add("Location", address(cdn)
                         + "/repos/" + sha + "?response-content-disposition=attachment");
@@ -406,7 +414,7 @@ public final class FakeHub implements AutoCloseable {
         if (start > 0) {
             exchange.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
         }
-        exchange.sendResponseHeaders(start > 0 ? 206 : 200, length == 0 ? -1 : length);
+        exchange.sendResponseHeaders(start > 0 ? 206 : 200, length == 0 ? -1 : sizesHidden ? 0 : length);
         AtomicLong sent = bytesSent.computeIfAbsent(file, f -> new AtomicLong());
         OutputStream out = exchange.getResponseBody();
         int half = length / 2;
@@ -477,12 +485,18 @@ public final class FakeHub implements AutoCloseable {
         ArrayNode siblings = json.putArray("siblings");
         repo.files().forEach((path, bytes) -> {
             long size = sizeOverrides.getOrDefault(path, sizeOverride >= 0 ? sizeOverride : bytes.length);
-            ObjectNode s = siblings.addObject().put("rfilename", path).put("size", size);
+            ObjectNode s = siblings.addObject().put("rfilename", path);
+            if (!sizesHidden) {
+                s.put("size", size);
+            }
             if (listBlobIds) {
                 s.put("blobId", gitBlob(bytes));
             }
             if (lfs(path)) {
-                s.putObject("lfs").put("sha256", sha256(bytes)).put("size", size).put("pointerSize", 134);
+                ObjectNode lfs = s.putObject("lfs").put("sha256", sha256(bytes)).put("pointerSize", 134);
+                if (!sizesHidden) {
+                    lfs.put("size", size);
+                }
             }
         });
         repo.extraNames().forEach(name -> siblings.addObject().put("rfilename", name).put("size", 10));

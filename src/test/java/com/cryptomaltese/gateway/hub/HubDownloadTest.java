@@ -145,6 +145,24 @@ class HubDownloadTest {
                 .isEqualTo(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
     }
 
+    /** No size from the listing, no X-Linked-Size, a chunked 206: the partial file is continued, not discarded. */
+    @Test
+    void aPartialFileOfUnknownSizeIsContinuedWithARange() throws Exception {
+        hub.hideSizes();
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        byte[] weights = Files.readAllBytes(LLAMA.resolve(WEIGHTS));
+        // What an earlier run left: the first half of the weights.
+        Path part = Files.createDirectories(folder().resolve("blobs")).resolve(FakeHub.sha256(weights) + ".incomplete");
+        Files.write(part, java.util.Arrays.copyOf(weights, weights.length / 2));
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+        assertThat(hub.requestsFor("range=bytes=" + weights.length / 2 + "-")).filteredOn(r -> r.startsWith("cdn"))
+                .hasSize(1);
+        assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS))).isEqualTo(weights);
+    }
+
     @Test
     void aPartialFileLeftByAnEarlierRunIsContinuedNotRestarted() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
