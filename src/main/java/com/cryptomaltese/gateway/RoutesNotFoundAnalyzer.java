@@ -34,11 +34,11 @@ class RoutesNotFoundAnalyzer extends AbstractFailureAnalyzer<NoSuchFileException
         if (!Path.of(cause.getFile()).equals(folder)) {
             return null;
         }
+        String seenFrom = folder.isAbsolute() ? "" : " seen from the working directory " + Path.of("").toAbsolutePath();
         return new FailureAnalysis(
-                "The Camel YAML routes were not found: " + pattern + " names no folder"
-                        + (folder.isAbsolute() ? "." : " seen from the working directory " + Path.of("").toAbsolutePath() + "."),
-                "Start the gateway from the folder that holds routes/ (the repository root, or /app in the image), "
-                        + "or set GATEWAY_ROUTES to where they are, e.g. GATEWAY_ROUTES=file:/opt/maltese/routes/*.yaml.",
+                "The Camel YAML routes were not found: " + pattern + " names no folder" + seenFrom + ".",
+                "Start the gateway from the folder that holds routes/ (the repository root, or /app in the image), or "
+                        + "set GATEWAY_ROUTES to where they are, e.g. GATEWAY_ROUTES=file:/opt/maltese/routes/*.yaml.",
                 cause);
     }
 }
