@@ -12,6 +12,7 @@ import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.decode.Decoder;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
 import com.cryptomaltese.gateway.engine.weights.WeightBuffers;
@@ -43,7 +44,7 @@ public class DjlEngine implements InferenceEngine {
         return Files.isRegularFile(modelDir.resolve("config.json")) && ModelWeights.present(modelDir);
     }
 
-    /** The weights' headers, the architecture and its config, the tokenizer's settings (in the load's order). */
+    /** The weights' headers, the architecture and its config, the tokenizer and its settings (in the load's order). */
     @Override
     public void check(Path modelDir) throws IOException {
         try (WeightLoader weights = ModelWeights.open(modelDir)) {
@@ -51,6 +52,9 @@ public class DjlEngine implements InferenceEngine {
         }
         Architectures.check(modelDir);
         TokenizerSettings.load(modelDir);
+        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
+            tokenizer.encode("", false);
+        }
     }
 
     /**

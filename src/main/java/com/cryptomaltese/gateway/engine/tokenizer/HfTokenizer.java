@@ -34,6 +34,9 @@ public final class HfTokenizer implements TokenCodec {
                 "maxLength", Integer.toString(Integer.MAX_VALUE));
         try (var in = Files.newInputStream(file)) {
             return new HfTokenizer(HuggingFaceTokenizer.newInstance(in, options));
+        } catch (RuntimeException e) {
+            // The Rust tokenizers' own words ("EOF while parsing …"), with the file they are about.
+            throw new IOException("tokenizer.json cannot be read: " + e.getMessage(), e);
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.engine.arch.gpt2.Gpt2Config;
 import com.cryptomaltese.gateway.engine.arch.llama.LlamaConfig;
+import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -61,6 +62,8 @@ class ConfigJsonTest {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": ");
         assertThatThrownBy(() -> TokenizerSettings.load(dir))
                 .hasMessageStartingWith("tokenizer_config.json is not valid JSON: ");
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"version\": ");
+        assertThatThrownBy(() -> HfTokenizer.load(dir)).hasMessageStartingWith("tokenizer.json cannot be read: ");
     }
 
     private static String llamaRefusal(String field, Object value) throws IOException {
