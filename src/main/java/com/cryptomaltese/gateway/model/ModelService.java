@@ -101,13 +101,24 @@ public class ModelService {
         this.engines = List.copyOf(engines);
         this.defaultModel = defaultModel == null ? "" : defaultModel.trim();
         this.loadMarker = new LoadMarker(registry.modelsDir().resolveSibling(LOAD_MARKER));
-        loadMarker.takeLeftover().ifPresent(left -> registry.find(left.id()).ifPresent(local -> {
+        for (LoadMarker.Left left : loadMarker.crashes()) {
+            Optional<LocalModel> local = registry.find(left.id())
+                    .filter(model -> snapshotModified(model.snapshot()) == left.snapshotModified());
+            if (local.isEmpty()) {
+                loadMarker.forget(left.id()); // deleted, or its files changed since
+                continue;
+            }
             String reason = "the gateway stopped while loading it (" + left.since() + "), most likely because the "
                     + "engine crashed on its files; it is not loaded by itself until they change, but it can be "
                     + "loaded by hand to try again";
             log.warn("Model {}: {}", left.id(), reason);
-            loadErrors.put(left.id(), LoadError.of(reason, local.snapshot()));
-        }));
+            loadErrors.put(left.id(), LoadError.of(reason, local.get().snapshot()));
+        }
+    }
+
+    private static long snapshotModified(Path snapshot) {
+        FileTime modified = LoadError.modifiedTime(snapshot);
+        return modified == null ? -1 : modified.toMillis();
     }
 
     /**
@@ -180,7 +191,7 @@ public class ModelService {
             try {
                 closeCurrent();
                 Instant start = Instant.now();
-                loadMarker.set(id);
+                loadMarker.set(id, snapshotModified(local.snapshot()));
                 LanguageModel model;
                 try {
                     model = engine.load(local.snapshot());
@@ -189,6 +200,7 @@ public class ModelService {
                 }
                 current = new Loaded(id, model, engine.name(), Instant.now());
                 loadErrors.remove(id);
+                loadMarker.forget(id);
                 log.info("Loaded model {} on {} in {} ms", id, engine.name(),
                         Duration.between(start, current.loadedAt()).toMillis());
                 return current;

@@ -12,7 +12,7 @@ public final class LoadMarkerExit {
     }
 
     public static void main(String[] args) {
-        new LoadMarker(Path.of(args[0])).set(ModelId.parse("crash/llama", "model_id"));
+        new LoadMarker(Path.of(args[0])).set(ModelId.parse("crash/llama", "model_id"), 0);
         if (args[1].equals("halt")) {
             Runtime.getRuntime().halt(134);
         }

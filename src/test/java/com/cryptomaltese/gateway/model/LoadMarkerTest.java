@@ -41,11 +41,12 @@ class LoadMarkerTest {
             engine.loadProceed = new CountDownLatch(1);
             Future<ModelService.Loaded> load = thread.submit(() -> service.load(ID));
             assertThat(engine.loadEntered.await(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readAllLines(marker)).first().isEqualTo("crash/llama");
+            assertThat(Files.readAllLines(marker)).first().asString().startsWith("crash/llama\t");
             engine.loadProceed.countDown();
             load.get(60, TimeUnit.SECONDS);
             assertThat(marker).doesNotExist();
         } finally {
+            engine.loadProceed.countDown();
             service.shutdown();
             thread.shutdownNow();
         }
@@ -54,30 +55,53 @@ class LoadMarkerTest {
     @Test
     void aModelWhoseLoadTheProcessDidNotSurviveIsAnErrorAndNotLoadedByItself(CapturedOutput output) throws Exception {
         Path data = TestData.freshDataDir("target/test-data/load-marker-left");
-        TestData.linkHubModel(data, DeleteWhileLoadingTest.LLAMA, "crash", "llama");
+        Path folder = TestData.linkHubModel(data, DeleteWhileLoadingTest.LLAMA, "crash", "llama");
         // What the process that died had written before handing the files to the engine.
-        new LoadMarker(data.resolve(ModelService.LOAD_MARKER)).set(ID);
+        Path snapshot = folder.resolve("snapshots/0123abcd");
+        new LoadMarker(data.resolve(ModelService.LOAD_MARKER)).set(ID, Files.getLastModifiedTime(snapshot).toMillis());
 
-        HeldDjlEngine engine = new HeldDjlEngine();
-        ModelService service = service(data, engine, ID.toString());
+        for (int start = 1; start <= 2; start++) {
+            // Not only the start right after the crash: every start, until the model loads or changes.
+            HeldDjlEngine engine = new HeldDjlEngine();
+            ModelService service = service(data, engine, ID.toString());
+            try {
+                assertThat(service.statusOf(ID)).as("start " + start).isEqualTo("error");
+                assertThat(service.errorOf(ID)).get().asString().startsWith("the gateway stopped while loading it (")
+                        .contains("most likely because the engine crashed on its files");
+                assertThat(data.resolve(ModelService.LOAD_MARKER)).doesNotExist();
+                service.loadDefaultModel();
+                assertThat(engine.loads).hasValue(0);
+            } finally {
+                service.shutdown();
+            }
+        }
+        assertThat(output.getAll()).contains("Not loading GATEWAY_DEFAULT_MODEL crash/llama: the gateway stopped");
+
+        // By hand it may be tried again; once it loads, the record is gone for good.
+        ModelService service = service(data, new HeldDjlEngine(), "");
         try {
-            assertThat(service.statusOf(ID)).isEqualTo("error");
-            assertThat(service.errorOf(ID)).get().asString().startsWith("the gateway stopped while loading it (")
-                    .contains("most likely because the engine crashed on its files");
-            assertThat(data.resolve(ModelService.LOAD_MARKER)).doesNotExist();
-            service.loadDefaultModel();
-            assertThat(engine.loads).hasValue(0);
-            assertThat(output.getAll()).contains("Not loading GATEWAY_DEFAULT_MODEL crash/llama: the gateway stopped");
-
-            // By hand it may be tried again; once it loads, the mark is gone.
             service.load(ID);
             assertThat(service.statusOf(ID)).isEqualTo("loaded");
         } finally {
             service.shutdown();
         }
-        // A clean stop leaves nothing: the next start has nothing to say about the model.
         ModelService next = service(data, new HeldDjlEngine(), "");
         assertThat(next.statusOf(ID)).isEqualTo("available");
+    }
+
+    @Test
+    void aCrashRecordEndsWhenTheModelsFilesChange() throws Exception {
+        Path data = TestData.freshDataDir("target/test-data/load-marker-changed");
+        Path folder = TestData.linkHubModel(data, DeleteWhileLoadingTest.LLAMA, "crash", "llama");
+        Path snapshot = folder.resolve("snapshots/0123abcd");
+        new LoadMarker(data.resolve(ModelService.LOAD_MARKER)).set(ID, Files.getLastModifiedTime(snapshot).toMillis());
+        assertThat(service(data, new HeldDjlEngine(), "").statusOf(ID)).isEqualTo("error");
+
+        // Downloaded again (a file added to the snapshot): the files that crashed the engine may be gone.
+        Files.setLastModifiedTime(snapshot, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(snapshot).toMillis() + 5000));
+        assertThat(service(data, new HeldDjlEngine(), "").statusOf(ID)).isEqualTo("available");
+        assertThat(new LoadMarker(data.resolve(ModelService.LOAD_MARKER)).crashes()).isEmpty();
     }
 
     /** A stop during a load is not taken for a crash: only a process that ends without its shutdown hooks leaves the marker. */
@@ -89,7 +113,7 @@ class LoadMarkerTest {
         assertThat(run(stopped, "exit")).isZero();
         assertThat(run(aborted, "halt")).isEqualTo(134);
         assertThat(stopped).doesNotExist();
-        assertThat(new LoadMarker(aborted).takeLeftover()).get().extracting(LoadMarker.Left::id).isEqualTo(ID);
+        assertThat(new LoadMarker(aborted).crashes()).singleElement().extracting(LoadMarker.Left::id).isEqualTo(ID);
     }
 
     private static int run(Path marker, String how) throws Exception {
