@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -198,12 +199,21 @@ public class DownloadManager {
     /**
      * A request joins the running download of its model only when it asks for what that download
      * fetches: the same revision, and the same format and quantisation when it names them. Before
-     * the download's file list is read, only what it was asked for explicitly can differ.
+     * the download's file list is read, a format or quantisation it was not asked for cannot be
+     * told apart: 503, ask again in a moment.
      */
     private static void refuseADifferentRequest(Download job, String revision, String format, String quant) {
         String running = null;
         String asked = null;
         FileSelection.Choice choice = job.choice;
+        boolean unknown = choice == null && job.revision.equals(revision)
+                && ((format != null && !format.equals(job.requestedFormat))
+                || (quant != null && !quant.equalsIgnoreCase(job.quant)));
+        if (unknown) {
+            throw ApiException.unavailable("a download of " + job.id + " is starting and the Hub's file list has not "
+                    + "come yet, so whether it fetches " + (quant != null ? quant : format) + " is not known; "
+                    + "ask again in a moment", Duration.ofSeconds(5));
+        }
         String jobFormat = choice != null ? choice.format() : job.requestedFormat;
         String jobQuant = choice == null ? job.quant : choice.files().stream().map(HubFile::path)
                 .filter(p -> p.endsWith(".gguf")).findFirst().map(FileSelection::quantOf).orElse(null);
@@ -443,6 +453,11 @@ public class DownloadManager {
             CachePaths.checkName(file.path());
         }
         FileSelection.Choice choice = FileSelection.choose(listing, job.requestedFormat, job.quant);
+        // The chosen ones must also be nameable here (a JVM without a UTF-8 locale cannot name README_中文.md).
+        Path snapshot = new CachePaths(job.id.cacheFolderIn(modelsDir)).snapshot(listing.commit());
+        for (HubFile file : choice.files()) {
+            CachePaths.safeRelative(snapshot, file.path());
+        }
         refuseASecondFormat(job, listing.commit(), choice);
         job.listing = listing;
         // Checked and then counted as promised in one step, so two downloads cannot both count the same free bytes.

@@ -59,15 +59,18 @@ final class LoadMarker {
         this.onExit = new Thread(this::delete, "load-marker-exit");
     }
 
-    /** Written before the engine starts; atomically, so a crash never leaves half a marker. */
+    /**
+     * Written before the engine starts; atomically, so a crash never leaves half a marker. The hook
+     * comes first: a JVM already stopping takes no hook, and then gets no marker and no load.
+     *
+     * @throws IllegalStateException when the JVM is stopping
+     */
     void set(ModelId id, long snapshotModified) {
+        Runtime.getRuntime().addShutdownHook(onExit);
         try {
             write(file, List.of(new Left(id, Instant.now(), snapshotModified).line()));
-            Runtime.getRuntime().addShutdownHook(onExit);
         } catch (IOException e) {
             log.warn("Could not mark the load of {} in {}: {}", id, file, e.toString());
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            // the JVM is stopping already, or the hook is still registered from an unfinished load
         }
     }
 
@@ -84,12 +87,21 @@ final class LoadMarker {
     synchronized List<Left> crashes() {
         Map<ModelId, Left> known = read();
         if (Files.isRegularFile(file)) {
+            Left left = null;
             try {
-                Left left = Left.parse(Files.readAllLines(file, StandardCharsets.UTF_8).get(0));
-                known.put(left.id(), left);
-                write(crashes, known.values().stream().map(Left::line).toList());
+                left = Left.parse(Files.readAllLines(file, StandardCharsets.UTF_8).get(0));
             } catch (IOException | RuntimeException e) {
                 log.warn("Ignoring the unreadable load marker {}: {}", file, e.toString());
+            }
+            if (left != null) {
+                known.put(left.id(), left);
+                try {
+                    write(crashes, known.values().stream().map(Left::line).toList());
+                } catch (IOException e) {
+                    // The marker stays, so the next start records the crash again.
+                    log.warn("Could not record the crash of {} in {}: {}", left.id(), crashes, e.toString());
+                    return List.copyOf(known.values());
+                }
             }
             delete();
         }
@@ -113,10 +125,14 @@ final class LoadMarker {
         if (Files.isRegularFile(crashes)) {
             try {
                 for (String line : Files.readAllLines(crashes, StandardCharsets.UTF_8)) {
-                    Left left = Left.parse(line);
-                    known.put(left.id(), left);
+                    try {
+                        Left left = Left.parse(line);
+                        known.put(left.id(), left);
+                    } catch (RuntimeException e) {
+                        log.warn("Ignoring an unreadable line of {}: {}", crashes, e.toString());
+                    }
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 log.warn("Ignoring the unreadable record {}: {}", crashes, e.toString());
             }
         }

@@ -496,14 +496,20 @@ class HubDownloadTest {
     }
 
     @Test
-    void whileTheFileListIsSlowARequestNamingAFormatJoinsADownloadThatNamedNone() throws Exception {
+    void whileTheFileListIsSlowARequestNamingAFormatIsToldToAskAgainThenJoins() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         hub.fault(FakeHub.LISTING, Fault.SILENT);
         DownloadManager manager = managerAnsweringWithin(Duration.ofMillis(200), Duration.ofMillis(5));
         try {
             assertThat(manager.start(ID, null, null, null, null).joined()).isFalse();
-            // What the download will fetch is not known yet: nothing it was asked for differs.
-            assertThat(manager.start(ID, null, "safetensors", null, null).joined()).isTrue();
+            // What the download will fetch is not known yet: neither a join nor a refusal is right.
+            assertThatThrownBy(() -> manager.start(ID, null, "gguf", null, null))
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(503);
+                        assertThat(e.getMessage()).contains("whether it fetches gguf is not known");
+                    });
+            // Not naming a format, it joins.
+            assertThat(manager.start(ID, null, null, null, null).joined()).isTrue();
             hub.release();
             assertThat(await(manager, ID).status()).isEqualTo("completed");
         } finally {

@@ -62,6 +62,19 @@ public final class DecoderLanguageModel implements LanguageModel {
     }
 
     /**
+     * Reads what {@link #create} reads besides the model (tokenizer, its settings and chat template,
+     * end-of-sequence ids) and keeps nothing: an engine's check before the loaded model is given up.
+     */
+    public static void check(Path dir) throws IOException {
+        TokenizerSettings settings = TokenizerSettings.load(dir);
+        try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
+            tokenizer.encode("", false);
+        }
+        PromptBuilder.forModel(settings);
+        eosIds(settings, dir);
+    }
+
+    /**
      * {@code model} with its own tokenizer, prompt builder and end-of-sequence ids (a GGUF file
      * carries all three). The result owns and closes the model, the tokenizer and {@code manager}.
      */

@@ -12,8 +12,6 @@ import com.cryptomaltese.gateway.engine.arch.DecoderModel;
 import com.cryptomaltese.gateway.engine.arch.Architectures;
 import com.cryptomaltese.gateway.engine.decode.Decoder;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
-import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
-import com.cryptomaltese.gateway.engine.tokenizer.TokenizerSettings;
 import com.cryptomaltese.gateway.engine.weights.ModelWeights;
 import com.cryptomaltese.gateway.engine.weights.WeightBuffers;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
@@ -51,10 +49,7 @@ public class DjlEngine implements InferenceEngine {
             weights.tensors();
         }
         Architectures.check(modelDir);
-        TokenizerSettings.load(modelDir);
-        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
-            tokenizer.encode("", false);
-        }
+        DecoderLanguageModel.check(modelDir);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import com.cryptomaltese.gateway.engine.exported.ExportedConfig;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -34,11 +35,12 @@ public class OnnxEngine implements InferenceEngine {
         return OnnxFolder.isOnnxModel(modelDir);
     }
 
-    /** The graph is there and the config reads (the graph itself only ONNX Runtime reads). */
+    /** The graph is there, the config and the tokenizer read (the graph itself only ONNX Runtime reads). */
     @Override
     public void check(Path modelDir) throws IOException {
         graph(modelDir);
         ExportedConfig.read(modelDir);
+        DecoderLanguageModel.check(modelDir);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -31,10 +32,11 @@ public class TorchScriptEngine implements InferenceEngine {
         return TorchScriptFolder.claims(modelDir);
     }
 
-    /** The program is named and there (the archive itself only libtorch reads). */
+    /** The program is named and there, the tokenizer reads (the archive itself only libtorch reads). */
     @Override
     public void check(Path modelDir) throws IOException {
         TorchScriptFolder.program(modelDir);
+        DecoderLanguageModel.check(modelDir);
     }
 
     @Override
