@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway;
 
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -22,16 +23,26 @@ class RoutesNotFoundAnalyzer extends AbstractFailureAnalyzer<NoSuchFileException
         this.environment = environment;
     }
 
+    /** The path before the first segment with a wildcard: {@code routes} for {@code file:routes/*.yaml}. */
+    private static Path folderOf(String filePattern) {
+        String path = filePattern.substring("file:".length());
+        int wildcard = path.indexOf('*');
+        int end = path.lastIndexOf('/', wildcard < 0 ? path.length() : wildcard);
+        return Path.of(end < 0 ? "." : path.substring(0, end));
+    }
+
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, NoSuchFileException cause) {
         String pattern = environment.getProperty(PATTERN, "");
-        int slash = pattern.lastIndexOf('/');
-        if (cause.getFile() == null || !pattern.startsWith("file:") || slash < 0) {
+        if (cause.getFile() == null) {
             return null;
         }
-        // Camel reports the folder of the pattern ("routes" for file:routes/*.yaml) as missing.
-        Path folder = Path.of(pattern.substring("file:".length(), slash));
-        if (!Path.of(cause.getFile()).equals(folder)) {
+        // Camel reports the folder a pattern starts from ("routes" for file:routes/*.yaml) as missing;
+        // the property may list several patterns, comma-separated.
+        Path missing = Path.of(cause.getFile());
+        Path folder = Arrays.stream(pattern.split(",")).map(String::trim).filter(p -> p.startsWith("file:"))
+                .map(RoutesNotFoundAnalyzer::folderOf).filter(missing::equals).findFirst().orElse(null);
+        if (folder == null) {
             return null;
         }
         String seenFrom = folder.isAbsolute() ? "" : " seen from the working directory " + Path.of("").toAbsolutePath();

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.mock.env.MockEnvironment;
 
 /** The gateway started where its YAML routes are not: two lines that say what to do, not a stack trace. */
 @ExtendWith(OutputCaptureExtension.class)
@@ -27,5 +28,18 @@ class RoutesNotFoundTest {
                 .contains("APPLICATION FAILED TO START")
                 .contains("The Camel YAML routes were not found: " + missing)
                 .contains("set GATEWAY_ROUTES to where they are");
+    }
+
+    @Test
+    void everyPatternOfAListIsRecognisedAndOtherMissingFilesAreNot() {
+        MockEnvironment environment = new MockEnvironment().withProperty(RoutesNotFoundAnalyzer.PATTERN,
+                "file:routes/*.yaml, file:/opt/maltese/extra/**/*.yaml");
+        RoutesNotFoundAnalyzer analyzer = new RoutesNotFoundAnalyzer(environment);
+        java.nio.file.NoSuchFileException extra = new java.nio.file.NoSuchFileException("/opt/maltese/extra");
+        assertThat(analyzer.analyze(extra, extra).getDescription())
+                .isEqualTo("The Camel YAML routes were not found: file:routes/*.yaml, file:/opt/maltese/extra/**/*.yaml "
+                        + "names no folder.");
+        java.nio.file.NoSuchFileException other = new java.nio.file.NoSuchFileException("models");
+        assertThat(analyzer.analyze(other, other)).isNull();
     }
 }

@@ -97,6 +97,8 @@ class ChannelTextTest {
         // Quoted attribute values may hold >; a quote elsewhere in a tag is a character.
         assertThat(HtmlText.toText("<p title=\"a>b\" class = 'x>y'>Hello</p><img alt=don't src=x.png>"
                 + "<a href=\"?q=1>0\">there</a>")).isEqualTo("Hello\n\nthere");
+        // A '<' inside a value ends the tag there (the price of one linear pass): its start stays as text.
+        assertThat(HtmlText.toText("<p title=\"a<b\">Hello</p>")).isEqualTo("<p title=\"aHello");
         // No </head> (allowed): the body is still read; a blockquote left open hides nothing.
         assertThat(HtmlText.toText("<html><head><meta charset=\"utf-8\"><title>T</title><body><p>Hello there</p>"))
                 .isEqualTo("Hello there");

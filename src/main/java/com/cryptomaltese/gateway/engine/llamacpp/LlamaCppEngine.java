@@ -152,8 +152,9 @@ public class LlamaCppEngine implements InferenceEngine {
     }
 
     /**
-     * Why llama.cpp refused a model, from what it logged: "error loading model: unknown model
-     * architecture: 'lxama'" becomes "unknown model architecture: 'lxama'".
+     * Why llama.cpp refused a model, from what it logged: "llama_model_load: error loading model:
+     * error loading model architecture: unknown model architecture: 'lxama'" becomes "error loading
+     * model architecture: unknown model architecture: 'lxama'".
      */
     static String reason(List<String> errors) {
         String marker = "error loading model: ";
