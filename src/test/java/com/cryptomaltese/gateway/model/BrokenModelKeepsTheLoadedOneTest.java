@@ -60,4 +60,34 @@ class BrokenModelKeepsTheLoadedOneTest {
             service.shutdown();
         }
     }
+
+    /** A chat template that cannot render even "Hello" would fail every chat: refused at load, A serving on. */
+    @Test
+    void aChatTemplateThatCannotRenderIsRefusedAtLoad() throws Exception {
+        Path data = TestData.freshDataDir("target/test-data/broken-template-keeps-loaded");
+        ModelId good = ModelId.parse("good/stories", "model_id");
+        ModelId broken = ModelId.parse("broken/template", "model_id");
+        TestData.linkHubModel(data, TestData.STORIES, "good", "stories");
+        Path brokenFiles = Files.createDirectories(data.resolve("broken-files"));
+        for (String name : List.of("config.json", "tokenizer.json", "generation_config.json", "model.safetensors")) {
+            Files.copy(TestData.STORIES.resolve(name), brokenFiles.resolve(name));
+        }
+        Files.writeString(brokenFiles.resolve("tokenizer_config.json"),
+                "{\"chat_template\": \"{{ messages[0].content.casefold() }}\"}");
+        TestData.linkHubModel(data, brokenFiles, "broken", "template");
+
+        ModelService service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null,
+                null)), List.of(new DjlEngine()), "");
+        try {
+            service.load(good);
+            assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
+                assertThat(e.status()).isEqualTo(409);
+                assertThat(e.getMessage()).startsWith("model broken/template cannot be loaded: the chat template "
+                        + "cannot be rendered: ").contains("casefold");
+            });
+            assertThat(service.statusOf(good)).isEqualTo("loaded");
+        } finally {
+            service.shutdown();
+        }
+    }
 }

@@ -62,15 +62,16 @@ public final class DecoderLanguageModel implements LanguageModel {
     }
 
     /**
-     * Reads what {@link #create} reads besides the model (tokenizer, its settings and chat template,
-     * end-of-sequence ids) and keeps nothing: an engine's check before the loaded model is given up.
+     * Reads what {@link #create} reads besides the model (tokenizer, its settings, end-of-sequence
+     * ids), renders the chat template once, and keeps nothing: an engine's check before the loaded
+     * model is given up.
      */
     public static void check(Path dir) throws IOException {
         TokenizerSettings settings = TokenizerSettings.load(dir);
         try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
             tokenizer.encode("", false);
         }
-        PromptBuilder.forModel(settings);
+        PromptBuilder.forModel(settings).check();
         eosIds(settings, dir);
     }
 

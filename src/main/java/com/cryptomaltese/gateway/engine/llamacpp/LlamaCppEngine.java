@@ -68,10 +68,10 @@ public class LlamaCppEngine implements InferenceEngine {
         return GgufFiles.find(modelDir).isPresent() && !ModelWeights.present(modelDir);
     }
 
-    /** The header, validated in Java, including what llama.cpp would abort on. */
+    /** The header, validated in Java, including what llama.cpp would abort on; its chat template renders. */
     @Override
     public void check(Path modelDir) throws IOException {
-        read(modelDir);
+        PromptBuilder.forModel(GgufVocabulary.of(read(modelDir).header()).settings()).check();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.engine.tokenizer;
 
 import com.cryptomaltese.gateway.engine.ChatMessage;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +24,21 @@ public final class PromptBuilder {
 
     public static PromptBuilder forModel(TokenizerSettings settings, Clock clock) {
         return new PromptBuilder(settings.chatTemplate().map(t -> ChatTemplate.of(t, settings.specialTokens(), clock)));
+    }
+
+    /**
+     * Renders a one-message conversation: a template that cannot render it fails every chat, so a
+     * model with one is refused at load. A template refusing it by {@code raise_exception} (it wants
+     * a system message, say) is the template's right, not a fault.
+     */
+    public void check() throws IOException {
+        try {
+            build(List.of(ChatMessage.user("Hello")));
+        } catch (ChatTemplateException e) {
+            if (!e.raisedByTemplate()) {
+                throw new IOException("the chat template cannot be rendered: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** True when prompts come from the model's chat template, false when the message text is used as is. */
