@@ -87,4 +87,18 @@ class ConfigJsonTest {
         Files.writeString(dir.resolve("config.json"), config);
         return dir;
     }
+
+    @Test
+    void moreLayersThanTheWeightsHoldAreRefusedBeforeAnythingThatLargeIsMade() throws IOException {
+        ObjectNode config = stories();
+        config.put("num_hidden_layers", 1_000_000_000);
+        Path dir = folder("billion-layers", config.toString());
+        for (String name : java.util.List.of("model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(TestData.STORIES.resolve(name), dir.resolve(name));
+        }
+        assertThatThrownBy(() -> new com.cryptomaltese.gateway.engine.djl.DjlEngine().load(dir))
+                .isInstanceOf(IOException.class)
+                .hasMessage("config.json says 1000000000 layers, but the weights have no "
+                        + "model.layers.999999999.input_layernorm.weight");
+    }
 }

@@ -53,6 +53,11 @@ record Gpt2Weights(
         int h = c.hiddenSize();
         NDArray wte = r.read("wte.weight", c.vocabSize(), h);
         NDArray wpe = r.read("wpe.weight", c.maxPositions(), h);
+        // Before an array as long as config.json says: a billion layers ran the heap out.
+        String last = prefix + "h." + (c.numLayers() - 1) + ".ln_1.weight";
+        if (!loader.tensors().containsKey(last)) {
+            throw new IOException("config.json says " + c.numLayers() + " layers, but the weights have no " + last);
+        }
         Block[] blocks = new Block[c.numLayers()];
         for (int i = 0; i < blocks.length; i++) {
             String p = "h." + i + ".";

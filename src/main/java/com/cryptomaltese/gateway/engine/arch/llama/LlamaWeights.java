@@ -40,6 +40,11 @@ record LlamaWeights(
         int q = c.numHeads() * c.headDim();
         int kv = c.numKvHeads() * c.headDim();
         NDArray embed = r.tensor("model.embed_tokens.weight", c.vocabSize(), c.hiddenSize());
+        // Before an array as long as config.json says: a billion layers ran the heap out.
+        String last = "model.layers." + (c.numLayers() - 1) + ".input_layernorm.weight";
+        if (!loader.tensors().containsKey(last)) {
+            throw new IOException("config.json says " + c.numLayers() + " layers, but the weights have no " + last);
+        }
         Layer[] layers = new Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
