@@ -11,6 +11,7 @@ import com.cryptomaltese.gateway.engine.arch.gpt2.Gpt2Model;
 import com.cryptomaltese.gateway.engine.arch.llama.LlamaConfig;
 import com.cryptomaltese.gateway.engine.arch.llama.LlamaModel;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** The supported architectures, by {@code config.json}'s {@code model_type}. */
 public final class Architectures {
@@ -39,7 +40,15 @@ public final class Architectures {
     }
 
     public static String modelType(Path modelDir) throws IOException {
-        return ConfigJson.read(modelDir).path("model_type").asText();
+        JsonNode config = ConfigJson.read(modelDir);
+        if (!config.isObject()) {
+            throw new IOException("config.json is not a JSON object");
+        }
+        if (!config.path("model_type").isTextual()) {
+            throw new IOException("config.json has no model_type (supported: " + String.join(", ", BY_MODEL_TYPE.keySet())
+                    + ")");
+        }
+        return config.path("model_type").asText();
     }
 
     /** Refuses a folder whose architecture is not supported or whose config.json does not read. */

@@ -55,6 +55,17 @@ class ConfigJsonTest {
     }
 
     @Test
+    void aConfigThatIsNotAnObjectOrHasNoModelTypeSaysSo() throws IOException {
+        assertThatThrownBy(() -> Architectures.modelType(folder("array", "[]")))
+                .hasMessage("config.json is not a JSON object");
+        ObjectNode untyped = stories();
+        untyped.remove("model_type");
+        assertThatThrownBy(() -> Architectures.modelType(folder("untyped", untyped.toString())))
+                .hasMessage("config.json has no model_type (supported: gpt2, llama, mistral, qwen2)");
+        assertThat(Architectures.modelType(TestData.STORIES)).isEqualTo("llama");
+    }
+
+    @Test
     void aFileThatIsNotJsonIsNamed() throws IOException {
         Path dir = folder("broken", "{\"model_type\": \"llama\", ");
         assertThatThrownBy(() -> LlamaConfig.read(dir)).hasMessageStartingWith("config.json is not valid JSON: ");
