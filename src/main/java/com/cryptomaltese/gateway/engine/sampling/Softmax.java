@@ -1,5 +1,7 @@
 package com.cryptomaltese.gateway.engine.sampling;
 
+import com.cryptomaltese.gateway.engine.ModelOutputException;
+
 /**
  * Softmax and log-softmax over one row of scores, in double and shifted by the maximum for stability.
  * Scores of +Infinity (a score divided by a vanishing temperature or repetition penalty) take all the
@@ -58,7 +60,7 @@ final class Softmax {
         float max = Float.NEGATIVE_INFINITY;
         for (float s : scores) {
             if (Float.isNaN(s)) {
-                throw new IllegalStateException("the model's scores contain NaN: nothing can be chosen from them");
+                throw new ModelOutputException("the model's scores contain NaN: nothing can be chosen from them");
             }
             max = Math.max(max, s);
         }
