@@ -47,7 +47,10 @@ class BrokenWeightsChatTest extends ApiTestBase {
                     + "contain NaN");
             assertThat(reply.json().get("message").asText()).endsWith("its weights or configuration are broken");
         } finally {
+            // The context is shared with other API tests: they find no model loaded and none of this one's.
             api.post("/api/v1/models/broken%2Fnan-weights/unload", TestApi.USER_KEY, null);
+            api.send(api.request("/api/v1/models/broken%2Fnan-weights", TestApi.USER_KEY).DELETE());
         }
+        assertThat(api.get("/api/v1/models/broken%2Fnan-weights", TestApi.USER_KEY).status()).isEqualTo(404);
     }
 }
