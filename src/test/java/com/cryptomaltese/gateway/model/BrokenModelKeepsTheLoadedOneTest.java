@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,32 +25,27 @@ import org.junit.jupiter.api.Test;
  */
 class BrokenModelKeepsTheLoadedOneTest {
 
+    private static final ModelId GOOD = ModelId.parse("good/stories", "model_id");
+    private static final List<String> STORIES_FILES = List.of("config.json", "tokenizer.json", "tokenizer_config.json",
+            "generation_config.json", "model.safetensors");
+
     @Test
     void aBrokenModelIsRefusedBeforeTheLoadedOneIsUnloaded() throws Exception {
-        Path data = TestData.freshDataDir("target/test-data/broken-keeps-loaded");
-        ModelId good = ModelId.parse("good/stories", "model_id");
-        ModelId broken = ModelId.parse("broken/stories", "model_id");
-        TestData.linkHubModel(data, TestData.STORIES, "good", "stories");
-        Path brokenFiles = Files.createDirectories(data.resolve("broken-files"));
-        for (String name : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
-            Files.copy(TestData.STORIES.resolve(name), brokenFiles.resolve(name));
-        }
         // A safetensors header length far beyond the file.
         byte[] weights = Files.readAllBytes(TestData.STORIES.resolve("model.safetensors"));
         ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 4_840_143_843_293_241_146L);
-        Files.write(brokenFiles.resolve("model.safetensors"), weights);
-        TestData.linkHubModel(data, brokenFiles, "broken", "stories");
+        Path data = TestData.freshDataDir("target/test-data/broken-keeps-loaded");
+        ModelId broken = brokenCopy(data, "stories", "model.safetensors", weights);
 
-        ModelService service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null,
-                null)), List.of(new DjlEngine()), "");
+        ModelService service = service(data);
         try {
-            service.load(good);
+            service.load(GOOD);
             assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
                 assertThat(e.status()).isEqualTo(409);
                 assertThat(e.getMessage()).startsWith("model broken/stories cannot be loaded: ")
                         .contains("4840143843293241146");
             });
-            assertThat(service.statusOf(good)).isEqualTo("loaded");
+            assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
             assertThat(service.statusOf(broken)).isEqualTo("error");
             String answer = service.withModel(loaded -> loaded.model().generate(List.of(ChatMessage.user("Once upon a time")),
                     new GenerationParams(1.0, 50, 1.0, 8, 1.0, false, 1, 1.0, false, null),
@@ -65,29 +61,37 @@ class BrokenModelKeepsTheLoadedOneTest {
     @Test
     void aChatTemplateThatCannotRenderIsRefusedAtLoad() throws Exception {
         Path data = TestData.freshDataDir("target/test-data/broken-template-keeps-loaded");
-        ModelId good = ModelId.parse("good/stories", "model_id");
-        ModelId broken = ModelId.parse("broken/template", "model_id");
-        TestData.linkHubModel(data, TestData.STORIES, "good", "stories");
-        Path brokenFiles = Files.createDirectories(data.resolve("broken-files"));
-        for (String name : List.of("config.json", "tokenizer.json", "generation_config.json", "model.safetensors")) {
-            Files.copy(TestData.STORIES.resolve(name), brokenFiles.resolve(name));
-        }
-        Files.writeString(brokenFiles.resolve("tokenizer_config.json"),
-                "{\"chat_template\": \"{{ messages[0].content.casefold() }}\"}");
-        TestData.linkHubModel(data, brokenFiles, "broken", "template");
+        ModelId broken = brokenCopy(data, "template", "tokenizer_config.json",
+                "{\"chat_template\": \"{{ messages[0].content.casefold() }}\"}".getBytes(StandardCharsets.UTF_8));
 
-        ModelService service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null,
-                null)), List.of(new DjlEngine()), "");
+        ModelService service = service(data);
         try {
-            service.load(good);
+            service.load(GOOD);
             assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
                 assertThat(e.status()).isEqualTo(409);
                 assertThat(e.getMessage()).startsWith("model broken/template cannot be loaded: the chat template "
                         + "cannot be rendered: ").contains("casefold");
             });
-            assertThat(service.statusOf(good)).isEqualTo("loaded");
+            assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
         } finally {
             service.shutdown();
         }
+    }
+
+    /** good/stories as the shared model is, and broken/{@code name}: the same files but {@code file} replaced. */
+    private static ModelId brokenCopy(Path data, String name, String file, byte[] content) throws Exception {
+        TestData.linkHubModel(data, TestData.STORIES, "good", "stories");
+        Path brokenFiles = Files.createDirectories(data.resolve("broken-files"));
+        for (String each : STORIES_FILES) {
+            Files.copy(TestData.STORIES.resolve(each), brokenFiles.resolve(each));
+        }
+        Files.write(brokenFiles.resolve(file), content);
+        TestData.linkHubModel(data, brokenFiles, "broken", name);
+        return ModelId.parse("broken/" + name, "model_id");
+    }
+
+    private static ModelService service(Path data) {
+        return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
+                List.of(new DjlEngine()), "");
     }
 }
