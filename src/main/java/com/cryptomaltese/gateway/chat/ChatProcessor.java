@@ -9,10 +9,10 @@ import java.util.Locale;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.engine.BrokenModelException;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
-import com.cryptomaltese.gateway.engine.ModelOutputException;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
 import com.cryptomaltese.gateway.engine.tokenizer.ChatTemplateException;
@@ -66,9 +66,8 @@ public class ChatProcessor {
                 result = loaded.model().generate(messages, used.toGenerationParams(), deadline);
             } catch (UnsupportedParameterException e) {
                 throw ApiException.badRequest("parameters." + e.parameter(), e.getMessage());
-            } catch (ModelOutputException e) {
-                throw new ApiException(500, "model " + loaded.id() + " computed scores that cannot be used: "
-                        + e.getMessage() + "; its weights or configuration are broken", List.of(), null);
+            } catch (BrokenModelException e) {
+                throw new ApiException(500, "model " + loaded.id() + " cannot answer: " + e.getMessage(), List.of(), null);
             } catch (PromptTooLongException e) {
                 throw ApiException.badRequest("message", "is too long for model " + loaded.id() + ": " + e.getMessage());
             } catch (ChatTemplateException e) {

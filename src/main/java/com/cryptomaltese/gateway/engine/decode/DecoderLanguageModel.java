@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
 import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.BrokenModelException;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
@@ -101,6 +102,7 @@ public final class DecoderLanguageModel implements LanguageModel {
     public synchronized GenerationResult generate(List<ChatMessage> messages, GenerationParams params,
                                                   Instant deadline) {
         int[] ids = tokenize(messages);
+        checkRows(ids);
         Set<Integer> eos = params.eosOr(eosIds);
         Generator.Output out = Decoding.of(params) == Decoding.BEAM_SEARCH
                 ? generator.beamSearch(ids, params, eos, deadline)
@@ -129,6 +131,22 @@ public final class DecoderLanguageModel implements LanguageModel {
     public int[] tokenize(List<ChatMessage> messages) {
         Prompt prompt = prompts.build(messages);
         return tokenizer.encode(prompt.text(), prompt.addSpecialTokens());
+    }
+
+    /**
+     * A tokenizer whose added tokens lie beyond the embedding table (a tokenizer.json from another
+     * model, an added token the weights never got) would fail deep in the engine; only prompts that
+     * hold such a token fail, so this is checked per prompt, not at load.
+     */
+    private void checkRows(int[] ids) {
+        int rows = model.vocabSize();
+        for (int id : ids) {
+            if (id < 0 || id >= rows) {
+                throw new BrokenModelException("its tokenizer gives the prompt token " + id + " ("
+                        + tokenizer.decode(new int[] {id}, false) + "), but its weights have " + rows
+                        + " token rows; its tokenizer and weights do not match");
+            }
+        }
     }
 
     /** Seeded when the parameters carry a seed, so the same request samples the same reply. */

@@ -1,6 +1,6 @@
 package com.cryptomaltese.gateway.engine.sampling;
 
-import com.cryptomaltese.gateway.engine.ModelOutputException;
+import com.cryptomaltese.gateway.engine.BrokenModelException;
 
 /**
  * Softmax and log-softmax over one row of scores, in double and shifted by the maximum for stability.
@@ -60,7 +60,8 @@ final class Softmax {
         float max = Float.NEGATIVE_INFINITY;
         for (float s : scores) {
             if (Float.isNaN(s)) {
-                throw new ModelOutputException("the model's scores contain NaN: nothing can be chosen from them");
+                throw new BrokenModelException("it computed scores that contain NaN, and nothing can be chosen from them; "
+                        + "its weights or configuration are broken");
             }
             max = Math.max(max, s);
         }
