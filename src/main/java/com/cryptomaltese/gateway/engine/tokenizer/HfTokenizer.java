@@ -1,10 +1,14 @@
 package com.cryptomaltese.gateway.engine.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A model's Hugging Face fast tokenizer ({@code tokenizer.json}) on DJL's native tokenizers binding.
@@ -14,6 +18,8 @@ import java.util.Map;
  * Only tokenizer.json is read: DJL would otherwise take {@code model_max_length} from tokenizer_config.json.
  */
 public final class HfTokenizer implements TokenCodec {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HuggingFaceTokenizer tokenizer;
 
@@ -32,11 +38,45 @@ public final class HfTokenizer implements TokenCodec {
                 "padding", "false",
                 "modelMaxLength", Integer.toString(Integer.MAX_VALUE),
                 "maxLength", Integer.toString(Integer.MAX_VALUE));
-        try (var in = Files.newInputStream(file)) {
-            return new HfTokenizer(HuggingFaceTokenizer.newInstance(in, options));
+        byte[] json = Files.readAllBytes(file);
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
         } catch (RuntimeException e) {
             // The Rust tokenizers' own words ("EOF while parsing …"), with the file they are about.
             throw new IOException("tokenizer.json cannot be read: " + e.getMessage(), e);
+        }
+        try {
+            checkPatterns(JSON.readTree(json), "");
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+        return new HfTokenizer(tokenizer);
+    }
+
+    /**
+     * Every regular expression of the file (normalizers, pre-tokenizers, decoders, at any depth):
+     * one that can backtrack without end would abort the process at a chat (see {@link RegexRepetitions}).
+     */
+    private static void checkPatterns(JsonNode node, String path) throws IOException {
+        if (node.isObject()) {
+            JsonNode regex = node.get("Regex");
+            if (regex != null && regex.isTextual()) {
+                var nested = RegexRepetitions.nested(regex.asText());
+                if (nested.isPresent()) {
+                    throw new IOException("tokenizer.json " + path + ".Regex " + JSON.writeValueAsString(regex.asText())
+                            + " repeats a repetition (" + nested.get() + "), on which the tokenizers' regular "
+                            + "expressions backtrack without end and abort the process");
+                }
+            }
+            for (var field : node.properties()) {
+                checkPatterns(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkPatterns(node.get(i), path + "[" + i + "]");
+            }
         }
     }
 

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,5 +64,33 @@ class HfTokenizerTest {
     @Test
     void missingTokenizerJsonIsReported(@TempDir Path empty) {
         assertThatThrownBy(() -> HfTokenizer.load(empty)).isInstanceOf(IOException.class).hasMessageContaining("tokenizer.json");
+    }
+
+    /**
+     * {@code (a+)+b} over 25 letters exceeds Oniguruma's retry limit, and the tokenizers binding
+     * panics and aborts the JVM at that chat; the file is refused at load instead, the path named.
+     */
+    @Test
+    void aPatternThatBacktracksWithoutEndIsRefusedAtLoad(@TempDir Path dir) throws IOException {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(STORIES.resolve("tokenizer.json").toFile());
+        ObjectNode split = new ObjectMapper().createObjectNode().put("type", "Split").put("behavior", "Isolated")
+                .put("invert", false);
+        split.putObject("pattern").put("Regex", "\\s+|(a+)+b");
+        ArrayNode steps = json.putObject("pre_tokenizer").put("type", "Sequence").putArray("pretokenizers");
+        steps.addObject().put("type", "Metaspace").put("replacement", "\u2581").put("prepend_scheme", "first")
+                .put("split", false);
+        steps.add(split);
+        Files.writeString(dir.resolve("tokenizer.json"), json.toString());
+
+        assertThatThrownBy(() -> HfTokenizer.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage("tokenizer.json pre_tokenizer.pretokenizers[1].pattern.Regex \"\\\\s+|(a+)+b\" repeats a "
+                        + "repetition ((a+)+), on which the tokenizers' regular expressions backtrack without end "
+                        + "and abort the process");
+
+        split.putObject("pattern").put("Regex", "\\s+|(?:a+b)|a+");
+        Files.writeString(dir.resolve("tokenizer.json"), json.toString());
+        try (HfTokenizer safe = HfTokenizer.load(dir)) {
+            assertThat(safe.decode(safe.encode("a".repeat(40) + "c", false), true)).isEqualTo("a".repeat(40) + "c");
+        }
     }
 }

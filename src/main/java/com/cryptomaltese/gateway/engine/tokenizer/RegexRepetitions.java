@@ -1,0 +1,206 @@
+package com.cryptomaltese.gateway.engine.tokenizer;
+
+import java.util.Optional;
+
+/**
+ * Finds a repetition of a repetition ({@code (a+)+}, {@code (?:x*y?)*}) in an Oniguruma pattern, the
+ * shape that backtracks exponentially. The Rust tokenizers run tokenizer.json's patterns on Oniguruma,
+ * and when a match exceeds its retry limit the binding panics, which aborts the whole process; with
+ * {@code (a+)+b} twenty-five letters are enough. The patterns of real tokenizers (GPT-2, Llama 3,
+ * Qwen2, o200k, DeepSeek, Tekken …) repeat only characters and classes, so refusing this shape costs
+ * nothing real. Ambiguous alternations ({@code (a|a)*}) are not recognised.
+ *
+ * <p>A recursive descent over Ruby syntax, Oniguruma's default: escapes, nested character classes,
+ * groups of every kind, {@code * + ?} and intervals, lazy and possessive forms. Possessive
+ * quantifiers and atomic groups never backtrack into what they matched, so what they hold is safe.
+ */
+final class RegexRepetitions {
+
+    private final String pattern;
+    private int at;
+
+    private RegexRepetitions(String pattern) {
+        this.pattern = pattern;
+    }
+
+    /** The first repeated group holding a repetition, as written in the pattern, if there is one. */
+    static Optional<String> nested(String pattern) {
+        RegexRepetitions parser = new RegexRepetitions(pattern);
+        try {
+            parser.alternation();
+            return Optional.empty();
+        } catch (Nested found) {
+            return Optional.of(found.text);
+        }
+    }
+
+    /** A run of branches up to an unmatched ')' or the end; true when it holds a variable repetition. */
+    private boolean alternation() {
+        boolean variable = false;
+        while (at < pattern.length() && pattern.charAt(at) != ')') {
+            if (pattern.charAt(at) == '|') {
+                at++;
+                continue;
+            }
+            int start = at;
+            boolean atomVariable = atom();
+            Quantifier quantifier = quantifier();
+            if (quantifier.repeats() && atomVariable) {
+                throw new Nested(pattern.substring(start, at));
+            }
+            variable |= atomVariable || quantifier.variable();
+        }
+        return variable;
+    }
+
+    /** One atom; true when it holds a variable repetition that can backtrack. */
+    private boolean atom() {
+        char c = pattern.charAt(at);
+        switch (c) {
+            case '(' -> {
+                return group();
+            }
+            case '[' -> {
+                characterClass();
+                return false;
+            }
+            case '\\' -> {
+                return escape();
+            }
+            default -> {
+                at++;
+                return false;
+            }
+        }
+    }
+
+    private boolean group() {
+        at++;
+        boolean atomic = false;
+        if (pattern.startsWith("?#", at)) {
+            skipPast(')');
+            return false;
+        }
+        if (pattern.startsWith("?>", at)) {
+            atomic = true;
+        }
+        boolean variable = alternation();
+        if (at < pattern.length()) {
+            at++; // ')'
+        }
+        return variable && !atomic;
+    }
+
+    /** {@code [...]} with Oniguruma's nested classes ({@code [a-z&&[^aeiou]]}, {@code [[:alpha:]]}). */
+    private void characterClass() {
+        int depth = 0;
+        while (at < pattern.length()) {
+            char c = pattern.charAt(at);
+            if (c == '\\') {
+                at += 2;
+                continue;
+            }
+            if (c == '[') {
+                depth++;
+                at++;
+                if (pattern.startsWith("^", at)) {
+                    at++;
+                }
+                if (pattern.startsWith("]", at)) {
+                    at++; // a ']' first in a class is a character
+                }
+                continue;
+            }
+            at++;
+            if (c == ']' && --depth == 0) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * {@code \p{L}}, {@code \x{263a}}, {@code \k<name>} or one escaped character: none of them
+     * repeats. A subexpression call ({@code \g<name>}) runs a group again, whatever it holds, so
+     * it counts as a repetition.
+     */
+    private boolean escape() {
+        char kind = at + 1 < pattern.length() ? pattern.charAt(at + 1) : 0;
+        at += 2;
+        if (at < pattern.length() && "pPxkg".indexOf(kind) >= 0
+                && (pattern.charAt(at) == '{' || pattern.charAt(at) == '<')) {
+            skipPast(pattern.charAt(at) == '{' ? '}' : '>');
+        }
+        return kind == 'g';
+    }
+
+    private void skipPast(char end) {
+        int found = pattern.indexOf(end, at);
+        at = found < 0 ? pattern.length() : found + 1;
+    }
+
+    private Quantifier quantifier() {
+        if (at >= pattern.length()) {
+            return Quantifier.ONCE;
+        }
+        Quantifier quantifier = switch (pattern.charAt(at)) {
+            case '*' -> new Quantifier(0, Integer.MAX_VALUE);
+            case '+' -> new Quantifier(1, Integer.MAX_VALUE);
+            case '?' -> new Quantifier(0, 1);
+            case '{' -> interval();
+            default -> Quantifier.ONCE;
+        };
+        if (quantifier == Quantifier.ONCE) {
+            return quantifier;
+        }
+        at++;
+        if (at < pattern.length() && pattern.charAt(at) == '+') {
+            at++;
+            return Quantifier.ONCE; // possessive: what it took is never given back
+        }
+        if (at < pattern.length() && pattern.charAt(at) == '?') {
+            at++; // lazy: backtracks as much as greedy
+        }
+        return quantifier;
+    }
+
+    /** {@code {n}}, {@code {n,}}, {@code {,m}}, {@code {n,m}}; anything else is a literal '{'. */
+    private Quantifier interval() {
+        int close = pattern.indexOf('}', at);
+        if (close < 0) {
+            return Quantifier.ONCE;
+        }
+        String body = pattern.substring(at + 1, close);
+        if (!body.matches("\\d*(,\\d*)?") || body.isEmpty() || body.equals(",")) {
+            return Quantifier.ONCE;
+        }
+        int comma = body.indexOf(',');
+        int min = comma == 0 ? 0 : Integer.parseInt(comma < 0 ? body : body.substring(0, comma));
+        int max = comma < 0 ? min : comma == body.length() - 1 ? Integer.MAX_VALUE : Integer.parseInt(body.substring(comma + 1));
+        at = close; // the caller steps past '}'
+        return new Quantifier(min, max);
+    }
+
+    private record Quantifier(int min, int max) {
+
+        static final Quantifier ONCE = new Quantifier(1, 1);
+
+        /** Matches a varying number of times: the choice is where backtracking comes from. */
+        boolean variable() {
+            return max != min;
+        }
+
+        boolean repeats() {
+            return max > 1;
+        }
+    }
+
+    private static final class Nested extends RuntimeException {
+
+        final String text;
+
+        Nested(String text) {
+            super(null, null, false, false);
+            this.text = text;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package com.cryptomaltese.gateway.engine.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RegexRepetitionsTest {
+
+    /** The pre-tokenizer patterns of tokenizers on the Hub, as their tokenizer.json files hold them. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // GPT-2 (ByteLevel's pattern, also written out as a Split)
+        "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+        // Llama 3
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        // Qwen2
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        // o200k
+        "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+            + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+            + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        // DeepSeek-V3's three splits
+        "\\p{N}{1,3}",
+        "[一-龥\\u3040-ゟ゠-ヿ]+",
+        "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        // BLOOM: a class nested in a class, in Oniguruma's syntax
+        " ?[^(\\s|[.,!?…。，、।۔،])]+",
+        // Falcon
+        "[\\p{P}\\$\\+<=>\\^~\\|`]+",
+        "[0-9][0-9][0-9]",
+    })
+    void realTokenizerPatternsPass(String pattern) {
+        assertThat(RegexRepetitions.nested(pattern)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '\t', quoteCharacter = '"', value = {
+        "(a+)+b\t(a+)+",
+        "(a*)*\t(a*)*",
+        "x|(?:y\\s*)+z\t(?:y\\s*)+",
+        "((ab)*c)*\t((ab)*c)*",
+        "(\\p{L}+\\s?){2,}\t(\\p{L}+\\s?){2,}",
+        "(a{1,3})+\t(a{1,3})+",
+        "(?<w>[a-z]?[a-z]){3,9}?\t(?<w>[a-z]?[a-z]){3,9}?",
+        "(?:(?:a|b)+c?)+\t(?:(?:a|b)+c?)+",
+        "(?<r>a)(\\g<r>)+\t(\\g<r>)+",
+    })
+    void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
+        assertThat(RegexRepetitions.nested(pattern)).contains(found);
+    }
+
+    /** Repetitions that cannot backtrack into each other, or that are no repetitions at all. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "(ab)+", "(a+)?b", "(a+){1}", "(a++)+", "(?>a+)+", "(?>(a+))*", "[(a+)+]+", "\\(a+\\)+", "(?#(a+)+)x+",
+        "a{,3}b{2}", "a{x}+", "(?i)(?:'s|'t)+", "[[:alpha:]&&[^aeiou]]+", "[]a]+(b)*", "\\x{263a}+(\\p{L})+",
+    })
+    void repetitionsThatCannotBacktrackIntoEachOtherPass(String pattern) {
+        assertThat(RegexRepetitions.nested(pattern)).isEmpty();
+    }
+}
