@@ -14,6 +14,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.exported.ExportedConfig;
 import com.cryptomaltese.gateway.engine.exported.ExportedDecoder;
+import com.cryptomaltese.gateway.engine.weights.TorchScriptArchive;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -36,6 +37,7 @@ final class TorchScriptDecoder extends ExportedDecoder {
      * in this layout is refused here, by name, not at the first chat.
      */
     static TorchScriptDecoder load(Path program, Path dir) throws IOException {
+        TorchScriptArchive.checkStorages(program);
         ExportedConfig config = ExportedConfig.read(dir);
         int layers = layers(dir);
         String name = program.getFileName().toString();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.decode.DecoderLanguageModel;
+import com.cryptomaltese.gateway.engine.weights.TorchScriptArchive;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -32,10 +33,10 @@ public class TorchScriptEngine implements InferenceEngine {
         return TorchScriptFolder.claims(modelDir);
     }
 
-    /** The program is named and there, the tokenizer reads (the archive itself only libtorch reads). */
+    /** The program is named and there, its storages hold what its pickles say, the tokenizer reads. */
     @Override
     public void check(Path modelDir) throws IOException {
-        TorchScriptFolder.program(modelDir);
+        TorchScriptArchive.checkStorages(TorchScriptFolder.program(modelDir));
         DecoderLanguageModel.check(modelDir);
     }
 

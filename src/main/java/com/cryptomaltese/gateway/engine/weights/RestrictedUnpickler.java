@@ -24,6 +24,12 @@ import java.util.Map;
  * {@link ArrayList}, dicts and OrderedDicts {@link LinkedHashMap} (insertion order is file order),
  * storages {@link Storage} (from the persistent-id callback), tensors {@link TensorRef}.
  *
+ * <p>A TorchScript program's pickles ({@code data.pkl}, {@code constants.pkl}) are read in
+ * {@linkplain #loadProgram program mode}: they also build objects of the program's own classes
+ * ({@code __torch__.…}) and TorchScript's list helpers ({@code torch.jit._pickle.…}). Those stay
+ * inert {@link ScriptObject}s that are never called; only the storages and tensors are of interest,
+ * to be checked against the archive before libtorch reads it.
+ *
  * <p>Bounded by the input: every opcode consumes at least one byte and lengths are checked against
  * what is left before anything is allocated, so no input makes it loop or allocate more than a
  * small multiple of its size. Every failure is a {@link TorchCheckpointException} naming the source
@@ -54,8 +60,23 @@ final class RestrictedUnpickler {
         }
     }
 
-    /** A storage, as the persistent-id callback resolved it: zip key, element type, element count. */
+    /**
+     * A storage, as the persistent-id callback resolved it: zip key, element type (null for a
+     * program's storages of types we never read as weights), element count.
+     */
     record Storage(String key, DType dtype, long numel) {
+    }
+
+    /** A class of a TorchScript program, or a TorchScript pickle helper; never called, only named. */
+    record ScriptClass(String qualifiedName) {
+        @Override
+        public String toString() {
+            return qualifiedName;
+        }
+    }
+
+    /** What a program's pickle builds from a {@link ScriptClass}: an inert placeholder. */
+    record ScriptObject(ScriptClass type) {
     }
 
     /** What {@code torch._utils._rebuild_tensor_v2} would build: a view of a storage. */
@@ -68,33 +89,37 @@ final class RestrictedUnpickler {
         REBUILD_TENSOR_V2("torch._utils", "_rebuild_tensor_v2"),
         REBUILD_PARAMETER("torch._utils", "_rebuild_parameter"),
         REBUILD_PARAMETER_WITH_STATE("torch._utils", "_rebuild_parameter_with_state"),
-        FLOAT_STORAGE("torch", "FloatStorage", DType.F32),
-        HALF_STORAGE("torch", "HalfStorage", DType.F16),
-        BFLOAT16_STORAGE("torch", "BFloat16Storage", DType.BF16),
+        FLOAT_STORAGE("torch", "FloatStorage", DType.F32, 4),
+        HALF_STORAGE("torch", "HalfStorage", DType.F16, 2),
+        BFLOAT16_STORAGE("torch", "BFloat16Storage", DType.BF16, 2),
         // Real storage types whose tensors we do not deliver as F32: recognised so the message can
-        // say "unsupported storage type" instead of "unsafe", and refused when a storage uses them.
-        DOUBLE_STORAGE("torch", "DoubleStorage"),
-        LONG_STORAGE("torch", "LongStorage"),
-        INT_STORAGE("torch", "IntStorage"),
-        SHORT_STORAGE("torch", "ShortStorage"),
-        CHAR_STORAGE("torch", "CharStorage"),
-        BYTE_STORAGE("torch", "ByteStorage"),
-        BOOL_STORAGE("torch", "BoolStorage"),
-        COMPLEX_FLOAT_STORAGE("torch", "ComplexFloatStorage"),
-        COMPLEX_DOUBLE_STORAGE("torch", "ComplexDoubleStorage");
+        // say "unsupported storage type" instead of "unsafe", and refused when a state dict's storage
+        // uses them. A program's storages may have any of them (position ids, masks).
+        DOUBLE_STORAGE("torch", "DoubleStorage", null, 8),
+        LONG_STORAGE("torch", "LongStorage", null, 8),
+        INT_STORAGE("torch", "IntStorage", null, 4),
+        SHORT_STORAGE("torch", "ShortStorage", null, 2),
+        CHAR_STORAGE("torch", "CharStorage", null, 1),
+        BYTE_STORAGE("torch", "ByteStorage", null, 1),
+        BOOL_STORAGE("torch", "BoolStorage", null, 1),
+        COMPLEX_FLOAT_STORAGE("torch", "ComplexFloatStorage", null, 8),
+        COMPLEX_DOUBLE_STORAGE("torch", "ComplexDoubleStorage", null, 16);
 
         final String module;
         final String name;
         final DType dtype;
+        /** Bytes per element in a storage entry; 0 for what is no storage type. */
+        final int elementBytes;
 
         Global(String module, String name) {
-            this(module, name, null);
+            this(module, name, null, 0);
         }
 
-        Global(String module, String name, DType dtype) {
+        Global(String module, String name, DType dtype, int elementBytes) {
             this.module = module;
             this.name = name;
             this.dtype = dtype;
+            this.elementBytes = elementBytes;
         }
 
         boolean isStorageType() {
@@ -130,21 +155,39 @@ final class RestrictedUnpickler {
     private final String source;
     private final byte[] data;
     private final PersistentLoader persistent;
+    private final boolean program;
     private final List<Object> stack = new ArrayList<>();
     private final List<Integer> marks = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
     private int pos;
     private int opStart;
 
-    private RestrictedUnpickler(String source, byte[] data, PersistentLoader persistent) {
+    private RestrictedUnpickler(String source, byte[] data, PersistentLoader persistent, boolean program) {
         this.source = source;
         this.data = data;
         this.persistent = persistent;
+        this.program = program;
     }
 
-    /** Runs the pickle to its STOP and returns the value it produced. */
+    /** Runs a state dict's pickle to its STOP and returns the value it produced. */
     static Object load(String source, byte[] data, PersistentLoader persistent) throws TorchCheckpointException {
-        return new RestrictedUnpickler(source, data, persistent).run();
+        return new RestrictedUnpickler(source, data, persistent, false).run();
+    }
+
+    /**
+     * Runs a TorchScript program's pickle to its STOP: as {@link #load}, and the program's classes
+     * and TorchScript's pickle helpers become {@link ScriptClass}es whose objects are inert.
+     */
+    static Object loadProgram(String source, byte[] data, PersistentLoader persistent) throws TorchCheckpointException {
+        return new RestrictedUnpickler(source, data, persistent, true).run();
+    }
+
+    /** A global by name: in program mode the program's classes and TorchScript's helpers too. */
+    private Object global(String module, String name) throws TorchCheckpointException {
+        if (program && (module.equals("__torch__") || module.startsWith("__torch__.") || module.equals("torch.jit._pickle"))) {
+            return new ScriptClass(module + "." + name);
+        }
+        return resolve(source, module, name);
     }
 
     /** The allowlisted global, or the refusal every other global gets. */
@@ -210,18 +253,25 @@ final class RestrictedUnpickler {
                 case 'u' -> setItems(popMark()); // SETITEMS
                 case 'a' -> appendTo(popN(1)); // APPEND
                 case 'e' -> appendTo(popMark()); // APPENDS
-                case 'c' -> push(resolve(source, line(), line())); // GLOBAL
+                case 'c' -> push(global(line(), line())); // GLOBAL
                 case 0x93 -> { // STACK_GLOBAL
                     List<Object> names = popN(2);
                     if (!(names.get(0) instanceof String module) || !(names.get(1) instanceof String name)) {
                         throw error("STACK_GLOBAL needs two strings, got " + describe(names.get(0)) + " and "
                                 + describe(names.get(1)));
                     }
-                    push(resolve(source, module, name));
+                    push(global(module, name));
                 }
                 case 'R' -> { // REDUCE
                     List<Object> fa = popN(2);
                     push(reduce(fa.get(0), fa.get(1)));
+                }
+                case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args), for a program's classes only
+                    List<Object> ca = popN(2);
+                    if (!(ca.get(0) instanceof ScriptClass type) || !(ca.get(1) instanceof Tuple)) {
+                        throw error("NEWOBJ of " + describe(ca.get(0)) + " with " + describe(ca.get(1)) + " is not supported");
+                    }
+                    push(new ScriptObject(type));
                 }
                 case 'b' -> { // BUILD
                     List<Object> os = popN(2);
@@ -242,6 +292,9 @@ final class RestrictedUnpickler {
     // ---- opcode semantics ----------------------------------------------------------------------
 
     private Object reduce(Object callable, Object args) throws TorchCheckpointException {
+        if (callable instanceof ScriptClass type && args instanceof Tuple) {
+            return new ScriptObject(type); // build_intlist and the like: inert, never run
+        }
         if (!(callable instanceof Global g)) {
             throw error("REDUCE applies " + describe(callable) + ", which is not callable");
         }
@@ -280,7 +333,43 @@ final class RestrictedUnpickler {
         if (a.size() == 7 && !(a.get(6) == NONE || emptyDict(a.get(6)))) {
             throw error("tensor metadata " + describe(a.get(6)) + " is not supported");
         }
-        return new TensorRef(storage, offset, longs(size, "size"), longs(stride, "stride"));
+        TensorRef ref = new TensorRef(storage, offset, longs(size, "size"), longs(stride, "stride"));
+        if (program) {
+            checkExtent(ref);
+        }
+        return ref;
+    }
+
+    /**
+     * A program's tensor may be any strided view, but every element it reaches must lie inside its
+     * storage: libtorch does not check that when it loads a program, and reads past the storage.
+     * (A state dict's tensors are checked by name, and more strictly, by {@link TorchCheckpoint}.)
+     */
+    private void checkExtent(TensorRef ref) throws TorchCheckpointException {
+        long[] shape = ref.shape();
+        long[] stride = ref.stride();
+        if (shape.length != stride.length) {
+            throw error("tensor with " + shape.length + " dimensions but " + stride.length + " strides");
+        }
+        long last = ref.offset();
+        boolean empty = false;
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] < 0 || stride[i] < 0) {
+                    throw error("tensor of shape " + Arrays.toString(shape) + " and stride " + Arrays.toString(stride)
+                            + " has a negative size or stride");
+                }
+                empty |= shape[i] == 0;
+                last = Math.addExact(last, Math.multiplyExact(Math.max(shape[i] - 1, 0), stride[i]));
+            }
+        } catch (ArithmeticException e) {
+            throw error("tensor of shape " + Arrays.toString(shape) + " overflows");
+        }
+        if (ref.offset() < 0 || !empty && last >= ref.storage().numel()) {
+            throw error("tensor of shape " + Arrays.toString(shape) + ", stride " + Arrays.toString(stride)
+                    + " and offset " + ref.offset() + " reaches element " + last + " of storage '"
+                    + printable(ref.storage().key()) + "', which has " + ref.storage().numel());
+        }
     }
 
     private long[] longs(Tuple t, String what) throws TorchCheckpointException {
@@ -294,8 +383,14 @@ final class RestrictedUnpickler {
         return out;
     }
 
-    /** BUILD sets instance attributes; only a state dict's {@code _metadata} (on an OrderedDict) is accepted, and ignored. */
+    /**
+     * BUILD sets instance attributes: a state dict's {@code _metadata} (on an OrderedDict), or a
+     * program object's attributes; both are accepted and ignored.
+     */
     private void build(Object target, Object state) throws TorchCheckpointException {
+        if (target instanceof ScriptObject) {
+            return;
+        }
         if (!(target instanceof LinkedHashMap<?, ?>) || !(state == NONE || state instanceof Map<?, ?>)) {
             throw error("BUILD of " + describe(target) + " with " + describe(state) + " is not supported");
         }
@@ -485,7 +580,8 @@ final class RestrictedUnpickler {
             s = "(" + String.join(", ", parts) + (t.size() == 1 ? ",)" : ")");
         } else if (o instanceof TensorRef t) {
             s = "tensor" + Arrays.toString(t.shape());
-        } else if (o instanceof Long || o instanceof Boolean || o instanceof Double || o instanceof Global) {
+        } else if (o instanceof Long || o instanceof Boolean || o instanceof Double || o instanceof Global
+                || o instanceof ScriptClass) {
             s = String.valueOf(o);
         } else {
             s = typeName(o);
@@ -505,6 +601,9 @@ final class RestrictedUnpickler {
         }
         if (o instanceof Storage s) {
             return "storage '" + s.key() + "'";
+        }
+        if (o instanceof ScriptObject obj) {
+            return obj.type() + " object";
         }
         return o == MARK ? "MARK" : o.getClass().getSimpleName();
     }

@@ -18,10 +18,8 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
-import com.cryptomaltese.gateway.engine.weights.RestrictedUnpickler.Global;
 import com.cryptomaltese.gateway.engine.weights.RestrictedUnpickler.Storage;
 import com.cryptomaltese.gateway.engine.weights.RestrictedUnpickler.TensorRef;
-import com.cryptomaltese.gateway.engine.weights.RestrictedUnpickler.Tuple;
 
 /**
  * A state dict written by {@code torch.save} (PyTorch 1.6 and later: a zip archive), such as
@@ -106,10 +104,8 @@ public final class TorchCheckpoint implements WeightLoader {
         ZipEntry pklEntry = zip.getEntry(prefix + "data.pkl");
         byte[] pickle = readEntry(source, zip, pklEntry, MAX_PICKLE_BYTES);
 
-        Map<String, Storage> storages = new HashMap<>();
-        Map<String, ZipEntry> storageEntries = new HashMap<>();
-        Object root = RestrictedUnpickler.load(source + ": " + pklEntry.getName(), pickle,
-                (pid, where) -> storage(source, zip, prefix, pid, where, storages, storageEntries));
+        ArchiveStorages storages = new ArchiveStorages(zip, prefix + "data/", true);
+        Object root = RestrictedUnpickler.load(source + ": " + pklEntry.getName(), pickle, storages::resolve);
 
         if (!(root instanceof Map<?, ?> dict)) {
             throw new TorchCheckpointException(source + ": the pickle holds " + RestrictedUnpickler.describe(root)
@@ -127,13 +123,13 @@ public final class TorchCheckpoint implements WeightLoader {
                         + RestrictedUnpickler.describe(e.getValue()) + ", not a tensor (only flat state dicts are supported)");
             }
             tensors.put(name, tensorInfo(source, name, ref));
-            entryOf.put(name, storageEntries.get(ref.storage().key()));
+            entryOf.put(name, storages.entry(ref.storage()));
         }
         return new TorchCheckpoint(source, zip, tensors, entryOf);
     }
 
     /** The one top-level folder holding {@code data.pkl} (torch names it after the file, or "archive"). */
-    private static String archivePrefix(String source, ZipFile zip) throws TorchCheckpointException {
+    static String archivePrefix(String source, ZipFile zip) throws TorchCheckpointException {
         List<String> found = new ArrayList<>();
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
@@ -160,62 +156,6 @@ public final class TorchCheckpoint implements WeightLoader {
             throw new TorchCheckpointException(source + ": byteorder '" + RestrictedUnpickler.printable(order)
                     + "' is not supported; only little-endian checkpoints can be read");
         }
-    }
-
-    /** {@code ('storage', <storage type>, key, location, numel)}, checked against the zip entry it names. */
-    private static Storage storage(String source, ZipFile zip, String prefix, Object pid, String where,
-            Map<String, Storage> storages, Map<String, ZipEntry> storageEntries) throws TorchCheckpointException {
-        if (!(pid instanceof Tuple t) || t.size() != 5 || !"storage".equals(t.get(0)) || !(t.get(1) instanceof Global type)
-                || !(t.get(2) instanceof String key) || !(t.get(3) instanceof String) || !(t.get(4) instanceof Long numel)) {
-            throw new TorchCheckpointException(where + ": persistent id " + RestrictedUnpickler.describe(pid)
-                    + " is not ('storage', <storage type>, key, location, numel)");
-        }
-        if (!type.isStorageType()) {
-            throw new TorchCheckpointException(where + ": " + type + " is not a storage type");
-        }
-        String k = RestrictedUnpickler.printable(key);
-        if (type.dtype == null) {
-            throw new TorchCheckpointException(where + ": storage '" + k + "' is a " + type
-                    + "; only torch.FloatStorage, torch.HalfStorage and torch.BFloat16Storage (float32, float16, "
-                    + "bfloat16 tensors) are supported");
-        }
-        if (numel < 0) {
-            throw new TorchCheckpointException(where + ": storage '" + k + "' has " + numel + " elements");
-        }
-        Storage known = storages.get(key);
-        if (known != null) {
-            if (known.dtype() != type.dtype || known.numel() != numel) {
-                throw new TorchCheckpointException(where + ": storage '" + k + "' is described twice, differently");
-            }
-            return known;
-        }
-        if (key.isEmpty() || key.contains("/")) {
-            throw new TorchCheckpointException(where + ": storage key '" + k + "' is not a plain entry name");
-        }
-        ZipEntry entry = zip.getEntry(prefix + "data/" + key);
-        if (entry == null || entry.isDirectory()) {
-            throw new TorchCheckpointException(where + ": storage '" + k + "' has no entry " + prefix + "data/" + k
-                    + " in the zip (truncated archive?)");
-        }
-        if (entry.getMethod() != ZipEntry.STORED) {
-            // torch.save never compresses; a compressed entry could inflate far beyond the file's size.
-            throw new TorchCheckpointException(where + ": storage '" + k + "' is compressed in the zip; "
-                    + "torch.save stores storages uncompressed and only that is supported");
-        }
-        long bytes;
-        try {
-            bytes = Math.multiplyExact(numel, (long) type.dtype.bytes());
-        } catch (ArithmeticException e) {
-            throw new TorchCheckpointException(where + ": storage '" + k + "' claims " + numel + " elements");
-        }
-        if (entry.getSize() != bytes) {
-            throw new TorchCheckpointException(where + ": storage '" + k + "' should hold " + numel + " x " + type
-                    + " = " + bytes + " bytes, but its zip entry has " + entry.getSize());
-        }
-        Storage s = new Storage(key, type.dtype, numel);
-        storages.put(key, s);
-        storageEntries.put(key, entry);
-        return s;
     }
 
     /** Shape, stride and offset as a contiguous row-major byte range inside the storage. */
@@ -258,7 +198,7 @@ public final class TorchCheckpoint implements WeightLoader {
         return new TensorInfo(name, s.dtype(), shape, ref.offset() * bytes, count * bytes);
     }
 
-    private static byte[] readEntry(String source, ZipFile zip, ZipEntry entry, long limit) throws IOException {
+    static byte[] readEntry(String source, ZipFile zip, ZipEntry entry, long limit) throws IOException {
         if (entry.getSize() > limit) {
             throw new TorchCheckpointException(source + ": entry " + entry.getName() + " is " + entry.getSize()
                     + " bytes, over the limit of " + limit);

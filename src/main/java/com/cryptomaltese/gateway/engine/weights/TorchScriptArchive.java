@@ -48,6 +48,32 @@ public final class TorchScriptArchive {
         return false;
     }
 
+    /**
+     * Checks every storage and tensor the program's pickles ({@code data.pkl}, {@code constants.pkl})
+     * name against the archive, without running anything: libtorch trusts them when it loads the
+     * program, and a storage entry shorter than its pickle says is read past its end (a crash of the
+     * process, or other memory read as weights).
+     */
+    public static void checkStorages(Path program) throws IOException {
+        String source = program.getFileName().toString();
+        try (ZipFile zip = new ZipFile(program.toFile())) {
+            String prefix = TorchCheckpoint.archivePrefix(source, zip);
+            for (String archive : new String[] {"data", "constants"}) {
+                ZipEntry pickle = zip.getEntry(prefix + archive + ".pkl");
+                if (pickle == null && archive.equals("constants")) {
+                    continue; // written by every torch.jit.save, but a program without constants needs none
+                }
+                byte[] bytes = TorchCheckpoint.readEntry(source, zip, pickle, TorchCheckpoint.MAX_PICKLE_BYTES);
+                ArchiveStorages storages = new ArchiveStorages(zip, prefix + archive + "/", false);
+                RestrictedUnpickler.loadProgram(source + ": " + pickle.getName(), bytes, storages::resolve);
+            }
+        } catch (TorchCheckpointException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new TorchCheckpointException(source + ": corrupt zip archive: " + e, e);
+        }
+    }
+
     /** Why a program found where weights were expected is not run, and how a folder opts in. */
     public static String refusal(String fileName) {
         return fileName + " is a TorchScript program, not a state dict: TorchScript runs code, so it is loaded only "

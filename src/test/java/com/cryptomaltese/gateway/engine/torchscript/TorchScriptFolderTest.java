@@ -7,14 +7,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import com.cryptomaltese.gateway.engine.djl.DjlEngine;
 import com.cryptomaltese.gateway.engine.exported.Goldens;
 import com.cryptomaltese.gateway.engine.onnx.OnnxEngine;
 import com.cryptomaltese.gateway.engine.weights.TorchCheckpoint;
 import com.cryptomaltese.gateway.engine.weights.TorchCheckpointException;
+import com.cryptomaltese.gateway.engine.weights.TorchZips;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,16 +129,47 @@ class TorchScriptFolderTest {
     @Test
     void anArchiveLibtorchCannotReadIsALoadErrorNamingTheFile() throws IOException {
         folderWith("model.torchscript");
-        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(dir.resolve("broken.pt")))) {
-            for (String entry : new String[] {"broken/code/__torch__.py", "broken/constants.pkl", "broken/data.pkl"}) {
-                zip.putNextEntry(new ZipEntry(entry));
-                zip.write("not a program".getBytes(StandardCharsets.US_ASCII));
-                zip.closeEntry();
-            }
-        }
+        Map<String, byte[]> entries = TorchZips.entries(TRACED.resolve("model.torchscript"));
+        entries.replaceAll((name, bytes) -> name.endsWith(".py") ? "not python(".getBytes(StandardCharsets.US_ASCII) : bytes);
+        TorchZips.write(dir.resolve("broken.pt"), entries);
         Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"broken.pt\"}");
         assertThatThrownBy(() -> new TorchScriptEngine().load(dir)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("broken.pt is not a loadable TorchScript program: ");
+    }
+
+    @Test
+    void anArchiveWhosePicklesCannotBeCheckedIsRefusedBeforeLibtorchReadsIt() throws IOException {
+        folderWith("model.torchscript");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        for (String entry : new String[] {"broken/code/__torch__.py", "broken/constants.pkl", "broken/data.pkl"}) {
+            entries.put(entry, "not a program".getBytes(StandardCharsets.US_ASCII));
+        }
+        TorchZips.write(dir.resolve("broken.pt"), entries);
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"broken.pt\"}");
+        for (var step : List.<ThrowingCallable>of(() -> new TorchScriptEngine().check(dir), () -> new TorchScriptEngine().load(dir))) {
+            assertThatThrownBy(step).isInstanceOf(IOException.class)
+                    .hasMessage("broken.pt: broken/data.pkl: corrupt or unsupported pickle at byte 0: unsupported pickle "
+                            + "opcode 0x6e");
+        }
+    }
+
+    /**
+     * The token embedding's storage cut to 8 of its 49152 bytes: libtorch loads such a program and
+     * reads past the storage (into other memory, or out of the process's: a SIGSEGV).
+     */
+    @Test
+    void aProgramWhoseStorageIsShorterThanItsPickleSaysIsRefusedBeforeLibtorchReadsIt() throws IOException {
+        folderWith("model.torchscript");
+        Map<String, byte[]> entries = TorchZips.entries(TRACED.resolve("model.torchscript"));
+        entries.put("model/data/0", Arrays.copyOf(entries.get("model/data/0"), 8));
+        TorchZips.write(dir.resolve("model.torchscript"), entries);
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"model.torchscript\"}");
+        for (var step : List.<ThrowingCallable>of(() -> new TorchScriptEngine().check(dir), () -> new TorchScriptEngine().load(dir))) {
+            assertThatThrownBy(step).isInstanceOf(IOException.class)
+                    // byte 435: the BINPERSID of storage '0' (python -m pickletools model/data.pkl)
+                    .hasMessage("model.torchscript: model/data.pkl at byte 435: storage '0' should hold 12288 x "
+                            + "torch.FloatStorage = 49152 bytes, but its zip entry has 8");
+        }
     }
 
     @Test

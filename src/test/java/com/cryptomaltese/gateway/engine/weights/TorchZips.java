@@ -15,7 +15,7 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /** Test helpers: take torch.save zips apart, put (altered) ones together, and spell pickles. */
-final class TorchZips {
+public final class TorchZips {
 
     static final Path FIXTURES = Path.of("src/test/resources/fixtures/torch");
 
@@ -23,7 +23,7 @@ final class TorchZips {
     }
 
     /** Every entry, in zip order. */
-    static Map<String, byte[]> entries(Path zip) throws IOException {
+    public static Map<String, byte[]> entries(Path zip) throws IOException {
         Map<String, byte[]> out = new LinkedHashMap<>();
         try (ZipFile z = new ZipFile(zip.toFile())) {
             Enumeration<? extends ZipEntry> e = z.entries();
@@ -36,7 +36,7 @@ final class TorchZips {
     }
 
     /** Writes the entries STORED, as torch.save does. */
-    static void write(Path zip, Map<String, byte[]> entries) throws IOException {
+    public static void write(Path zip, Map<String, byte[]> entries) throws IOException {
         try (OutputStream file = Files.newOutputStream(zip); ZipOutputStream out = new ZipOutputStream(file)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 ZipEntry entry = new ZipEntry(e.getKey());
