@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Loading B gives up A only once B's files have passed the checks that can be made without loading:
- * a folder whose weights header is garbage is refused while A goes on answering.
+ * a folder whose weights header is garbage, whose tensors do not fit its config or whose chat
+ * template cannot render is refused while A goes on answering.
  */
 class BrokenModelKeepsTheLoadedOneTest {
 
@@ -73,6 +74,30 @@ class BrokenModelKeepsTheLoadedOneTest {
                         + "cannot be rendered: ").contains("casefold");
             });
             assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
+        } finally {
+            service.shutdown();
+        }
+    }
+
+    /** A config.json that does not fit the weights (a common mix-up) is found from the headers, before A goes. */
+    @Test
+    void weightsOfAnotherShapeThanTheConfigSaysAreRefusedBeforeTheLoadedOneIsUnloaded() throws Exception {
+        Path data = TestData.freshDataDir("target/test-data/broken-shape-keeps-loaded");
+        String config = Files.readString(TestData.STORIES.resolve("config.json"));
+        assertThat(config).contains("\"intermediate_size\": 172,");
+        ModelId broken = brokenCopy(data, "shape", "config.json",
+                config.replace("\"intermediate_size\": 172,", "\"intermediate_size\": 180,").getBytes(StandardCharsets.UTF_8));
+
+        ModelService service = service(data);
+        try {
+            service.load(GOOD);
+            assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
+                assertThat(e.status()).isEqualTo(409);
+                assertThat(e.getMessage()).isEqualTo("model broken/shape cannot be loaded: tensor "
+                        + "model.layers.0.mlp.gate_proj.weight has shape [172, 64], config.json implies [180, 64]");
+            });
+            assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
+            assertThat(service.lastUnload()).isEmpty();
         } finally {
             service.shutdown();
         }

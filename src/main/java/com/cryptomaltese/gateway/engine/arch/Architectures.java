@@ -22,16 +22,18 @@ public final class Architectures {
     }
 
     @FunctionalInterface
-    private interface ConfigReader {
-        void read(Path modelDir) throws IOException;
+    private interface Checker {
+        void check(Path modelDir, WeightLoader weights) throws IOException;
     }
 
-    private record Architecture(ConfigReader config, Loader loader) {
+    private record Architecture(Checker checker, Loader loader) {
     }
 
-    private static final Architecture GPT2 = new Architecture(Gpt2Config::read,
+    private static final Architecture GPT2 = new Architecture(
+            (dir, w) -> Gpt2Model.check(Gpt2Config.read(dir), w),
             (dir, w, m) -> Gpt2Model.load(Gpt2Config.read(dir), w, m));
-    private static final Architecture LLAMA = new Architecture(LlamaConfig::read,
+    private static final Architecture LLAMA = new Architecture(
+            (dir, w) -> LlamaModel.check(LlamaConfig.read(dir), w),
             (dir, w, m) -> LlamaModel.load(LlamaConfig.read(dir), w, m));
     private static final Map<String, Architecture> BY_MODEL_TYPE = new TreeMap<>(Map.of(
             "gpt2", GPT2, "llama", LLAMA, "qwen2", LLAMA, "mistral", LLAMA));
@@ -51,9 +53,12 @@ public final class Architectures {
         return config.path("model_type").asText();
     }
 
-    /** Refuses a folder whose architecture is not supported or whose config.json does not read. */
-    public static void check(Path modelDir) throws IOException {
-        of(modelDir).config().read(modelDir);
+    /**
+     * Refuses a folder whose architecture is not supported, whose config.json does not read, or
+     * whose weights lack a tensor the load would read or hold one in another shape; reads no tensor.
+     */
+    public static void check(Path modelDir, WeightLoader weights) throws IOException {
+        of(modelDir).checker().check(modelDir, weights);
     }
 
     /** Loads the model in {@code modelDir}, or refuses its architecture naming the supported ones. */

@@ -42,13 +42,15 @@ public class DjlEngine implements InferenceEngine {
         return Files.isRegularFile(modelDir.resolve("config.json")) && ModelWeights.present(modelDir);
     }
 
-    /** The weights' headers, the architecture and its config, the tokenizer and its settings (in the load's order). */
+    /**
+     * The weights' headers, the architecture and its config, every tensor's name and shape, the
+     * tokenizer and its settings (in the load's order).
+     */
     @Override
     public void check(Path modelDir) throws IOException {
         try (WeightLoader weights = ModelWeights.open(modelDir)) {
-            weights.tensors();
+            Architectures.check(modelDir, weights);
         }
-        Architectures.check(modelDir);
         DecoderLanguageModel.check(modelDir);
     }
 

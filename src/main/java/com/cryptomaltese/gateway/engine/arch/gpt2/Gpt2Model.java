@@ -42,6 +42,11 @@ public final class Gpt2Model extends TransformerDecoder {
         this.half = manager.create(0.5f);
     }
 
+    /** Checks that {@code loader} holds every tensor a load reads, in its shape, without reading any. */
+    public static void check(Gpt2Config config, WeightLoader loader) throws IOException {
+        Gpt2Weights.check(config, loader);
+    }
+
     public static Gpt2Model load(Gpt2Config config, WeightLoader loader, NDManager parent) throws IOException {
         return inOwnManager(parent,
                 manager -> new Gpt2Model(config, Gpt2Weights.load(config, loader, manager), manager));

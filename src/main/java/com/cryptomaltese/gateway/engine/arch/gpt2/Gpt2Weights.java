@@ -1,14 +1,10 @@
 package com.cryptomaltese.gateway.engine.arch.gpt2;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import com.cryptomaltese.gateway.engine.weights.TensorInfo;
+import com.cryptomaltese.gateway.engine.arch.WeightReader;
 import com.cryptomaltese.gateway.engine.weights.WeightLoader;
 
 /**
@@ -34,49 +30,42 @@ record Gpt2Weights(
     }
 
     static Gpt2Weights load(Gpt2Config c, WeightLoader loader, NDManager manager) throws IOException {
-        String prefix = loader.tensors().containsKey("transformer.wte.weight") ? "transformer." : "";
-        long[] bytes = {0};
-        Reader r = (name, shape) -> {
-            TensorInfo info = loader.tensors().get(prefix + name);
-            if (info == null) {
-                throw new IOException("missing tensor " + prefix + name);
-            }
-            if (!Arrays.equals(info.shape(), shape)) {
-                throw new IOException("tensor " + prefix + name + " has shape " + Arrays.toString(info.shape())
-                        + ", config.json implies " + Arrays.toString(shape));
-            }
-            // Straight into a direct buffer that the tensor wraps: no heap copy to outlive the load.
-            ByteBuffer data = loader.loadDirect(prefix + name);
-            bytes[0] += data.capacity();
-            return manager.create(data, new Shape(shape), DataType.FLOAT32);
-        };
+        return read(c, WeightReader.loading(loader, manager, prefix(loader)));
+    }
+
+    /** Checks that the weights hold every tensor {@link #load} reads, in its shape; reads nothing. */
+    static void check(Gpt2Config c, WeightLoader loader) throws IOException {
+        read(c, WeightReader.checking(loader, prefix(loader)));
+    }
+
+    private static String prefix(WeightLoader loader) {
+        return loader.tensors().containsKey("transformer.wte.weight") ? "transformer." : "";
+    }
+
+    private static Gpt2Weights read(Gpt2Config c, WeightReader r) throws IOException {
         int h = c.hiddenSize();
-        NDArray wte = r.read("wte.weight", c.vocabSize(), h);
-        NDArray wpe = r.read("wpe.weight", c.maxPositions(), h);
-        // Before an array as long as config.json says: a billion layers ran the heap out.
-        String last = prefix + "h." + (c.numLayers() - 1) + ".ln_1.weight";
-        if (!loader.tensors().containsKey(last)) {
-            throw new IOException("config.json says " + c.numLayers() + " layers, but the weights have no " + last);
-        }
+        NDArray wte = r.tensor("wte.weight", c.vocabSize(), h);
+        NDArray wpe = r.tensor("wpe.weight", c.maxPositions(), h);
+        r.requireLayers(c.numLayers(), "h." + (c.numLayers() - 1) + ".ln_1.weight");
         Block[] blocks = new Block[c.numLayers()];
         for (int i = 0; i < blocks.length; i++) {
             String p = "h." + i + ".";
             blocks[i] = new Block(
-                    r.read(p + "ln_1.weight", h), r.read(p + "ln_1.bias", h),
-                    r.read(p + "attn.c_attn.weight", h, 3L * h).transpose(), r.read(p + "attn.c_attn.bias", 3L * h),
-                    r.read(p + "attn.c_proj.weight", h, h).transpose(), r.read(p + "attn.c_proj.bias", h),
-                    r.read(p + "ln_2.weight", h), r.read(p + "ln_2.bias", h),
-                    r.read(p + "mlp.c_fc.weight", h, c.innerSize()).transpose(),
-                    r.read(p + "mlp.c_fc.bias", c.innerSize()),
-                    r.read(p + "mlp.c_proj.weight", c.innerSize(), h).transpose(), r.read(p + "mlp.c_proj.bias", h));
+                    r.tensor(p + "ln_1.weight", h), r.tensor(p + "ln_1.bias", h),
+                    conv1d(r, p + "attn.c_attn.weight", h, 3L * h), r.tensor(p + "attn.c_attn.bias", 3L * h),
+                    conv1d(r, p + "attn.c_proj.weight", h, h), r.tensor(p + "attn.c_proj.bias", h),
+                    r.tensor(p + "ln_2.weight", h), r.tensor(p + "ln_2.bias", h),
+                    conv1d(r, p + "mlp.c_fc.weight", h, c.innerSize()), r.tensor(p + "mlp.c_fc.bias", c.innerSize()),
+                    conv1d(r, p + "mlp.c_proj.weight", c.innerSize(), h), r.tensor(p + "mlp.c_proj.bias", h));
         }
-        NDArray lnFGain = r.read("ln_f.weight", h);
-        NDArray lnFBias = r.read("ln_f.bias", h);
-        return new Gpt2Weights(wte, wpe, blocks, lnFGain, lnFBias, bytes[0]);
+        NDArray lnFGain = r.tensor("ln_f.weight", h);
+        NDArray lnFBias = r.tensor("ln_f.bias", h);
+        return new Gpt2Weights(wte, wpe, blocks, lnFGain, lnFBias, r.bytes());
     }
 
-    @FunctionalInterface
-    private interface Reader {
-        NDArray read(String name, long... shape) throws IOException;
+    /** A Conv1D weight, stored (in, out), as the (out, in) view linear takes; null when checking. */
+    private static NDArray conv1d(WeightReader r, String name, long in, long out) throws IOException {
+        NDArray stored = r.tensor(name, in, out);
+        return stored == null ? null : stored.transpose();
     }
 }

@@ -37,6 +37,11 @@ public final class LlamaModel extends TransformerDecoder {
         this.attentionScale = manager.create((float) Math.sqrt(config.headDim()));
     }
 
+    /** Checks that {@code loader} holds every tensor a load reads, in its shape, without reading any. */
+    public static void check(LlamaConfig config, WeightLoader loader) throws IOException {
+        LlamaWeights.check(config, loader);
+    }
+
     public static LlamaModel load(LlamaConfig config, WeightLoader loader, NDManager parent) throws IOException {
         return inOwnManager(parent,
                 manager -> new LlamaModel(config, LlamaWeights.load(config, loader, manager), manager));
