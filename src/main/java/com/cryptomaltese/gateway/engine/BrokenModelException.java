@@ -10,4 +10,10 @@ public class BrokenModelException extends IllegalStateException {
     public BrokenModelException(String message) {
         super(message);
     }
+
+    /** Scores that hold NaN: no token can be chosen from them, by sampling or by argmax. */
+    public static BrokenModelException nanScores() {
+        return new BrokenModelException("it computed scores that contain NaN, and nothing can be chosen from them; "
+                + "its weights or configuration are broken");
+    }
 }

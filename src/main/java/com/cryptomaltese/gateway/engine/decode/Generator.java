@@ -8,6 +8,7 @@ import java.util.function.IntConsumer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.cryptomaltese.gateway.engine.BrokenModelException;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult.FinishReason;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
@@ -58,7 +59,7 @@ public final class Generator {
                     // Greedy needs one index, not the vocabulary's logits copied out (torch.argmax
                     // also takes the lowest index on a tie).
                     next = selector == TokenSelector.greedy()
-                            ? (int) logits.argMax().getLong()
+                            ? argMax(logits)
                             : selector.select(Arrays.copyOf(sequence, length), logits.toFloatArray());
                 }
                 sequence[length++] = next;
@@ -70,6 +71,17 @@ public final class Generator {
             }
         }
         return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.LENGTH);
+    }
+
+    /**
+     * torch.argmax takes a NaN for the largest score and would go on choosing tokens from scores that
+     * mean nothing (an empty or garbage reply); torch.max propagates NaN, so one look tells.
+     */
+    private static int argMax(NDArray logits) {
+        if (Float.isNaN(logits.max().getFloat())) {
+            throw BrokenModelException.nanScores();
+        }
+        return (int) logits.argMax().getLong();
     }
 
     /**

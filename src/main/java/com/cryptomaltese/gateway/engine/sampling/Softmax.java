@@ -60,8 +60,7 @@ final class Softmax {
         float max = Float.NEGATIVE_INFINITY;
         for (float s : scores) {
             if (Float.isNaN(s)) {
-                throw new BrokenModelException("it computed scores that contain NaN, and nothing can be chosen from them; "
-                        + "its weights or configuration are broken");
+                throw BrokenModelException.nanScores();
             }
             max = Math.max(max, s);
         }

@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.engine.sampling;
 
 import java.util.random.RandomGenerator;
 
+import com.cryptomaltese.gateway.engine.BrokenModelException;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 
 /** Chooses the next token from processed scores (after {@link LogitsPipeline}). */
@@ -20,11 +21,17 @@ public interface TokenSampler {
         };
     }
 
-    /** {@code torch.argmax}: the highest score, the lowest index among ties. */
+    /**
+     * {@code torch.argmax}: the highest score, the lowest index among ties. Scores holding NaN are
+     * refused (torch.argmax would take the NaN for the highest and choose a meaningless token).
+     */
     static TokenSampler greedy() {
         return scores -> {
             int best = 0;
-            for (int i = 1; i < scores.length; i++) {
+            for (int i = 0; i < scores.length; i++) {
+                if (Float.isNaN(scores[i])) {
+                    throw BrokenModelException.nanScores();
+                }
                 if (scores[i] > scores[best]) {
                     best = i;
                 }
