@@ -8,9 +8,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.web.util.UriUtils;
 
 /**
- * Which key a request path needs. Decided on the decoded path segments, the way request routing
- * matches them, so that {@code /api/v1/%61dmin/cleanup} is as much an admin path as
- * {@code /api/v1/admin/cleanup}.
+ * Which key a request path needs. Decided on the path segments as request routing matches them:
+ * without their path parameters ({@code /api;x/v1/admin;y/cleanup} reaches the cleanup route: the
+ * servlet container drops {@code ;…} from every segment before mapping) and decoded
+ * ({@code /api/v1/%61dmin/cleanup} too). An encoded {@code %3B} is a character of its segment, for
+ * routing as here.
  */
 record ApiPath(Access access) {
 
@@ -19,8 +21,10 @@ record ApiPath(Access access) {
     static ApiPath of(HttpServletRequest request) {
         List<String> segments = new ArrayList<>();
         for (String raw : request.getRequestURI().split("/")) {
-            if (!raw.isEmpty()) {
-                segments.add(UriUtils.decode(raw, StandardCharsets.UTF_8));
+            int parameters = raw.indexOf(';');
+            String segment = parameters < 0 ? raw : raw.substring(0, parameters);
+            if (!segment.isEmpty()) {
+                segments.add(UriUtils.decode(segment, StandardCharsets.UTF_8));
             }
         }
         if (segments.size() < 2 || !segments.get(0).equals("api") || !segments.get(1).equals("v1")) {

@@ -120,6 +120,30 @@ class AuthMatrixTest extends ApiTestBase {
         assertError(api.get("/api/v1/models/../admin/system-status", TestApi.USER_KEY), 400, "dot segments");
     }
 
+    /**
+     * The servlet container drops path parameters ({@code ;x}) from every segment before routing:
+     * with one on any segment, a path reaches the same route and needs the same key.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("endpoints")
+    void pathParametersCannotDodgeTheKeyCheck(Endpoint endpoint) {
+        String[] segments = endpoint.path().split("/");
+        for (int i = 1; i < segments.length; i++) {
+            String[] marked = segments.clone();
+            marked[i] += i % 2 == 0 ? ";x" : ";";
+            Endpoint dodging = new Endpoint(endpoint.method(), String.join("/", marked), endpoint.body(), endpoint.access(),
+                    endpoint.authorisedStatus());
+            if (endpoint.access() == Access.PUBLIC) {
+                assertThat(call(dodging, null, false).status()).as(dodging.path()).isEqualTo(200);
+                continue;
+            }
+            assertError(call(dodging, null, false), 401, "missing API key");
+            if (endpoint.access() == Access.ADMIN) {
+                assertError(call(dodging, TestApi.USER_KEY, false), 403, "needs an admin key");
+            }
+        }
+    }
+
     @Test
     void keysNeverReachResponsesOrLogs() throws IOException {
         for (Endpoint endpoint : endpoints()) {
