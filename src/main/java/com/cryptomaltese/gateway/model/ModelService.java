@@ -89,6 +89,8 @@ public class ModelService {
     private final Map<ModelId, String> claims = new ConcurrentHashMap<>();
     private volatile Loaded current;
     private volatile ModelId loading;
+    /** GATEWAY_DEFAULT_MODEL from before readiness until its load ends: chats are told it is loading. */
+    private volatile ModelId startingWith;
     /** What holds the lifecycle lock ("model x is being loaded"), for the 409 of a load that has to wait. */
     private volatile String lifecycleWork;
     private volatile Unloaded lastUnload;
@@ -146,11 +148,16 @@ public class ModelService {
             log.warn("Not loading GATEWAY_DEFAULT_MODEL {}: {}", id, failed.get());
             return;
         }
+        // Set before readiness (this listener runs before the gateway accepts traffic) and before the
+        // load's own checks: the first chats hear "loading", not "no model is loaded".
+        startingWith = id;
         Thread loader = new Thread(() -> {
             try {
                 load(id);
             } catch (RuntimeException e) {
                 log.warn("Could not load GATEWAY_DEFAULT_MODEL {}: {}", id, e.getMessage());
+            } finally {
+                startingWith = null;
             }
         }, "default-model-loader");
         loader.setDaemon(true);
@@ -298,7 +305,7 @@ public class ModelService {
      * Answers 503 when no model is loaded, or one is loading (with {@code Retry-After}).
      */
     public <T> T withModel(Function<Loaded, T> work) {
-        ModelId pending = loading;
+        ModelId pending = loading != null ? loading : current == null ? startingWith : null;
         if (pending != null || !memory.readLock().tryLock()) {
             // Without a load under way, the write lock is an unload's.
             throw ApiException.unavailable(pending != null ? "model " + pending + " is loading; retry shortly"

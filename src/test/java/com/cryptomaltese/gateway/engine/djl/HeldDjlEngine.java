@@ -17,8 +17,8 @@ import com.cryptomaltese.gateway.engine.InferenceEngine;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 
 /**
- * The real DJL engine, with a load, a generation or a model's close held half-way on latches the test
- * sets, so "while it loads", "while it generates" or "while it unloads" needs no timing guesses.
+ * The real DJL engine, with a check, a load, a generation or a model's close held half-way on latches
+ * the test sets, so "while it loads", "while it generates" or "while it unloads" needs no timing guesses.
  * Latches start open.
  */
 public final class HeldDjlEngine implements InferenceEngine {
@@ -27,6 +27,8 @@ public final class HeldDjlEngine implements InferenceEngine {
     private final Predicate<Path> supports;
     public final AtomicInteger loads = new AtomicInteger();
     public final AtomicInteger closed = new AtomicInteger();
+    public volatile CountDownLatch checkEntered = new CountDownLatch(0);
+    public volatile CountDownLatch checkProceed = new CountDownLatch(0);
     public volatile CountDownLatch loadEntered = new CountDownLatch(0);
     public volatile CountDownLatch loadProceed = new CountDownLatch(0);
     public volatile CountDownLatch generateEntered = new CountDownLatch(0);
@@ -52,6 +54,13 @@ public final class HeldDjlEngine implements InferenceEngine {
     @Override
     public boolean supports(Path modelDir) {
         return supports.test(modelDir);
+    }
+
+    @Override
+    public void check(Path modelDir) throws IOException {
+        checkEntered.countDown();
+        await(checkProceed, "check");
+        engine.check(modelDir);
     }
 
     @Override
