@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * The parameter structs are passed by value. Rather than mirror every field of this release's
  * layout, they travel as opaque blocks larger than the real structs (passed last and in memory, as
  * the x86-64 ABI does for structs this size, so the extra bytes are never read), and only the
- * leading fields of the context parameters, unchanged for many releases, are written. Their
- * offsets are checked against the library's own defaults before any model is loaded.
+ * leading fields of the context parameters, unchanged for many releases, and the model parameters'
+ * {@code vocab_only} are written. Their offsets are checked against the library's own defaults
+ * before any model is loaded.
  */
 final class LlamaCpp {
 
@@ -52,6 +53,16 @@ final class LlamaCpp {
         /** Sets a 32-bit field and makes the by-value copy carry it. */
         void setInt(int offset, int value) {
             getPointer().setInt(offset, value);
+            read();
+        }
+
+        byte getByte(int offset) {
+            return getPointer().getByte(offset);
+        }
+
+        /** Sets a one-byte field (a C bool) and makes the by-value copy carry it. */
+        void setByte(int offset, byte value) {
+            getPointer().setByte(offset, value);
             read();
         }
     }
@@ -128,6 +139,12 @@ final class LlamaCpp {
     static final int N_THREADS_BATCH = 20;
     private static final int[] CONTEXT_DEFAULTS = {512, 2048, 512, 1, 4, 4};
 
+    // llama_model_params: its bools follow five pointers and three 32-bit fields (split_mode, 1 by
+    // default, at 12): vocab_only (false) at 56, use_mmap (true) at 57.
+    static final int SPLIT_MODE = 12;
+    static final int VOCAB_ONLY = 56;
+    static final int USE_MMAP = 57;
+
     /** The errors llama.cpp logs on this thread while {@link #collectErrors} runs; null otherwise. */
     private static final ThreadLocal<List<String>> ERRORS = new ThreadLocal<>();
 
@@ -187,6 +204,11 @@ final class LlamaCpp {
                 throw new IOException("the llama.cpp library is not release " + BUILD
                         + " (its context parameters are laid out differently)");
             }
+        }
+        Params model = loaded.llama_model_default_params();
+        if (model.getInt(SPLIT_MODE) != 1 || model.getByte(VOCAB_ONLY) != 0 || model.getByte(USE_MMAP) != 1) {
+            throw new IOException("the llama.cpp library is not release " + BUILD
+                    + " (its model parameters are laid out differently)");
         }
         api = loaded;
         return api;

@@ -68,10 +68,19 @@ public class LlamaCppEngine implements InferenceEngine {
         return GgufFiles.find(modelDir).isPresent() && !ModelWeights.present(modelDir);
     }
 
-    /** The header, validated in Java, including what llama.cpp would abort on; its chat template renders. */
+    /**
+     * The header, validated in Java, including what llama.cpp would abort on; its chat template
+     * renders; and llama.cpp itself reads the architecture and the vocabulary (a vocabulary-only
+     * load: no hyperparameter but the architecture, no tensor, no weights held). The rest is left to the load.
+     */
     @Override
     public void check(Path modelDir) throws IOException {
-        PromptBuilder.forModel(GgufVocabulary.of(read(modelDir).header()).settings()).check();
+        Gguf gguf = read(modelDir);
+        PromptBuilder.forModel(GgufVocabulary.of(gguf.header()).settings()).check();
+        LlamaCpp.Api api = LlamaCpp.api(nativeDir);
+        LlamaCpp.Params vocabularyOnly = api.llama_model_default_params();
+        vocabularyOnly.setByte(LlamaCpp.VOCAB_ONLY, (byte) 1);
+        api.llama_model_free(loadModel(api, gguf, vocabularyOnly));
     }
 
     @Override
@@ -127,14 +136,8 @@ public class LlamaCppEngine implements InferenceEngine {
     }
 
     private LlamaCppDecoder open(LlamaCpp.Api api, Gguf gguf) throws IOException {
-        Path file = gguf.file();
         int context = gguf.context();
-        LlamaCpp.Logged<Pointer> loaded = LlamaCpp.collectErrors(
-                () -> api.llama_model_load_from_file(file.toAbsolutePath().toString(), api.llama_model_default_params()));
-        Pointer model = loaded.result();
-        if (model == null) {
-            throw new IOException("llama.cpp cannot load " + gguf.name() + ": " + reason(loaded.errors()));
-        }
+        Pointer model = loadModel(api, gguf, api.llama_model_default_params());
         LlamaCpp.Params parameters = api.llama_context_default_params();
         parameters.setInt(LlamaCpp.N_CTX, context);
         // One call decodes a whole prompt (up to the context); llama.cpp splits it into micro-batches.
@@ -149,6 +152,16 @@ public class LlamaCppEngine implements InferenceEngine {
             throw new IOException("llama.cpp cannot make a context of " + context + " positions for " + gguf.name());
         }
         return new LlamaCppDecoder(api, model, llamaContext, context, memoryBytes(gguf.header(), context));
+    }
+
+    /** llama.cpp's model, or why it refused the file. */
+    private static Pointer loadModel(LlamaCpp.Api api, Gguf gguf, LlamaCpp.Params parameters) throws IOException {
+        String path = gguf.file().toAbsolutePath().toString();
+        LlamaCpp.Logged<Pointer> loaded = LlamaCpp.collectErrors(() -> api.llama_model_load_from_file(path, parameters));
+        if (loaded.result() == null) {
+            throw new IOException("llama.cpp cannot load " + gguf.name() + ": " + reason(loaded.errors()));
+        }
+        return loaded.result();
     }
 
     /**

@@ -198,8 +198,9 @@ class LlamaCppEngineTest {
     }
 
     /**
-     * A header our reader accepts but llama.cpp cannot run (architecture "lxama"): a load error
-     * naming the file and llama.cpp's reason (from its log), and the next load works.
+     * A header our reader accepts but llama.cpp cannot run (architecture "lxama"): the check before
+     * a load (which runs while another model is still loaded) and the load fail naming the file and
+     * llama.cpp's reason (from its log), and the next load works.
      */
     @Test
     void aFileLlamaCppRefusesIsALoadErrorAndLoadingGoesOn() throws IOException {
@@ -209,12 +210,30 @@ class LlamaCppEngineTest {
         bytes[value + 1] = 'x';
         Path dir = TestData.freshDataDir("target/test-data/llamacpp-engine-arch");
         Files.write(dir.resolve("model.gguf"), bytes);
-        assertThatThrownBy(() -> engine().load(dir)).isInstanceOf(IOException.class)
-                .hasMessage("llama.cpp cannot load model.gguf: error loading model architecture: unknown model "
-                        + "architecture: 'lxama'");
+        String refusal = "llama.cpp cannot load model.gguf: error loading model architecture: unknown model "
+                + "architecture: 'lxama'";
+        assertThatThrownBy(() -> engine().check(dir)).isInstanceOf(IOException.class).hasMessage(refusal);
+        assertThatThrownBy(() -> engine().load(dir)).isInstanceOf(IOException.class).hasMessage(refusal);
         try (LanguageModel again = engine().load(STORIES_GGUF)) {
             assertThat(again.generate(ONCE, greedy(30), inAMinute()).text()).isEqualTo(GREEDY_30);
         }
+    }
+
+    /**
+     * A tokenizer model llama.cpp does not know (tokenizer.ggml.model "lxama", patched in place),
+     * which our reader leaves to it: llama.cpp's vocabulary-only read in the check refuses it.
+     */
+    @Test
+    void aVocabularyLlamaCppCannotReadIsFoundByTheCheck() throws IOException {
+        byte[] bytes = Files.readAllBytes(STORIES_GGUF.resolve("stories260K.gguf"));
+        int key = indexOf(bytes, "tokenizer.ggml.model".getBytes(StandardCharsets.US_ASCII));
+        int value = indexOf(bytes, "llama".getBytes(StandardCharsets.US_ASCII), key);
+        bytes[value + 1] = 'x';
+        Path dir = TestData.freshDataDir("target/test-data/llamacpp-engine-vocab");
+        Files.write(dir.resolve("model.gguf"), bytes);
+        assertThatThrownBy(() -> engine().check(dir)).isInstanceOf(IOException.class)
+                .hasMessage("llama.cpp cannot load model.gguf: error loading model vocabulary: unknown tokenizer: 'lxama'");
+        engine().check(STORIES_GGUF);
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
