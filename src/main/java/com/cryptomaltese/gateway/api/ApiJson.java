@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
@@ -108,8 +110,8 @@ public class ApiJson {
 
     private static ApiException translate(JsonProcessingException e) {
         Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-        if (e instanceof StreamReadException && duplicate.lookingAt()) {
-            return ApiException.badRequest(duplicate.group(1), "appears twice in the body: send each field once");
+        if (e instanceof StreamReadException read && duplicate.lookingAt()) {
+            return ApiException.badRequest(pathTo(read, duplicate.group(1)), "appears twice in the body: send each field once");
         }
         if (e instanceof MismatchedInputException && String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
             return ApiException.badRequest("body", "has more after its JSON object (line " + e.getLocation().getLineNr()
@@ -149,6 +151,22 @@ public class ApiJson {
         } catch (IOException gone) {
             return "";
         }
+    }
+
+    /**
+     * The full path of a field the parser stopped at ({@code parameters.max_length}): its context is
+     * the object holding the field, whose parents hold the names and indexes leading to it.
+     */
+    private static String pathTo(StreamReadException e, String field) {
+        String path = field;
+        JsonParser parser = e.getProcessor();
+        if (parser != null) {
+            for (JsonStreamContext c = parser.getParsingContext().getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+                path = c.inArray() ? "[" + c.getCurrentIndex() + "]" + (path.startsWith("[") ? "" : ".") + path
+                        : c.getCurrentName() + (path.startsWith("[") ? "" : ".") + path;
+            }
+        }
+        return path;
     }
 
     private static String path(JsonMappingException e) {

@@ -65,6 +65,13 @@ class ApiJsonTest {
     void messagesSayWhatIsWrong() {
         assertThatThrownBy(() -> read("{\"message\": \"a\", \"message\": \"b\"}"))
                 .hasMessageContaining("message appears twice in the body");
+        assertThatThrownBy(() -> read("{\"message\": \"a\", \"parameters\": {\"max_length\": 2, \"max_length\": 3}}"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.details())
+                        .extracting(FieldProblem::field).containsExactly("parameters.max_length"))
+                .hasMessageContaining("parameters.max_length appears twice in the body");
+        assertThatThrownBy(() -> read("{\"message\": \"a\", \"parameters\": {\"eos_token_id\": [1, {\"x\": 1, \"x\": 2}]}}"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.details())
+                        .extracting(FieldProblem::field).containsExactly("parameters.eos_token_id[1].x"));
         assertThatThrownBy(() -> read("{\"message\": \"a\"}{\"message\": \"b\"}"))
                 .hasMessageContaining("body has more after its JSON object");
         assertThatThrownBy(() -> read("{\"message\": \"a\", \"parameters\": {\"top_k\": 2147483648}}"))
