@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Frees disk inside the data directory. Deletion never follows a symbolic link (a link is removed,
- * not what it points to), never leaves the data directory, and never touches the loaded model or
- * the active log files. While a generation runs it refuses (409) unless forced.
+ * Frees disk inside the data directory. Deletion never follows a symbolic link found inside the
+ * folders it cleans (a link is removed, not what it points to), and never touches the loaded model
+ * or the active log files. A cleaned folder that is itself a link (models on another disk) is
+ * cleaned where it points: only the gateway's own user can make such a link. While a generation
+ * runs it refuses (409) unless forced.
  */
 @Component
 public class CleanupService {

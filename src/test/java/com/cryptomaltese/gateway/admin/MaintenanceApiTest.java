@@ -330,6 +330,36 @@ class MaintenanceApiTest {
         assertThat(reply.json().path("space_freed").asLong()).isZero();
     }
 
+    /**
+     * A folder of the data directory may itself be a link (to another disk): only the gateway's own
+     * user can make one, so it is cleaned where it points; links inside it are still not followed.
+     */
+    @Test
+    void aFolderThatIsItselfALinkIsCleanedWhereItPoints() throws IOException {
+        Path elsewhere = TestData.freshDataDir("target/test-data/tmp-on-another-disk");
+        Path scratch = write(elsewhere.resolve("scratch.bin"), 700);
+        Path outside = TestData.freshDataDir("target/test-data/outside-linked-tmp");
+        Path precious = Files.writeString(outside.resolve("precious.txt"), "keep me");
+        Files.createSymbolicLink(elsewhere.resolve("to-precious"), precious);
+        Path tmp = freshDir("tmp");
+        Files.delete(tmp);
+        Files.createSymbolicLink(tmp, elsewhere);
+        try {
+            Reply reply = api.post(CLEANUP, TestApi.ADMIN_KEY, "{\"operations\":[\"clean_temp\"]}");
+
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(detail(reply, "clean_temp").path("files_removed").asLong()).isEqualTo(2);
+            assertThat(detail(reply, "clean_temp").path("space_freed").asLong()).isEqualTo(700);
+            assertThat(scratch).doesNotExist();
+            assertThat(elsewhere).isEmptyDirectory();
+            assertThat(Files.isSymbolicLink(tmp)).isTrue();
+            assertThat(precious).hasContent("keep me");
+        } finally {
+            Files.delete(tmp);
+            Files.createDirectories(tmp);
+        }
+    }
+
     // ---- (e) clean_temp / clean_cache ----
 
     @Test
