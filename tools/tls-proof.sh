@@ -282,5 +282,12 @@ check "the last of them is a JSON 429 with the security headers: $(tail -1 <<<"$
     both '[ "$(tail -1 <<<"$codes")" = 429 ] && file_has "$WORK/429.json" "too many requests"' \
          'file_has "$WORK/429.h" "^strict-transport-security: max-age" && file_has "$WORK/429.h" "^x-frame-options: DENY"'
 
+# The same limit for a path with a path parameter, which the gateway routes like /api/v1/health.
+urls=()
+for _ in $(seq 1 60); do urls+=(-o /dev/null "$BASE/api;x/v1/health"); done
+codes=$(c --interface 127.0.0.5 -w '%{http_code}\n' "${urls[@]}")
+limited=$(echo "$codes" | grep -c '^429$' || true)
+check "rate limit: /api;x/v1/health is limited too ($limited x 429 of 60)" test "$limited" -ge 1
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

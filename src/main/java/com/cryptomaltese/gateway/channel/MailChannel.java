@@ -15,14 +15,16 @@ import java.util.regex.Pattern;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.ChatResponse;
-import jakarta.mail.Address;
 import jakarta.mail.BodyPart;
+import jakarta.mail.FetchProfile;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
 import jakarta.mail.UIDFolder;
+import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.mail.MailConstants;
@@ -117,6 +119,8 @@ public class MailChannel {
             why = "machine sender";
         } else if (!allowlist.allows(incoming.from())) {
             why = "sender not on gateway.mail.allowed-senders";
+        } else if (recipient(incoming.from()) == null) {
+            why = "the sender's address cannot be written as a recipient";
         }
         if (why != null) {
             log.info("Mail {} from {} not answered: {}", incoming.messageId(), incoming.from(), why);
@@ -182,11 +186,13 @@ public class MailChannel {
     public String reply(String text, @ExchangeProperty(MAIL) IncomingMail mail, Exchange exchange) {
         var out = exchange.getMessage();
         out.removeHeaders("*");
-        out.setHeader("To", mail.from());
+        out.setHeader("To", recipient(mail.from()));
         if (settings.ownAddress() != null) {
             out.setHeader("From", settings.ownAddress());
         }
-        String subject = mail.subject() == null || mail.subject().isBlank() ? "Your message" : mail.subject().strip();
+        // An encoded subject may hold line breaks: words, not lines, in the reply's one header line.
+        String subject = mail.subject() == null || mail.subject().isBlank() ? "Your message"
+                : mail.subject().replaceAll("[\\r\\n]+", " ").strip();
         out.setHeader("Subject", RE.matcher(subject).find() ? subject : "Re: " + subject);
         if (mail.messageId() != null) {
             out.setHeader("In-Reply-To", mail.messageId());
@@ -306,11 +312,13 @@ public class MailChannel {
         return parseHeaders(mail).withText(QuotedText.strip(text(mail)));
     }
 
-    /** What the headers say, without reading the body (the text is empty). */
+    /**
+     * What the headers say, without reading the body (the text is empty). Sender and subject come
+     * from the raw header lines, read leniently: the IMAP client's own getters go through the
+     * server's ENVELOPE and throw on an address it finds invalid ({@code a..b@example.com}).
+     */
     static IncomingMail parseHeaders(Message mail) throws MessagingException {
-        Address[] from = mail.getFrom();
-        String sender = from != null && from.length > 0 && from[0] instanceof InternetAddress a && a.getAddress() != null
-                ? a.getAddress().toLowerCase(Locale.ROOT) : null;
+        String sender = sender(first(mail, "From"));
         String messageId = first(mail, "Message-ID");
         List<String> references = ids(first(mail, "References"));
         for (String id : ids(first(mail, "In-Reply-To"))) {
@@ -325,8 +333,78 @@ public class MailChannel {
                 return null;
             }
         });
-        return new IncomingMail(sender, mail.getSubject(), messageId == null ? null : messageId.strip(), references,
-                "", Math.max(mail.getSize(), 0), automatic);
+        return new IncomingMail(sender, subject(first(mail, "Subject")), messageId == null ? null : messageId.strip(),
+                references, "", size(mail), automatic);
+    }
+
+    /**
+     * The mail's size in bytes, 0 when unknown. The IMAP client fetches a size along with the
+     * ENVELOPE, which fails on an address it refuses; fetched alone (RFC822.SIZE) it cannot.
+     */
+    private static int size(Message mail) throws MessagingException {
+        if (mail.getFolder() != null && mail.getFolder().isOpen()) {
+            FetchProfile sizeOnly = new FetchProfile();
+            sizeOnly.add(FetchProfile.Item.SIZE);
+            mail.getFolder().fetch(new Message[] {mail}, sizeOnly);
+        }
+        return Math.max(mail.getSize(), 0);
+    }
+
+    /**
+     * The sender as a recipient SMTP takes, or null: a local part that is no dot-atom, as real mail
+     * has ({@code a..b@example.com}), is quoted, the way RFC 5321 writes it ({@code "a..b"@example.com}).
+     */
+    static String recipient(String address) {
+        if (address == null) {
+            return null;
+        }
+        if (valid(address)) {
+            return address;
+        }
+        int at = address.lastIndexOf('@');
+        if (at > 0 && address.indexOf('"') < 0 && address.indexOf('\\') < 0) {
+            String quoted = "\"" + address.substring(0, at) + "\"" + address.substring(at);
+            if (valid(quoted)) {
+                return quoted;
+            }
+        }
+        return null;
+    }
+
+    private static boolean valid(String address) {
+        try {
+            new InternetAddress(address, true).validate();
+            return true;
+        } catch (AddressException e) {
+            return false;
+        }
+    }
+
+    /** The first address of a From line, lower-cased; null when there is none. */
+    private static String sender(String from) {
+        if (from == null) {
+            return null;
+        }
+        try {
+            InternetAddress[] addresses = InternetAddress.parseHeader(from, false);
+            return addresses.length > 0 && addresses[0].getAddress() != null && !addresses[0].getAddress().isBlank()
+                    ? addresses[0].getAddress().strip().toLowerCase(Locale.ROOT) : null;
+        } catch (AddressException e) {
+            return null;
+        }
+    }
+
+    /** A Subject line unfolded and decoded (RFC 2047), as {@link Message#getSubject()} gives it. */
+    private static String subject(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        String unfolded = MimeUtility.unfold(raw);
+        try {
+            return MimeUtility.decodeText(unfolded);
+        } catch (UnsupportedEncodingException e) {
+            return unfolded;
+        }
     }
 
     private static String first(Message mail, String header) throws MessagingException {

@@ -187,7 +187,9 @@ final class TelegramBotApi {
 
     /**
      * A Bot API error answer ({"ok":false,"error_code":429,"description":…,"parameters":{"retry_after":3}},
-     * or a 400 with {"migrate_to_chat_id":…}).
+     * or a 400 with {"migrate_to_chat_id":…}). A retry_after that is no positive number of seconds
+     * counts as absent: the usual backoff applies (a negative one failed the wait and lost the reply,
+     * 0 polled in a tight loop).
      */
     static TelegramApiException failure(String method, int httpStatus, JsonNode body) {
         int status = body.path("error_code").asInt(httpStatus);
@@ -195,7 +197,7 @@ final class TelegramBotApi {
         JsonNode retryAfter = body.path("parameters").path("retry_after");
         JsonNode migratedTo = body.path("parameters").path("migrate_to_chat_id");
         return new TelegramApiException(method, status, description,
-                retryAfter.canConvertToLong() ? Duration.ofSeconds(retryAfter.asLong()) : null,
+                retryAfter.canConvertToLong() && retryAfter.asLong() > 0 ? Duration.ofSeconds(retryAfter.asLong()) : null,
                 migratedTo.canConvertToLong() ? migratedTo.asLong() : null);
     }
 

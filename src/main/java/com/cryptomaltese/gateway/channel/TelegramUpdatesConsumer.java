@@ -79,6 +79,11 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
                 // Stopping: the rest stays unconfirmed and comes again with the next getUpdates.
                 break;
             }
+            if (offset != null && update.updateId() < offset) {
+                // Handled already (an id twice in one answer, or below the offset asked for): Telegram
+                // numbers updates in order, so it is a server's or proxy's resend, not a new message.
+                continue;
+            }
             Exchange exchange = createExchange(false);
             try {
                 exchange.getIn().setBody(update);

@@ -122,6 +122,16 @@ class ChannelTextTest {
     }
 
     @Test
+    void aSendersAddressIsWrittenAsSmtpTakesItOrNotAtAll() {
+        assertThat(MailChannel.recipient("alice@users.test")).isEqualTo("alice@users.test");
+        assertThat(MailChannel.recipient("odd..sender@users.test")).isEqualTo("\"odd..sender\"@users.test");
+        assertThat(MailChannel.recipient(".leading@users.test")).isEqualTo("\".leading\"@users.test");
+        assertThat(MailChannel.recipient("no-domain@")).isNull();
+        assertThat(MailChannel.recipient("\"half@users.test")).isNull();
+        assertThat(MailChannel.recipient(null)).isNull();
+    }
+
+    @Test
     void recognisesAutoRepliesAndMachineSenders() {
         assertThat(AutoReplies.automatic(Map.of("Auto-Submitted", "auto-replied")::get)).contains("Auto-Submitted");
         assertThat(AutoReplies.automatic(Map.of("Auto-Submitted", "no")::get)).isNull();
@@ -129,6 +139,13 @@ class ChannelTextTest {
         assertThat(AutoReplies.automatic(Map.of("Precedence", "List")::get)).isNotNull();
         assertThat(AutoReplies.automatic(Map.of("Precedence", "junk")::get)).isNotNull();
         assertThat(AutoReplies.automatic(Map.of("X-Autoreply", "yes")::get)).isNotNull();
+        assertThat(AutoReplies.automatic(Map.of("Return-Path", "<>")::get)).isEqualTo("Return-Path: <>");
+        assertThat(AutoReplies.automatic(Map.of("Return-Path", "< >")::get)).isEqualTo("Return-Path: <>");
+        assertThat(AutoReplies.automatic(Map.of("Return-Path", "<alice@example.com>")::get)).isNull();
+        assertThat(AutoReplies.automatic(Map.of("Content-Type",
+                "multipart/report; report-type=delivery-status; boundary=x")::get)).isEqualTo("Content-Type: multipart/report");
+        assertThat(AutoReplies.automatic(Map.of("List-Id", "Talk <talk.lists.example.com>")::get)).startsWith("List-Id");
+        assertThat(AutoReplies.automatic(Map.of("List-Unsubscribe", "<mailto:unsub@example.com>")::get)).isNotNull();
         assertThat(AutoReplies.automatic(Map.<String, String>of()::get)).isNull();
         assertThat(AutoReplies.machineSender("MAILER-DAEMON@example.com")).isTrue();
         assertThat(AutoReplies.machineSender("no-reply@example.com")).isTrue();

@@ -124,6 +124,13 @@ final class FakeBotApi implements AutoCloseable {
         return userWrites(userId, "private", userId, text, null);
     }
 
+    /** A private message whose update appears twice in the same getUpdates answer (a resend). */
+    synchronized long privateMessageSentTwice(long userId, String text) {
+        long messageId = privateMessage(userId, text);
+        updates.add(updates.get(updates.size() - 1).deepCopy());
+        return messageId;
+    }
+
     static ArrayNode mentionAt(int offset, int length) {
         ArrayNode entities = JSON.createArrayNode();
         entities.addObject().put("type", "mention").put("offset", offset).put("length", length);

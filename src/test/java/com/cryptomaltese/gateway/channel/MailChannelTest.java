@@ -133,18 +133,43 @@ class MailChannelTest {
         MimeMessage self = mail(BOT, "Re: loop", "My own reply.");
         MimeMessage daemon = mail("MAILER-DAEMON@users.test", "Undeliverable", "Bounce.");
         MimeMessage noReply = mail("no-reply@users.test", "Receipt", "Thanks.");
-        for (MimeMessage m : List.of(autoReply, bulk, xAuto, self, daemon, noReply)) {
+        MimeMessage list = mail("heidi@users.test", "Re: [talk] a thread", "A list post.");
+        list.setHeader("List-Id", "Talk <talk.lists.users.test>");
+        for (MimeMessage m : List.of(autoReply, bulk, xAuto, self, daemon, noReply, list)) {
             send(m);
         }
         MimeMessage marker = mail("frank@users.test", "Question", StoriesModel.PROMPT);
         send(marker);
 
         awaitReplyTo("frank@users.test");
-        for (MimeMessage m : List.of(autoReply, bulk, xAuto, self, daemon, noReply)) {
+        for (MimeMessage m : List.of(autoReply, bulk, xAuto, self, daemon, noReply, list)) {
             await().atMost(WAIT).until(() -> seen(m.getMessageID()));
         }
         assertThat(SERVERS.replyRecipients()).doesNotContain("dave@users.test", "news@users.test", "erin@users.test", BOT,
-                        "mailer-daemon@users.test", "no-reply@users.test");
+                        "mailer-daemon@users.test", "no-reply@users.test", "heidi@users.test");
+    }
+
+    /**
+     * The IMAP client refuses a dot-dot address in a mail's envelope ({@code a..b@users.test}, which
+     * real mail carries); camel-mail then failed on every header read, its error handling included,
+     * so such a mail was tried on every poll for ever, and 20 of them blocked all later mail.
+     */
+    @Test
+    void aMailWithAnAddressTheImapClientRefusesIsAnsweredAndBlocksNothing() throws Exception {
+        MimeMessage odd = mail("placeholder@users.test", "Dots", StoriesModel.PROMPT);
+        odd.setHeader("From", "Odd Sender <odd..sender@users.test>");
+        odd.setHeader("Cc", "friend..x@users.test");
+        odd.saveChanges();
+        SERVERS.mailbox.getUserManager().getUser(BOT).deliver(odd);
+        MimeMessage after = mail("grace@users.test", "After the odd one", StoriesModel.PROMPT);
+        send(after);
+
+        // Answered with the local part quoted, as SMTP takes it (RFC 5321: "odd..sender" is no dot-atom).
+        MimeMessage reply = awaitReplyTo("\"odd..sender\"@users.test");
+        assertThat(reply.getHeader("Subject", null)).isEqualTo("Re: Dots");
+        assertThat(GreenMailUtil.getBody(reply)).startsWith(StoriesModel.GREEDY);
+        awaitReplyTo("grace@users.test");
+        await().atMost(WAIT).until(() -> seen(odd.getMessageID()) && seen(after.getMessageID()));
     }
 
     @Test

@@ -167,6 +167,15 @@ class TelegramChannelTest {
     }
 
     @Test
+    void anUpdateDeliveredTwiceIsAnsweredOnce() {
+        long help = BOT_API.privateMessageSentTwice(1009, "/help");
+        long marker = BOT_API.privateMessage(1009, "/start");
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(marker).isEmpty());
+        assertThat(BOT_API.repliesTo(help)).containsExactly(TelegramBot.HELP);
+    }
+
+    @Test
     void aUserOutsideTheAllowlistIsRefusedOnce(CapturedOutput output) {
         long first = BOT_API.privateMessage(666, "Hello?");
         long second = BOT_API.privateMessage(666, "Hello again?");

@@ -26,6 +26,19 @@ class TelegramPollStrategyTest {
         assertThat(waits).containsExactly(Duration.ofSeconds(7), Duration.ofSeconds(30));
     }
 
+    /** A retry_after that is no positive number of seconds is no instruction: the usual backoff applies. */
+    @Test
+    void aRetryAfterBelowOneSecondMeansTheUsualBackoff() throws IOException {
+        for (String retryAfter : List.of("-1", "0", "\"soon\"")) {
+            TelegramApiException refused = TelegramBotApi.failure("getUpdates", 429, TelegramBotApi.parse(
+                    "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests\",\"parameters\":{\"retry_after\":"
+                            + retryAfter + "}}"));
+            assertThat(refused.retryAfter()).as(retryAfter).isNull();
+            strategy.rollback(null, null, 2, refused);
+        }
+        assertThat(waits).containsExactly(Duration.ofSeconds(4), Duration.ofSeconds(4), Duration.ofSeconds(4));
+    }
+
     @Test
     void otherFailuresBackOffFromOneSecondDoublingToAMinute() {
         for (int retry = 0; retry < 9; retry++) {
