@@ -42,12 +42,14 @@ public abstract class ApiTestBase {
         api = new TestApi(port);
     }
 
-    /** The API's error shape with this status and a message containing {@code messagePart}. */
+    /** The API's error shape with this status, a message containing {@code messagePart} and a details array. */
     protected static void assertError(TestApi.Reply reply, int status, String messagePart) {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
         assertThat(reply.header("Content-Type")).startsWith("application/json");
         assertThat(reply.json().path("status").asText()).isEqualTo("error");
         assertThat(reply.json().path("message").asText()).contains(messagePart);
+        // Always there, empty when no field is at fault (the README's and DESIGN's error shape).
+        assertThat(reply.json().path("details").isArray()).as(reply.body()).isTrue();
     }
 
     protected static Path modelsDir() {

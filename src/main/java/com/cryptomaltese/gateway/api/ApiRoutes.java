@@ -51,8 +51,10 @@ class ApiRoutes extends RouteBuilder {
                 .contextPath("/api/v1")
                 .bindingMode(RestBindingMode.off)
                 .apiContextPath("/openapi.json")
-                // The document's server URL follows the request's Host (and X-Forwarded-* behind nginx),
-                // so Swagger UI's "Try it out" calls the gateway it was loaded from.
+                // The document's server URL stays relative (/api/v1), so Swagger UI's "Try it out"
+                // calls the host it loaded the document from, behind nginx too: with no X-Forwarded-Host
+                // (the key filter hides any a client sends) Camel writes no host (without this option,
+                // the bind address 0.0.0.0).
                 .useXForwardHeaders(true)
                 .apiProperty("api.title", "Maltese AI gateway")
                 .apiProperty("api.version", "1")

@@ -2,13 +2,13 @@ package com.cryptomaltese.gateway.api;
 
 import java.util.List;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-/** The one error shape of the API: {@code {"status":"error","message":...,"details":[...]}}. */
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
+/**
+ * The one error shape of the API: {@code {"status":"error","message":...,"details":[...]}};
+ * {@code details} is always there, empty when no field is at fault.
+ */
 public record ErrorBody(String status, String message, List<FieldProblem> details) {
 
     public static ErrorBody of(String message, List<FieldProblem> details) {
-        return new ErrorBody("error", message, details);
+        return new ErrorBody("error", message, details == null ? List.of() : details);
     }
 }

@@ -23,14 +23,21 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Admits requests to {@code /api/v1} by key. Health and the OpenAPI document are open; admin
  * operations need an admin key; everything else an API or admin key. Past this filter the key
- * headers are gone from the request, so no route, log or error message can ever see a key: the
- * routes get the caller's fingerprint in {@link Caller#HEADER} instead.
+ * headers (and a client's forwarded-host headers) are gone from the request, so no route, log or
+ * error message can ever see a key: the routes get the caller's fingerprint in {@link Caller#HEADER} instead.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class ApiKeyFilter extends OncePerRequestFilter {
 
-    private static final Set<String> KEY_HEADERS = Set.of("x-api-key", "authorization", Caller.HEADER.toLowerCase());
+    /**
+     * Hidden from everything past this filter: the keys, a forged caller, and the forwarded-host
+     * headers, which Camel would build the OpenAPI document's server URL from (any client could name
+     * another host for Swagger UI to send keys to; Tomcat's RemoteIpValve has already applied what a
+     * trusted proxy forwarded: the client address and scheme).
+     */
+    private static final Set<String> HIDDEN_HEADERS = Set.of("x-api-key", "authorization", Caller.HEADER.toLowerCase(),
+            "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port", "forwarded");
 
     private final ApiKeys keys;
     private final ApiJson json;
@@ -112,13 +119,13 @@ class ApiKeyFilter extends OncePerRequestFilter {
             if (Caller.HEADER.equalsIgnoreCase(name)) {
                 return fingerprint;
             }
-            return KEY_HEADERS.contains(name.toLowerCase()) ? null : super.getHeader(name);
+            return HIDDEN_HEADERS.contains(name.toLowerCase()) ? null : super.getHeader(name);
         }
 
         @Override
         public Enumeration<String> getHeaders(String name) {
             String value = getHeader(name);
-            if (Caller.HEADER.equalsIgnoreCase(name) || KEY_HEADERS.contains(name.toLowerCase())) {
+            if (Caller.HEADER.equalsIgnoreCase(name) || HIDDEN_HEADERS.contains(name.toLowerCase())) {
                 return Collections.enumeration(value == null ? List.of() : List.of(value));
             }
             return super.getHeaders(name);
@@ -129,7 +136,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
             Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
             for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
                 String name = e.nextElement();
-                if (!KEY_HEADERS.contains(name.toLowerCase())) {
+                if (!HIDDEN_HEADERS.contains(name.toLowerCase())) {
                     names.add(name);
                 }
             }

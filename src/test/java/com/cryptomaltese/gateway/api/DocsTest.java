@@ -35,6 +35,10 @@ class DocsTest extends ApiTestBase {
         JsonNode doc = openApi();
         assertThat(doc.get("openapi").asText()).startsWith("3.");
         assertThat(doc.at("/servers/0/url").asText()).isEqualTo("/api/v1");
+        // A client's forwarded headers name no other host for "Try it out" to send keys to.
+        JsonNode forged = api.send(api.request("/api/v1/openapi.json", null)
+                .header("X-Forwarded-Host", "evil.example").header("X-Forwarded-Proto", "https")).json();
+        assertThat(forged.at("/servers/0/url").asText()).isEqualTo("/api/v1");
         List<String> ids = new ArrayList<>();
         doc.get("paths").forEach(path -> path.forEach(operation -> {
             String id = operation.get("operationId").asText();
