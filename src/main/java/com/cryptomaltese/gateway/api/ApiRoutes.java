@@ -22,6 +22,7 @@ import org.apache.camel.model.rest.RestBindingMode;
 import org.apache.camel.model.rest.ResponseMessageDefinition;
 import org.apache.camel.model.rest.RestDefinition;
 import org.apache.camel.model.rest.RestParamType;
+import org.apache.camel.model.rest.VerbDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,6 +47,7 @@ class ApiRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        AlternativesOnlySchemas.register();
         restConfiguration()
                 .component("platform-http")
                 .contextPath("/api/v1")
@@ -77,6 +79,37 @@ class ApiRoutes extends RouteBuilder {
         parameters();
         admin();
         users();
+        documentErrors();
+    }
+
+    /**
+     * What every operation can answer besides its own statuses, in one place: the error shape
+     * ({@link ErrorBody}) on every 4xx and 5xx, 400 where a model id is in the path (a malformed
+     * one), 413 where there is a body (over the size limit).
+     */
+    private void documentErrors() {
+        for (RestDefinition rest : getRestCollection().getRests()) {
+            for (VerbDefinition verb : rest.getVerbs()) {
+                List<ResponseMessageDefinition> responses = verb.getResponseMsgs();
+                if (responses == null) {
+                    continue; // health: no key, no body, nothing to refuse
+                }
+                boolean modelInPath = verb.getParams() != null && verb.getParams().stream()
+                        .anyMatch(p -> "model_id".equals(p.getName()) && p.getType() == RestParamType.path);
+                if (modelInPath && responses.stream().noneMatch(r -> "400".equals(r.getCode()))) {
+                    responses.add(response("400", "The model id is malformed (the message says how)", null));
+                }
+                boolean body = verb.getConsumes() != null || verb.getType() != null;
+                if (body && responses.stream().noneMatch(r -> "413".equals(r.getCode()))) {
+                    responses.add(response("413", "The body is over the size limit (256 KB)", null));
+                }
+                for (ResponseMessageDefinition response : responses) {
+                    if (response.getCode().compareTo("400") >= 0 && response.getResponseModel() == null) {
+                        response.setResponseModel(ErrorBody.class.getName());
+                    }
+                }
+            }
+        }
     }
 
     private void users() {
@@ -115,6 +148,8 @@ class ApiRoutes extends RouteBuilder {
                 .type(ChatRequest.class).outType(ChatResponse.class)
                 .responseMessage("400", "Invalid request: the message names the field")
                 .responseMessage("409", "model_id names a model that is not loaded")
+                .responseMessage("500", "The loaded model cannot answer because of its own files (NaN scores, a "
+                        + "prompt token its weights have no row for, a chat template that fails): the message says which")
                 .responseMessage("503", "No model is loaded, or one is loading (Retry-After)")
                 .responseMessage("504", "The generation deadline (60 s) passed")))
                 .to("direct:postChat");
@@ -125,6 +160,7 @@ class ApiRoutes extends RouteBuilder {
 
         rest("/health").description("Liveness")
                 .get().id("health").description("Liveness and the loaded model; needs no key").outType(ModelViews.Health.class)
+                .responseMessage("503", "The gateway is starting or stopping")
                 .to("direct:health");
         route("health").bean("modelOperations", "health").bean("apiReply", "ok");
     }
@@ -341,11 +377,17 @@ class ApiRoutes extends RouteBuilder {
      * and a nested class's canonical name is not one it finds.
      */
     private static ResponseMessageDefinition accepted(Class<?> body, String message) {
-        ResponseMessageDefinition accepted = new ResponseMessageDefinition();
-        accepted.setCode("202");
-        accepted.setMessage(message);
-        accepted.setResponseModel(body.getName());
-        return accepted;
+        return response("202", message, body);
+    }
+
+    private static ResponseMessageDefinition response(String code, String message, Class<?> body) {
+        ResponseMessageDefinition response = new ResponseMessageDefinition();
+        response.setCode(code);
+        response.setMessage(message);
+        if (body != null) {
+            response.setResponseModel(body.getName());
+        }
+        return response;
     }
 
     /**

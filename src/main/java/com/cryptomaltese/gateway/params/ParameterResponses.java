@@ -62,9 +62,10 @@ public final class ParameterResponses {
             Instant changedAt,
             @Schema(description = "Fingerprint of the key that made the change (never the key)") String changedBy,
             String parameter,
+            // A number covers the integers: listing both, every integer would match two alternatives.
             @Schema(description = "Value before; null when it was the default", nullable = true,
-                    oneOf = {Double.class, Integer.class, Boolean.class, Integer[].class}) Object oldValue,
+                    oneOf = {Double.class, Boolean.class, Integer[].class}) Object oldValue,
             @Schema(description = "Value after; null when reset to the default", nullable = true,
-                    oneOf = {Double.class, Integer.class, Boolean.class, Integer[].class}) Object newValue) {
+                    oneOf = {Double.class, Boolean.class, Integer[].class}) Object newValue) {
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi.Reply;
@@ -62,6 +63,25 @@ class DocsTest extends ApiTestBase {
             assertThat(doc.at(bodiless + "/requestBody").isMissingNode()).as(bodiless).isTrue();
         }
         assertThat(doc.at("/paths/~1admin~1purge-logs/post/requestBody/required").asBoolean(true)).isFalse();
+        // Every error answer has the error shape; a model id in the path can be malformed (400), a body too large (413).
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(verb -> {
+            String where = verb.getKey() + " " + path.getKey();
+            verb.getValue().get("responses").fields().forEachRemaining(response -> {
+                if (response.getKey().compareTo("400") >= 0) {
+                    assertThat(response.getValue().at("/content/application~1json/schema/$ref").asText())
+                            .as(where + " " + response.getKey()).isEqualTo("#/components/schemas/ErrorBody");
+                }
+            });
+            if (path.getKey().contains("{model_id}")) {
+                assertThat(verb.getValue().has("responses") && verb.getValue().get("responses").has("400")).as(where).isTrue();
+            }
+            if (verb.getValue().has("requestBody")) {
+                assertThat(verb.getValue().get("responses").has("413")).as(where).isTrue();
+            }
+        }));
+        assertThat(doc.at("/paths/~1chat/post/responses/500").isMissingNode()).isFalse();
+        assertThat(doc.at("/paths/~1health/get/responses/503").isMissingNode()).isFalse();
+        assertProperties(doc.at("/components/schemas"), "ErrorBody", "status", "message", "details");
         assertThat(doc.at("/paths/~1admin~1purge-logs/post/responses/415").isMissingNode()).isFalse();
 
         JsonNode schemes = doc.at("/components/securitySchemes");
@@ -130,6 +150,27 @@ class DocsTest extends ApiTestBase {
         Reply reply = api.get("/api/v1/openapi.json", null);
         assertThat(reply.status()).isEqualTo(200);
         return reply.json();
+    }
+
+    /**
+     * Values of several JSON types are described by their alternatives alone: a "type: object" beside
+     * them would refuse every real value (2, [2, 3], 0.7), and overlapping alternatives (number and
+     * integer) would make every integer match twice, which oneOf forbids.
+     */
+    @Test
+    void valuesOfSeveralTypesAreDescribedByTheirAlternativesAlone() {
+        JsonNode schemas = openApi().at("/components/schemas");
+        Map<String, List<String>> alternativesOf = Map.of(
+                "/GenerationSettings/properties/eos_token_id", List.of("integer", "array"),
+                "/ParameterChange/properties/old_value", List.of("number", "boolean", "array"),
+                "/ParameterChange/properties/new_value", List.of("number", "boolean", "array"));
+        alternativesOf.forEach((property, expected) -> {
+            JsonNode schema = schemas.at(property);
+            assertThat(schema.has("type")).as(property + ": " + schema).isFalse();
+            List<String> types = new ArrayList<>();
+            schema.path("oneOf").forEach(a -> types.add(a.path("type").asText()));
+            assertThat(types).as(property + ": " + schema).containsExactlyElementsOf(expected);
+        });
     }
 
     private static void assertProperties(JsonNode schemas, String schema, String... fields) {
