@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,9 +24,11 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.springframework.stereotype.Component;
@@ -55,6 +58,7 @@ public class ApiJson {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .addModule(new SimpleModule().addDeserializer(Double.class, new JsonNumberOnly()))
                 .build();
         // Numbers and booleans are not text: refuse 123 where a string is expected.
         strict.coercionConfigFor(LogicalType.Textual)
@@ -62,6 +66,27 @@ public class ApiJson {
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         this.mapper = strict;
+    }
+
+    /**
+     * A number field takes a JSON number only. Jackson reads the strings "NaN" and "Infinity" as
+     * numbers whatever the coercion settings (a client got "must be between 0 and 2, got NaN" instead
+     * of "must be a number"), and -0.0 is 0 (it was echoed back as -0.0).
+     */
+    private static final class JsonNumberOnly extends StdScalarDeserializer<Double> {
+
+        JsonNumberOnly() {
+            super(Double.class);
+        }
+
+        @Override
+        public Double deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            if (!parser.currentToken().isNumeric()) {
+                return (Double) context.handleUnexpectedToken(Double.class, parser);
+            }
+            double value = parser.getDoubleValue();
+            return value == 0.0 ? 0.0 : value;
+        }
     }
 
     /** Parses a request body into {@code type}, or throws a 400 naming the field at fault. */

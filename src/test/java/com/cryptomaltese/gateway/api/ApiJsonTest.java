@@ -40,6 +40,9 @@ class ApiJsonTest {
             "{\"message\": \"hi\", \"parameters\": {\"do_sample\": 1}}    | parameters.do_sample",
             "{\"message\": \"hi\", \"parameters\": {\"do_sample\": \"true\"}} | parameters.do_sample",
             "{\"message\": \"hi\", \"parameters\": {\"temperature\": \"0.5\"}} | parameters.temperature",
+            "{\"message\": \"hi\", \"parameters\": {\"temperature\": \"NaN\"}} | parameters.temperature",
+            "{\"message\": \"hi\", \"parameters\": {\"top_p\": \"Infinity\"}} | parameters.top_p",
+            "{\"message\": \"hi\", \"parameters\": {\"length_penalty\": \"-Infinity\"}} | parameters.length_penalty",
             "{\"message\": \"hi\", \"parameters\": {\"temperature\": null}} | parameters.temperature",
             "{\"message\": 42}                                            | message",
             "{\"message\": true}                                          | message",
@@ -63,6 +66,8 @@ class ApiJsonTest {
     /** What a client sent wrong, in the words that help it: the field twice, a second object, a number too big. */
     @Test
     void messagesSayWhatIsWrong() {
+        assertThatThrownBy(() -> read("{\"message\": \"a\", \"parameters\": {\"temperature\": \"NaN\"}}"))
+                .hasMessageContaining("parameters.temperature must be a number");
         assertThatThrownBy(() -> read("{\"message\": \"a\", \"message\": \"b\"}"))
                 .hasMessageContaining("message appears twice in the body");
         assertThatThrownBy(() -> read("{\"message\": \"a\", \"parameters\": {\"max_length\": 2, \"max_length\": 3}}"))
@@ -78,6 +83,12 @@ class ApiJsonTest {
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.details())
                         .extracting(FieldProblem::field).containsExactly("parameters.top_k"))
                 .hasMessageContaining("out of range").hasMessageContaining("2147483648");
+    }
+
+    @Test
+    void negativeZeroIsZero() {
+        assertThat(Double.doubleToRawLongBits(read("{\"message\": \"hi\", \"parameters\": {\"temperature\": -0.0}}")
+                .parameters().temperature())).isZero();
     }
 
     @Test
