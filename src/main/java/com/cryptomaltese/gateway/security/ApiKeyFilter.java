@@ -15,6 +15,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -38,6 +40,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
      */
     private static final Set<String> HIDDEN_HEADERS = Set.of("x-api-key", "authorization", Caller.HEADER.toLowerCase(),
             "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-port", "forwarded");
+
+    private static final Logger audit = LoggerFactory.getLogger("audit");
 
     private final ApiKeys keys;
     private final ApiJson json;
@@ -71,15 +75,27 @@ class ApiKeyFilter extends OncePerRequestFilter {
                 return;
             }
             if (caller.isEmpty()) {
+                auditRefusal(request, path, "unknown-key", 401);
                 refuse(response, 401, "unknown API key");
                 return;
             }
             if (path.access() == ApiPath.Access.ADMIN && !caller.get().admin()) {
+                auditRefusal(request, path, caller.get().fingerprint(), 403);
                 refuse(response, 403, "this operation needs an admin key");
                 return;
             }
         }
         chain.doFilter(new KeylessRequest(request, caller.map(Caller::fingerprint).orElse("anonymous")), response);
+    }
+
+    /**
+     * An admin operation refused to a key (an unknown one, or a user key) is an audit event, as the
+     * operations it guards are: who tried what. The path is the request's, as sent (still encoded).
+     */
+    private static void auditRefusal(HttpServletRequest request, ApiPath path, String caller, int status) {
+        if (path.access() == ApiPath.Access.ADMIN) {
+            audit.info("{} {} {} refused {}", caller, request.getMethod(), request.getRequestURI(), status);
+        }
     }
 
     private static Optional<String> presentedKey(HttpServletRequest request) {

@@ -716,13 +716,19 @@ class MaintenanceApiTest {
         assertThat(api.post(PROBE_PATH + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
         assertThat(api.post(CLEANUP, TestApi.ADMIN_KEY, "{\"operations\":[\"clean_cache\"]}").status()).isEqualTo(200);
         assertThat(api.post(CLEANUP, TestApi.ADMIN_KEY, "{\"operations\":[\"nope\"]}").status()).isEqualTo(400);
+        // Refused before any route runs: a user key and an unknown key trying an admin operation.
+        assertThat(api.post(CLEANUP, TestApi.USER_KEY, "{\"operations\":[\"clean_cache\"]}").status()).isEqualTo(403);
+        assertThat(api.get("/api/v1/admin/system-status", "guessed-key").status()).isEqualTo(401);
 
         Path audit = logsDir().resolve("audit.log");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(audit))
                 .contains(fingerprint(TestApi.USER_KEY) + " loadModel " + PROBE_ID + " ok")
                 .contains(fingerprint(TestApi.ADMIN_KEY) + " cleanup - ok")
-                .contains(fingerprint(TestApi.ADMIN_KEY) + " cleanup - failed 400"));
-        assertThat(contentOf(audit)).doesNotContain(TestApi.USER_KEY).doesNotContain(TestApi.ADMIN_KEY);
+                .contains(fingerprint(TestApi.ADMIN_KEY) + " cleanup - failed 400")
+                .contains(fingerprint(TestApi.USER_KEY) + " POST /api/v1/admin/cleanup refused 403")
+                .contains("unknown-key GET /api/v1/admin/system-status refused 401"));
+        assertThat(contentOf(audit)).doesNotContain(TestApi.USER_KEY).doesNotContain(TestApi.ADMIN_KEY)
+                .doesNotContain("guessed-key");
     }
 
     // ---- helpers ----
