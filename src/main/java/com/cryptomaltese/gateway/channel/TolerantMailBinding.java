@@ -10,6 +10,7 @@ import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.mail.MailBinding;
+import org.apache.camel.component.mail.MailHeaderFilterStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -26,12 +27,20 @@ public class TolerantMailBinding extends MailBinding {
 
     private static final Logger log = LoggerFactory.getLogger(TolerantMailBinding.class);
 
+    /**
+     * As camel-mail builds the route's own binding, with {@code mapMailMessage} off: the body is read
+     * by the channel when it decides to (never for a mail over the size limit), not by a header read.
+     */
+    TolerantMailBinding() {
+        super(new MailHeaderFilterStrategy(), null, false, false, false, null, null);
+    }
+
     @Override
     protected Map<String, Object> extractHeadersFromMail(Message mailMessage, Exchange exchange)
             throws MessagingException, IOException {
         try {
             return super.extractHeadersFromMail(mailMessage, exchange);
-        } catch (MessagingException | RuntimeException e) {
+        } catch (MessagingException | IOException | RuntimeException e) {
             log.debug("Mail headers read from the raw lines: {}", e.getMessage());
             Map<String, Object> headers = new LinkedHashMap<>();
             Enumeration<Header> lines = mailMessage.getAllHeaders();

@@ -235,6 +235,16 @@ class MailChannelTest {
                 new ByteArrayInputStream(raw.getBytes(StandardCharsets.ISO_8859_1))));
 
         assertThat(GreenMailUtil.getBody(awaitReplyTo("mia@users.test"))).startsWith(StoriesModel.GREEDY);
+
+        // The same inside a multipart: no header read may decode the body (it failed every poll then).
+        String multipart = "From: nora@users.test\r\nTo: " + BOT + "\r\nSubject: Charset 2\r\n"
+                + "Message-ID: <charset-2@users.test>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                + "Content-Type: text/plain; charset=unknown-8bit\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                + StoriesModel.PROMPT + "\r\n--b1--\r\n";
+        SERVERS.mailbox.getUserManager().getUser(BOT).deliver(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(multipart.getBytes(StandardCharsets.ISO_8859_1))));
+        assertThat(GreenMailUtil.getBody(awaitReplyTo("nora@users.test"))).startsWith(StoriesModel.GREEDY);
     }
 
     private static MimeMessage mail(String from, String subject, String text) throws MessagingException {

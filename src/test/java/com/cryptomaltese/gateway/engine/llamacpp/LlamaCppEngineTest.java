@@ -204,12 +204,7 @@ class LlamaCppEngineTest {
      */
     @Test
     void aFileLlamaCppRefusesIsALoadErrorAndLoadingGoesOn() throws IOException {
-        byte[] bytes = Files.readAllBytes(STORIES_GGUF.resolve("stories260K.gguf"));
-        int key = indexOf(bytes, "general.architecture".getBytes(StandardCharsets.US_ASCII));
-        int value = indexOf(bytes, "llama".getBytes(StandardCharsets.US_ASCII), key);
-        bytes[value + 1] = 'x';
-        Path dir = TestData.freshDataDir("target/test-data/llamacpp-engine-arch");
-        Files.write(dir.resolve("model.gguf"), bytes);
+        Path dir = storiesWithLxama("general.architecture", "target/test-data/llamacpp-engine-arch");
         String refusal = "llama.cpp cannot load model.gguf: error loading model architecture: unknown model "
                 + "architecture: 'lxama'";
         assertThatThrownBy(() -> engine().check(dir)).isInstanceOf(IOException.class).hasMessage(refusal);
@@ -225,15 +220,20 @@ class LlamaCppEngineTest {
      */
     @Test
     void aVocabularyLlamaCppCannotReadIsFoundByTheCheck() throws IOException {
-        byte[] bytes = Files.readAllBytes(STORIES_GGUF.resolve("stories260K.gguf"));
-        int key = indexOf(bytes, "tokenizer.ggml.model".getBytes(StandardCharsets.US_ASCII));
-        int value = indexOf(bytes, "llama".getBytes(StandardCharsets.US_ASCII), key);
-        bytes[value + 1] = 'x';
-        Path dir = TestData.freshDataDir("target/test-data/llamacpp-engine-vocab");
-        Files.write(dir.resolve("model.gguf"), bytes);
+        Path dir = storiesWithLxama("tokenizer.ggml.model", "target/test-data/llamacpp-engine-vocab");
         assertThatThrownBy(() -> engine().check(dir)).isInstanceOf(IOException.class)
                 .hasMessage("llama.cpp cannot load model.gguf: error loading model vocabulary: unknown tokenizer: 'lxama'");
         engine().check(STORIES_GGUF);
+    }
+
+    /** The stories GGUF with the value "llama" of {@code key} patched in place to "lxama", as model.gguf in {@code dir}. */
+    private static Path storiesWithLxama(String key, String dir) throws IOException {
+        byte[] bytes = Files.readAllBytes(STORIES_GGUF.resolve("stories260K.gguf"));
+        int at = indexOf(bytes, key.getBytes(StandardCharsets.US_ASCII));
+        bytes[indexOf(bytes, "llama".getBytes(StandardCharsets.US_ASCII), at) + 1] = 'x';
+        Path folder = TestData.freshDataDir(dir);
+        Files.write(folder.resolve("model.gguf"), bytes);
+        return folder;
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
