@@ -55,7 +55,8 @@ final class ArchiveStorages {
         }
         Storage known = storages.get(key);
         if (known != null) {
-            if (known.dtype() != type.dtype || known.numel() != numel) {
+            // Of another type, its entry would be read with another element size (past its end).
+            if (known.type() != type || known.numel() != numel) {
                 throw new TorchCheckpointException(where + ": storage '" + k + "' is described twice, differently");
             }
             return known;
@@ -83,7 +84,7 @@ final class ArchiveStorages {
             throw new TorchCheckpointException(where + ": storage '" + k + "' should hold " + numel + " x " + type
                     + " = " + bytes + " bytes, but its zip entry has " + entry.getSize());
         }
-        Storage s = new Storage(key, type.dtype, numel);
+        Storage s = new Storage(key, type, numel);
         storages.put(key, s);
         entries.put(key, entry);
         return s;

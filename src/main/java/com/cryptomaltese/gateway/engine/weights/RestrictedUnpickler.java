@@ -25,10 +25,11 @@ import java.util.Map;
  * storages {@link Storage} (from the persistent-id callback), tensors {@link TensorRef}.
  *
  * <p>A TorchScript program's pickles ({@code data.pkl}, {@code constants.pkl}) are read in
- * {@linkplain #loadProgram program mode}: they also build objects of the program's own classes
- * ({@code __torch__.…}) and TorchScript's list helpers ({@code torch.jit._pickle.…}). Those stay
- * inert {@link ScriptObject}s that are never called; only the storages and tensors are of interest,
- * to be checked against the archive before libtorch reads it.
+ * {@linkplain #loadProgram program mode}: libtorch, not Python, reads them, so there every global
+ * but the storage types and the tensor builders is an inert {@link ScriptClass} (the program's own
+ * classes, TorchScript's list helpers, {@code torch.device}, enums …) whose objects are never run;
+ * only the storages and the tensor views into them are of interest, to be checked against the
+ * archive before libtorch reads it.
  *
  * <p>Bounded by the input: every opcode consumes at least one byte and lengths are checked against
  * what is left before anything is allocated, so no input makes it loop or allocate more than a
@@ -60,11 +61,13 @@ final class RestrictedUnpickler {
         }
     }
 
-    /**
-     * A storage, as the persistent-id callback resolved it: zip key, element type (null for a
-     * program's storages of types we never read as weights), element count.
-     */
-    record Storage(String key, DType dtype, long numel) {
+    /** A storage, as the persistent-id callback resolved it: zip key, storage type, element count. */
+    record Storage(String key, Global type, long numel) {
+
+        /** The element type we read it as; null for types never read as weights (a program may hold them). */
+        DType dtype() {
+            return type.dtype;
+        }
     }
 
     /** A class of a TorchScript program, or a TorchScript pickle helper; never called, only named. */
@@ -103,7 +106,22 @@ final class RestrictedUnpickler {
         BYTE_STORAGE("torch", "ByteStorage", null, 1),
         BOOL_STORAGE("torch", "BoolStorage", null, 1),
         COMPLEX_FLOAT_STORAGE("torch", "ComplexFloatStorage", null, 8),
-        COMPLEX_DOUBLE_STORAGE("torch", "ComplexDoubleStorage", null, 16);
+        COMPLEX_DOUBLE_STORAGE("torch", "ComplexDoubleStorage", null, 16),
+        COMPLEX_HALF_STORAGE("torch", "ComplexHalfStorage", null, 4),
+        UINT16_STORAGE("torch", "UInt16Storage", null, 2),
+        UINT32_STORAGE("torch", "UInt32Storage", null, 4),
+        UINT64_STORAGE("torch", "UInt64Storage", null, 8),
+        FLOAT8_E4M3FN_STORAGE("torch", "Float8_e4m3fnStorage", null, 1),
+        FLOAT8_E5M2_STORAGE("torch", "Float8_e5m2Storage", null, 1),
+        FLOAT8_E4M3FNUZ_STORAGE("torch", "Float8_e4m3fnuzStorage", null, 1),
+        FLOAT8_E5M2FNUZ_STORAGE("torch", "Float8_e5m2fnuzStorage", null, 1),
+        QINT8_STORAGE("torch", "QInt8Storage", null, 1),
+        QUINT8_STORAGE("torch", "QUInt8Storage", null, 1),
+        QINT32_STORAGE("torch", "QInt32Storage", null, 4),
+        QUINT4X2_STORAGE("torch", "QUInt4x2Storage", null, 1),
+        QUINT2X4_STORAGE("torch", "QUInt2x4Storage", null, 1),
+        // A quantised tensor's view of its storage; only a program's are checked, a state dict's refused.
+        REBUILD_QTENSOR("torch._utils", "_rebuild_qtensor");
 
         final String module;
         final String name;
@@ -182,9 +200,9 @@ final class RestrictedUnpickler {
         return new RestrictedUnpickler(source, data, persistent, true).run();
     }
 
-    /** A global by name: in program mode the program's classes and TorchScript's helpers too. */
+    /** A global by name; in program mode, one outside the allowlist is an inert {@link ScriptClass}. */
     private Object global(String module, String name) throws TorchCheckpointException {
-        if (program && (module.equals("__torch__") || module.startsWith("__torch__.") || module.equals("torch.jit._pickle"))) {
+        if (program && !ALLOWED.containsKey(module + "\n" + name)) {
             return new ScriptClass(module + "." + name);
         }
         return resolve(source, module, name);
@@ -268,7 +286,7 @@ final class RestrictedUnpickler {
                 }
                 case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args), for a program's classes only
                     List<Object> ca = popN(2);
-                    if (!(ca.get(0) instanceof ScriptClass type) || !(ca.get(1) instanceof Tuple)) {
+                    if (!(ca.get(0) instanceof ScriptClass type)) {
                         throw error("NEWOBJ of " + describe(ca.get(0)) + " with " + describe(ca.get(1)) + " is not supported");
                     }
                     push(new ScriptObject(type));
@@ -292,8 +310,8 @@ final class RestrictedUnpickler {
     // ---- opcode semantics ----------------------------------------------------------------------
 
     private Object reduce(Object callable, Object args) throws TorchCheckpointException {
-        if (callable instanceof ScriptClass type && args instanceof Tuple) {
-            return new ScriptObject(type); // build_intlist and the like: inert, never run
+        if (callable instanceof ScriptClass type) {
+            return new ScriptObject(type); // build_intlist, torch.device, an enum …: inert, never run
         }
         if (!(callable instanceof Global g)) {
             throw error("REDUCE applies " + describe(callable) + ", which is not callable");
@@ -309,6 +327,12 @@ final class RestrictedUnpickler {
                 yield new LinkedHashMap<>();
             }
             case REBUILD_TENSOR_V2 -> rebuildTensor(a);
+            case REBUILD_QTENSOR -> {
+                if (!program) {
+                    throw error("quantised tensors (" + g + ") are not supported");
+                }
+                yield rebuildQuantised(a);
+            }
             case REBUILD_PARAMETER, REBUILD_PARAMETER_WITH_STATE -> {
                 int expected = g == Global.REBUILD_PARAMETER ? 3 : 4;
                 if (a.size() != expected || !(a.get(0) instanceof TensorRef t) || !(a.get(1) instanceof Boolean)
@@ -330,13 +354,27 @@ final class RestrictedUnpickler {
             throw error("torch._utils._rebuild_tensor_v2 expects (storage, offset, size, stride, requires_grad, {}), got "
                     + describe(a));
         }
-        if (a.size() == 7 && !(a.get(6) == NONE || emptyDict(a.get(6)))) {
+        if (a.size() == 7 && !program && !(a.get(6) == NONE || emptyDict(a.get(6)))) {
             throw error("tensor metadata " + describe(a.get(6)) + " is not supported");
         }
         TensorRef ref = new TensorRef(storage, offset, longs(size, "size"), longs(stride, "stride"));
         if (program) {
             checkExtent(ref);
         }
+        return ref;
+    }
+
+    /**
+     * {@code _rebuild_qtensor(storage, offset, size, stride, quantizer_params, requires_grad,
+     * backward_hooks)} of a program: a view of its storage like any other.
+     */
+    private TensorRef rebuildQuantised(Tuple a) throws TorchCheckpointException {
+        if (a.size() < 4 || !(a.get(0) instanceof Storage storage) || !(a.get(1) instanceof Long offset)
+                || !(a.get(2) instanceof Tuple size) || !(a.get(3) instanceof Tuple stride)) {
+            throw error("torch._utils._rebuild_qtensor expects (storage, offset, size, stride, …), got " + describe(a));
+        }
+        TensorRef ref = new TensorRef(storage, offset, longs(size, "size"), longs(stride, "stride"));
+        checkExtent(ref);
         return ref;
     }
 
@@ -388,8 +426,8 @@ final class RestrictedUnpickler {
      * program object's attributes; both are accepted and ignored.
      */
     private void build(Object target, Object state) throws TorchCheckpointException {
-        if (target instanceof ScriptObject) {
-            return;
+        if (program) {
+            return; // a program object's attributes: the tensors among them were checked as they were built
         }
         if (!(target instanceof LinkedHashMap<?, ?>) || !(state == NONE || state instanceof Map<?, ?>)) {
             throw error("BUILD of " + describe(target) + " with " + describe(state) + " is not supported");

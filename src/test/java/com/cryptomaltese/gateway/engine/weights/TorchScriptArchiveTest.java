@@ -3,11 +3,13 @@ package com.cryptomaltese.gateway.engine.weights;
 import static com.cryptomaltese.gateway.engine.weights.TorchZips.concat;
 import static com.cryptomaltese.gateway.engine.weights.TorchZips.pickle;
 import static com.cryptomaltese.gateway.engine.weights.TorchZips.unicode;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -74,10 +76,14 @@ class TorchScriptArchiveTest {
     }
 
     private Path archive(byte[] pickle, int numel) throws IOException {
+        return archive(pickle, numel, 8);
+    }
+
+    private Path archive(byte[] pickle, int numel, int elementBytes) throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("m/data.pkl", pickle);
         entries.put("m/code/__torch__/m.py", "class Net(Module):\n  pass\n".getBytes(StandardCharsets.US_ASCII));
-        entries.put("m/data/0", new byte[numel * 8]);
+        entries.put("m/data/0", new byte[numel * elementBytes]);
         Path file = dir.resolve("m.pt");
         TorchZips.write(file, entries);
         return file;
@@ -94,10 +100,46 @@ class TorchScriptArchiveTest {
         assertThatCode(() -> TorchScriptArchive.checkStorages(archive(program(10, 9, 0, 4), 10))).doesNotThrowAnyException();
     }
 
+    /**
+     * libtorch, not Python, reads a program's pickles, and so does the check: any global but the
+     * storage types and tensor builders is inert (torch.device, enums, helpers), and none is run.
+     */
     @Test
-    void aProgramsPickleStillRunsNothing() throws IOException {
-        byte[] system = concat(pickle(0x80, 2, 'c', "posix\nsystem\n"), unicode("id"), pickle(0x85, 'R', '.'));
-        assertThatThrownBy(() -> TorchScriptArchive.checkStorages(archive(system, 1)))
-                .hasMessageEndingWith("unsafe pickle: posix.system");
+    void aProgramsGlobalsAreInertAndNoneIsRun() throws IOException {
+        Path victim = Files.writeString(dir.resolve("victim.txt"), "still here");
+        byte[] remove = concat(pickle(0x80, 2, 'c', "os\nremove\n"), unicode(victim.toString()), pickle(0x85, 'R', '.'));
+        assertThatCode(() -> TorchScriptArchive.checkStorages(archive(remove, 1))).doesNotThrowAnyException();
+        assertThat(victim).hasContent("still here");
+    }
+
+    /** A storage named twice must be named alike: as another type its entry would be read with another element size. */
+    @Test
+    void aStorageNamedTwiceWithAnotherTypeIsRefused() throws IOException {
+        byte[] twice = concat(pickle(0x80, 2, '('), storageRef("ByteStorage", 3), storageRef("DoubleStorage", 3),
+                pickle('t', '.'));
+        assertThatThrownBy(() -> TorchScriptArchive.checkStorages(archive(twice, 3, 1)))
+                .hasMessageEndingWith("storage '0' is described twice, differently");
+    }
+
+    /** A quantised tensor is a view of its storage like any other, and checked as one. */
+    @Test
+    void aQuantisedViewMustStayInsideItsStorage() throws IOException {
+        for (int rows : new int[] {2, 3}) {
+            byte[] quantised = concat(pickle(0x80, 2, 'c', "torch._utils\n_rebuild_qtensor\n", '('),
+                    storageRef("QInt8Storage", 8), pickle('K', 0, 'K', rows, 'K', 4, 0x86, 'K', 4, 'K', 1, 0x86),
+                    pickle(')', 0x89, '}', 't', 'R', '.'));
+            if (rows == 2) {
+                assertThatCode(() -> TorchScriptArchive.checkStorages(archive(quantised, 8, 1))).doesNotThrowAnyException();
+            } else {
+                assertThatThrownBy(() -> TorchScriptArchive.checkStorages(archive(quantised, 8, 1)))
+                        .hasMessageEndingWith("reaches element 11 of storage '0', which has 8");
+            }
+        }
+    }
+
+    /** BINPERSID of {@code ('storage', torch.<type>, '0', 'cpu', numel)}. */
+    private static byte[] storageRef(String type, int numel) {
+        return concat(pickle('('), unicode("storage"), pickle('c', "torch\n" + type + "\n"), unicode("0"), unicode("cpu"),
+                pickle('K', numel, 't', 'Q'));
     }
 }
