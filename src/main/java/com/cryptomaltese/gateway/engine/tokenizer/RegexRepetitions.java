@@ -11,8 +11,10 @@ import java.util.Optional;
  * nothing real. Ambiguous alternations ({@code (a|a)*}) are not recognised.
  *
  * <p>A recursive descent over Ruby syntax, Oniguruma's default: escapes, nested character classes,
- * groups of every kind, {@code * + ?} and intervals, lazy and possessive forms. Possessive
- * quantifiers and atomic groups never backtrack into what they matched, so what they hold is safe.
+ * groups of every kind, {@code * + ?} and intervals, lazy and possessive forms, stacked quantifiers
+ * ({@code a{1,3}+} repeats {@code a{1,3}}). Possessive quantifiers and atomic groups never backtrack
+ * into what they matched, so what they hold is safe. Patterns that backtrack polynomially without
+ * nesting ({@code a*a*a*a*b}) are not recognised either.
  */
 final class RegexRepetitions {
 
@@ -48,7 +50,19 @@ final class RegexRepetitions {
             if (quantifier.repeats() && atomVariable) {
                 throw new Nested(pattern.substring(start, at));
             }
-            variable |= atomVariable || quantifier.variable();
+            boolean repeatedVariable = atomVariable || quantifier.variable();
+            // A quantifier on a quantifier repeats the repetition: a{1,3}+ is (?:a{1,3})+ in Ruby syntax.
+            while (quantifier != Quantifier.ONCE && at < pattern.length() && "*+?{".indexOf(pattern.charAt(at)) >= 0) {
+                quantifier = quantifier();
+                if (quantifier == Quantifier.ONCE) {
+                    break; // a '{' that is no interval
+                }
+                if (quantifier.repeats() && repeatedVariable) {
+                    throw new Nested(pattern.substring(start, at));
+                }
+                repeatedVariable |= quantifier.variable();
+            }
+            variable |= repeatedVariable;
         }
         return variable;
     }
@@ -138,10 +152,14 @@ final class RegexRepetitions {
         at = found < 0 ? pattern.length() : found + 1;
     }
 
+    /** A possessive quantifier: its atom, matched once its way, is never backtracked into. */
+    private static final Quantifier POSSESSIVE = new Quantifier(1, 1);
+
     private Quantifier quantifier() {
         if (at >= pattern.length()) {
             return Quantifier.ONCE;
         }
+        boolean interval = pattern.charAt(at) == '{';
         Quantifier quantifier = switch (pattern.charAt(at)) {
             case '*' -> new Quantifier(0, Integer.MAX_VALUE);
             case '+' -> new Quantifier(1, Integer.MAX_VALUE);
@@ -153,9 +171,11 @@ final class RegexRepetitions {
             return quantifier;
         }
         at++;
-        if (at < pattern.length() && pattern.charAt(at) == '+') {
+        // Possessive (*+ ++ ?+): what it took is never given back. After an interval, Ruby syntax
+        // reads a '+' as a second quantifier instead, which the caller sees.
+        if (!interval && at < pattern.length() && pattern.charAt(at) == '+') {
             at++;
-            return Quantifier.ONCE; // possessive: what it took is never given back
+            return POSSESSIVE;
         }
         if (at < pattern.length() && pattern.charAt(at) == '?') {
             at++; // lazy: backtracks as much as greedy

@@ -46,6 +46,10 @@ class RegexRepetitionsTest {
         "(?<w>[a-z]?[a-z]){3,9}?\t(?<w>[a-z]?[a-z]){3,9}?",
         "(?:(?:a|b)+c?)+\t(?:(?:a|b)+c?)+",
         "(?<r>a)(\\g<r>)+\t(\\g<r>)+",
+        // Ruby syntax: a quantifier after an interval repeats it ((?:a{1,3})+), it is not possessive
+        "a{1,3}+b\ta{1,3}+",
+        "x{2,}+y\tx{2,}+",
+        "a*{2,}\ta*{2,}",
     })
     void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
         assertThat(RegexRepetitions.nested(pattern)).contains(found);
