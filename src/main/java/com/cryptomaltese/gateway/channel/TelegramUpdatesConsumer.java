@@ -1,7 +1,11 @@
 package com.cryptomaltese.gateway.channel;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -27,6 +31,13 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
     private final TelegramUpdatesComponent component;
     /** One past the last handled update; null until then, which asks Telegram for all unconfirmed ones. */
     private volatile Long offset;
+    /** Ids of the updates handled last (polls run one at a time), to skip one Telegram or a proxy sends again. */
+    private final Set<Long> handledIds = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > 1000;
+        }
+    });
     /** The offset Telegram was last sent: every update below it is confirmed. */
     private Long confirmed;
 
@@ -79,9 +90,8 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
                 // Stopping: the rest stays unconfirmed and comes again with the next getUpdates.
                 break;
             }
-            if (offset != null && update.updateId() < offset) {
-                // Handled already (an id twice in one answer, or below the offset asked for): Telegram
-                // numbers updates in order, so it is a server's or proxy's resend, not a new message.
+            if (handledIds.contains(update.updateId())) {
+                // Handled already: an id twice in one answer, or sent again by a server or proxy.
                 continue;
             }
             Exchange exchange = createExchange(false);
@@ -95,7 +105,10 @@ final class TelegramUpdatesConsumer extends ScheduledPollConsumer {
             } finally {
                 releaseExchange(exchange, false);
             }
-            offset = offset == null ? update.updateId() + 1 : Math.max(offset, update.updateId() + 1);
+            handledIds.add(update.updateId());
+            // Past this update, also when its id is below the last one: after a week without updates
+            // Telegram starts its numbering again at a random id.
+            offset = update.updateId() + 1;
             handled++;
         }
         if (!isRunAllowed()) {
