@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.api;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -47,7 +48,6 @@ class ApiRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        AlternativesOnlySchemas.register();
         restConfiguration()
                 .component("platform-http")
                 .contextPath("/api/v1")
@@ -85,9 +85,12 @@ class ApiRoutes extends RouteBuilder {
     /**
      * What every operation can answer besides its own statuses, in one place: the error shape
      * ({@link ErrorBody}) on every 4xx and 5xx, 400 where a model id is in the path (a malformed
-     * one), 413 where there is a body (over the size limit).
+     * one), 413 where there is a body (over the size limit); and the classes of the bodies, for the
+     * schemas' required lists ({@link DocumentSchemas}).
      */
     private void documentErrors() {
+        List<Class<?>> responseBodies = new ArrayList<>();
+        List<Class<?>> requestBodies = new ArrayList<>();
         for (RestDefinition rest : getRestCollection().getRests()) {
             for (VerbDefinition verb : rest.getVerbs()) {
                 List<ResponseMessageDefinition> responses = verb.getResponseMsgs();
@@ -107,7 +110,21 @@ class ApiRoutes extends RouteBuilder {
                     if (response.getCode().compareTo("400") >= 0 && response.getResponseModel() == null) {
                         response.setResponseModel(ErrorBody.class.getName());
                     }
+                    addClass(responseBodies, response.getResponseModel());
                 }
+                addClass(responseBodies, verb.getOutType());
+                addClass(requestBodies, verb.getType());
+            }
+        }
+        DocumentSchemas.register(ResponseFields.of(responseBodies, requestBodies));
+    }
+
+    private static void addClass(List<Class<?>> classes, String name) {
+        if (name != null) {
+            try {
+                classes.add(Class.forName(name, false, ApiRoutes.class.getClassLoader()));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("the REST DSL names a class that does not exist: " + name, e);
             }
         }
     }

@@ -173,6 +173,28 @@ class DocsTest extends ApiTestBase {
         });
     }
 
+    /**
+     * Response records list what is always in their JSON: every property of one written with
+     * absent values as null, the primitives of one that leaves them out; records that are also
+     * request bodies get no list from the responses (it would make optional request fields mandatory).
+     */
+    @Test
+    void responsesListTheFieldsTheyAlwaysHave() {
+        JsonNode schemas = openApi().at("/components/schemas");
+        assertThat(texts(schemas.at("/ChatResponse/required"))).containsExactlyInAnyOrder("response", "model_id",
+                "parameters_used", "finish_reason", "usage", "processing_time", "timestamp");
+        assertThat(texts(schemas.at("/ErrorBody/required"))).containsExactlyInAnyOrder("status", "message", "details");
+        assertThat(texts(schemas.at("/ModelSummary/required"))).containsExactly("size");
+        assertThat(texts(schemas.at("/GenerationSettings/required"))).isEmpty();
+        assertThat(texts(schemas.at("/ChatRequest/required"))).doesNotContain("model_id", "parameters", "conversation_id");
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
     private static void assertProperties(JsonNode schemas, String schema, String... fields) {
         JsonNode properties = schemas.at("/" + schema + "/properties");
         assertThat(properties.isMissingNode()).as(schema + " in " + schemas.fieldNames()).isFalse();
