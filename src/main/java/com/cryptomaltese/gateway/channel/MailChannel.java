@@ -380,15 +380,19 @@ public class MailChannel {
         }
     }
 
-    /** The first address of a From line, lower-cased; null when there is none. */
-    private static String sender(String from) {
+    /** The first mailbox of a From line, lower-cased; null when there is none. */
+    static String sender(String from) {
         if (from == null) {
             return null;
         }
         try {
-            InternetAddress[] addresses = InternetAddress.parseHeader(from, false);
-            return addresses.length > 0 && addresses[0].getAddress() != null && !addresses[0].getAddress().isBlank()
-                    ? addresses[0].getAddress().strip().toLowerCase(Locale.ROOT) : null;
+            // A group ("undisclosed-recipients:;") names nobody to answer.
+            for (InternetAddress address : InternetAddress.parseHeader(from, false)) {
+                if (!address.isGroup() && address.getAddress() != null && address.getAddress().contains("@")) {
+                    return address.getAddress().strip().toLowerCase(Locale.ROOT);
+                }
+            }
+            return null;
         } catch (AddressException e) {
             return null;
         }

@@ -122,6 +122,15 @@ class ChannelTextTest {
     }
 
     @Test
+    void theSenderIsTheFirstMailboxOfTheFromLine() {
+        assertThat(MailChannel.sender("Odd Sender <Odd..Sender@Users.test>")).isEqualTo("odd..sender@users.test");
+        assertThat(MailChannel.sender("a@users.test, b@users.test")).isEqualTo("a@users.test");
+        assertThat(MailChannel.sender("undisclosed-recipients:;")).isNull();
+        assertThat(MailChannel.sender("nobody")).isNull();
+        assertThat(MailChannel.sender(null)).isNull();
+    }
+
+    @Test
     void aSendersAddressIsWrittenAsSmtpTakesItOrNotAtAll() {
         assertThat(MailChannel.recipient("alice@users.test")).isEqualTo("alice@users.test");
         assertThat(MailChannel.recipient("odd..sender@users.test")).isEqualTo("\"odd..sender\"@users.test");

@@ -63,11 +63,11 @@ public final class HfTokenizer implements TokenCodec {
         if (node.isObject()) {
             JsonNode regex = node.get("Regex");
             if (regex != null && regex.isTextual()) {
-                var nested = RegexRepetitions.nested(regex.asText());
-                if (nested.isPresent()) {
+                var problem = RegexRepetitions.problem(regex.asText());
+                if (problem.isPresent()) {
                     throw new IOException("tokenizer.json " + path + ".Regex " + JSON.writeValueAsString(regex.asText())
-                            + " repeats a repetition (" + nested.get() + "), on which the tokenizers' regular "
-                            + "expressions backtrack without end and abort the process");
+                            + " " + problem.get() + ": the tokenizers' regular expressions could backtrack on it "
+                            + "without end and abort the process");
                 }
             }
             for (var field : node.properties()) {

@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.engine.tokenizer;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Finds a repetition of a repetition ({@code (a+)+}, {@code (?:x*y?)*}) in an Oniguruma pattern, the
@@ -25,6 +26,24 @@ final class RegexRepetitions {
         this.pattern = pattern;
     }
 
+    /**
+     * Turns extended mode on ({@code (?x)}, {@code (?ix:…)}): spaces and {@code #} comments are then
+     * ignored between an atom and its quantifier, which this reader does not follow.
+     */
+    private static final Pattern EXTENDED = Pattern.compile("\\(\\?[a-wyz]*x[a-z]*[-:)]");
+
+    /**
+     * Why the pattern may backtrack without end, if it may: it repeats a repetition (quoted as
+     * written), or it uses extended mode, which real tokenizers do not and where this reader could
+     * miss one.
+     */
+    static Optional<String> problem(String pattern) {
+        if (EXTENDED.matcher(pattern).find()) {
+            return Optional.of("uses extended mode ((?x)), where spaces and comments could hide a repeated repetition");
+        }
+        return nested(pattern).map(found -> "repeats a repetition (" + found + ")");
+    }
+
     /** The first repeated group holding a repetition, as written in the pattern, if there is one. */
     static Optional<String> nested(String pattern) {
         RegexRepetitions parser = new RegexRepetitions(pattern);
@@ -46,13 +65,15 @@ final class RegexRepetitions {
             }
             int start = at;
             boolean atomVariable = atom();
+            skipComments();
             Quantifier quantifier = quantifier();
             if (quantifier.repeats() && atomVariable) {
                 throw new Nested(pattern.substring(start, at));
             }
             boolean repeatedVariable = atomVariable || quantifier.variable();
             // A quantifier on a quantifier repeats the repetition: a{1,3}+ is (?:a{1,3})+ in Ruby syntax.
-            while (quantifier != Quantifier.ONCE && at < pattern.length() && "*+?{".indexOf(pattern.charAt(at)) >= 0) {
+            while (quantifier != Quantifier.ONCE && skipComments() < pattern.length()
+                    && "*+?{".indexOf(pattern.charAt(at)) >= 0) {
                 quantifier = quantifier();
                 if (quantifier == Quantifier.ONCE) {
                     break; // a '{' that is no interval
@@ -143,8 +164,22 @@ final class RegexRepetitions {
         if (at < pattern.length() && "pPxkg".indexOf(kind) >= 0
                 && (pattern.charAt(at) == '{' || pattern.charAt(at) == '<')) {
             skipPast(pattern.charAt(at) == '{' ? '}' : '>');
+        } else if (kind == 'x' || kind == 'u') {
+            // an escaped hex character (x and two digits, u and four): one character
+            int digits = kind == 'x' ? 2 : 4;
+            while (digits-- > 0 && at < pattern.length() && Character.digit(pattern.charAt(at), 16) >= 0) {
+                at++;
+            }
         }
         return kind == 'g';
+    }
+
+    /** Steps over comment groups ({@code (?#…)}), which may stand between an atom and its quantifier; the new position. */
+    private int skipComments() {
+        while (pattern.startsWith("(?#", at)) {
+            skipPast(')');
+        }
+        return at;
     }
 
     private void skipPast(char end) {

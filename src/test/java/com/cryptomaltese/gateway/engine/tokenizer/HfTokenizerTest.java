@@ -84,7 +84,7 @@ class HfTokenizerTest {
 
         assertThatThrownBy(() -> HfTokenizer.load(dir)).isInstanceOf(IOException.class)
                 .hasMessage("tokenizer.json pre_tokenizer.pretokenizers[1].pattern.Regex \"\\\\s+|(a+)+b\" repeats a "
-                        + "repetition ((a+)+), on which the tokenizers' regular expressions backtrack without end "
+                        + "repetition ((a+)+): the tokenizers' regular expressions could backtrack on it without end "
                         + "and abort the process");
 
         split.putObject("pattern").put("Regex", "\\s+|(?:a+b)|a+");

@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.engine.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -50,9 +51,27 @@ class RegexRepetitionsTest {
         "a{1,3}+b\ta{1,3}+",
         "x{2,}+y\tx{2,}+",
         "a*{2,}\ta*{2,}",
+        // a comment group between a repetition and its quantifier hides nothing
+        "(a+)(?#c)+b\t(a+)(?#c)+",
+        "a{1,3}(?#c)+b\ta{1,3}(?#c)+",
+        "\\x61{1,3}+b\t\\x61{1,3}+",
     })
     void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
         assertThat(RegexRepetitions.nested(pattern)).contains(found);
+    }
+
+    /** Extended mode lets spaces and comments stand between an atom and its quantifier: refused as such. */
+    @ParameterizedTest
+    @ValueSource(strings = {"(?x)(a +) +b", "(?x)a{1,3} +b", "(?ix:a b)", "(?x-i)ab", "x|(?mx)y"})
+    void extendedModeIsRefused(String pattern) {
+        assertThat(RegexRepetitions.problem(pattern)).contains(
+                "uses extended mode ((?x)), where spaces and comments could hide a repeated repetition");
+    }
+
+    @Test
+    void aRepeatedRepetitionIsNamedAsSuch() {
+        assertThat(RegexRepetitions.problem("(a+)+b")).contains("repeats a repetition ((a+)+)");
+        assertThat(RegexRepetitions.problem("(?i:'s|'t)|\\p{L}+")).isEmpty();
     }
 
     /** Repetitions that cannot backtrack into each other, or that are no repetitions at all. */
