@@ -19,18 +19,18 @@ import java.util.regex.Pattern;
  */
 final class RegexRepetitions {
 
+    /**
+     * Turns extended mode on ({@code (?x)}, {@code (?ix:…)}): spaces and {@code #} comments are then
+     * ignored between an atom and its quantifier, which this reader does not follow.
+     */
+    private static final Pattern EXTENDED = Pattern.compile("\\(\\?[a-wyz]*x[a-z]*[-:)]");
+
     private final String pattern;
     private int at;
 
     private RegexRepetitions(String pattern) {
         this.pattern = pattern;
     }
-
-    /**
-     * Turns extended mode on ({@code (?x)}, {@code (?ix:…)}): spaces and {@code #} comments are then
-     * ignored between an atom and its quantifier, which this reader does not follow.
-     */
-    private static final Pattern EXTENDED = Pattern.compile("\\(\\?[a-wyz]*x[a-z]*[-:)]");
 
     /**
      * Why the pattern may backtrack without end, if it may: it repeats a repetition (quoted as
