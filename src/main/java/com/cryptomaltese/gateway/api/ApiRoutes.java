@@ -79,44 +79,51 @@ class ApiRoutes extends RouteBuilder {
         parameters();
         admin();
         users();
-        documentErrors();
+        documentResponses();
     }
 
     /**
-     * What every operation can answer besides its own statuses, in one place: the error shape
-     * ({@link ErrorBody}) on every 4xx and 5xx, 400 where a model id is in the path (a malformed
-     * one), 413 where there is a body (over the size limit); and the classes of the bodies, for the
-     * schemas' required lists ({@link DocumentSchemas}).
+     * What the OpenAPI document says of every operation's answers, in one place: its errors
+     * ({@link #documentErrors}), and the classes of the bodies in and out, for the schemas' required
+     * lists ({@link DocumentSchemas}).
      */
-    private void documentErrors() {
+    private void documentResponses() {
         List<Class<?>> responseBodies = new ArrayList<>();
         List<Class<?>> requestBodies = new ArrayList<>();
         for (RestDefinition rest : getRestCollection().getRests()) {
             for (VerbDefinition verb : rest.getVerbs()) {
-                List<ResponseMessageDefinition> responses = verb.getResponseMsgs();
-                if (responses == null) {
-                    continue; // health: no key, no body, nothing to refuse
-                }
-                boolean modelInPath = verb.getParams() != null && verb.getParams().stream()
-                        .anyMatch(p -> "model_id".equals(p.getName()) && p.getType() == RestParamType.path);
-                if (modelInPath && responses.stream().noneMatch(r -> "400".equals(r.getCode()))) {
-                    responses.add(response("400", "The model id is malformed (the message says how)", null));
-                }
-                boolean body = verb.getConsumes() != null || verb.getType() != null;
-                if (body && responses.stream().noneMatch(r -> "413".equals(r.getCode()))) {
-                    responses.add(response("413", "The body is over the size limit (256 KB)", null));
-                }
-                for (ResponseMessageDefinition response : responses) {
-                    if (response.getCode().compareTo("400") >= 0 && response.getResponseModel() == null) {
-                        response.setResponseModel(ErrorBody.class.getName());
-                    }
-                    addClass(responseBodies, response.getResponseModel());
+                if (verb.getResponseMsgs() != null) {
+                    documentErrors(verb);
+                    verb.getResponseMsgs().forEach(response -> addClass(responseBodies, response.getResponseModel()));
                 }
                 addClass(responseBodies, verb.getOutType());
                 addClass(requestBodies, verb.getType());
             }
         }
         DocumentSchemas.register(ResponseFields.of(responseBodies, requestBodies));
+    }
+
+    /**
+     * What every operation can answer besides its own statuses: the error shape ({@link ErrorBody})
+     * on every 4xx and 5xx, 400 where a model id is in the path (a malformed one), 413 where there
+     * is a body (over the size limit).
+     */
+    private static void documentErrors(VerbDefinition verb) {
+        List<ResponseMessageDefinition> responses = verb.getResponseMsgs();
+        boolean modelInPath = verb.getParams() != null && verb.getParams().stream()
+                .anyMatch(p -> "model_id".equals(p.getName()) && p.getType() == RestParamType.path);
+        if (modelInPath && responses.stream().noneMatch(r -> "400".equals(r.getCode()))) {
+            responses.add(response("400", "The model id is malformed (the message says how)", null));
+        }
+        boolean body = verb.getConsumes() != null || verb.getType() != null;
+        if (body && responses.stream().noneMatch(r -> "413".equals(r.getCode()))) {
+            responses.add(response("413", "The body is over the size limit (256 KB)", null));
+        }
+        for (ResponseMessageDefinition response : responses) {
+            if (response.getCode().compareTo("400") >= 0 && response.getResponseModel() == null) {
+                response.setResponseModel(ErrorBody.class.getName());
+            }
+        }
     }
 
     private static void addClass(List<Class<?>> classes, String name) {

@@ -4,6 +4,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
@@ -45,7 +46,7 @@ final class ResponseFields {
             return List.of();
         }
         JsonInclude.Include classLevel = inclusion(type.getAnnotation(JsonInclude.class), JsonInclude.Include.ALWAYS);
-        return java.util.Arrays.stream(type.getRecordComponents())
+        return Arrays.stream(type.getRecordComponents())
                 .filter(c -> c.getType().isPrimitive()
                         || inclusion(c.getAccessor().getAnnotation(JsonInclude.class), classLevel) == JsonInclude.Include.ALWAYS)
                 .map(c -> SNAKE_CASE.translate(c.getName()))
