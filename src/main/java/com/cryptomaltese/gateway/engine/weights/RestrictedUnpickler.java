@@ -70,7 +70,7 @@ final class RestrictedUnpickler {
         }
     }
 
-    /** A class of a TorchScript program, or a TorchScript pickle helper; never called, only named. */
+    /** A global of a program's pickle outside the allowlist (a program class, a helper): never called, only named. */
     record ScriptClass(String qualifiedName) {
         @Override
         public String toString() {
@@ -193,8 +193,9 @@ final class RestrictedUnpickler {
     }
 
     /**
-     * Runs a TorchScript program's pickle to its STOP: as {@link #load}, and the program's classes
-     * and TorchScript's pickle helpers become {@link ScriptClass}es whose objects are inert.
+     * Runs a TorchScript program's pickle to its STOP: as {@link #load}, but every global outside the
+     * allowlist (the program's classes, TorchScript's helpers, torch.device …) becomes an inert
+     * {@link ScriptClass}, and tensor views are checked against their storages as they are built.
      */
     static Object loadProgram(String source, byte[] data, PersistentLoader persistent) throws TorchCheckpointException {
         return new RestrictedUnpickler(source, data, persistent, true).run();
