@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * and when a match exceeds its retry limit the binding panics, which aborts the whole process; with
  * {@code (a+)+b} twenty-five letters are enough. The patterns of real tokenizers (GPT-2, Llama 3,
  * Qwen2, o200k, DeepSeek, Tekken …) repeat only characters and classes, so refusing this shape costs
- * nothing real. Ambiguous alternations ({@code (a|a)*}) are not recognised.
+ * nothing real. A repeated choice ({@code (a|ab)*}) backtracks the same way and is refused as well.
  *
  * <p>A recursive descent over Ruby syntax, Oniguruma's default: escapes, nested character classes,
  * groups of every kind, {@code * + ?} and intervals, lazy and possessive forms, stacked quantifiers
@@ -41,7 +41,7 @@ final class RegexRepetitions {
         if (EXTENDED.matcher(pattern).find()) {
             return Optional.of("uses extended mode ((?x)), where spaces and comments could hide a repeated repetition");
         }
-        return nested(pattern).map(found -> "repeats a repetition (" + found + ")");
+        return nested(pattern).map(found -> "repeats a repetition or a choice (" + found + ")");
     }
 
     /** The first repeated group holding a repetition, as written in the pattern, if there is one. */
@@ -55,11 +55,16 @@ final class RegexRepetitions {
         }
     }
 
-    /** A run of branches up to an unmatched ')' or the end; true when it holds a variable repetition. */
+    /**
+     * A run of branches up to an unmatched ')' or the end; true when it can match in more than one
+     * way: it holds a variable repetition, or a choice between branches ((a|a)+ and (a|ab)+ backtrack
+     * as (a+)+ does; whether branches overlap is not worked out).
+     */
     private boolean alternation() {
         boolean variable = false;
         while (at < pattern.length() && pattern.charAt(at) != ')') {
             if (pattern.charAt(at) == '|') {
+                variable = true;
                 at++;
                 continue;
             }
