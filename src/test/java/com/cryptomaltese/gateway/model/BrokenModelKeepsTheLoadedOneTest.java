@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.TestData;
@@ -67,13 +68,9 @@ class BrokenModelKeepsTheLoadedOneTest {
 
         ModelService service = service(data);
         try {
-            service.load(GOOD);
-            assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
-                assertThat(e.status()).isEqualTo(409);
-                assertThat(e.getMessage()).startsWith("model broken/template cannot be loaded: the chat template "
-                        + "cannot be rendered: ").contains("casefold");
-            });
-            assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
+            assertRefusedWhileGoodServes(service, broken, message -> assertThat(message)
+                    .startsWith("model broken/template cannot be loaded: the chat template cannot be rendered: ")
+                    .contains("casefold"));
         } finally {
             service.shutdown();
         }
@@ -90,17 +87,23 @@ class BrokenModelKeepsTheLoadedOneTest {
 
         ModelService service = service(data);
         try {
-            service.load(GOOD);
-            assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
-                assertThat(e.status()).isEqualTo(409);
-                assertThat(e.getMessage()).isEqualTo("model broken/shape cannot be loaded: tensor "
-                        + "model.layers.0.mlp.gate_proj.weight has shape [172, 64], config.json implies [180, 64]");
-            });
-            assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
+            assertRefusedWhileGoodServes(service, broken, message -> assertThat(message).isEqualTo("model broken/shape "
+                    + "cannot be loaded: tensor model.layers.0.mlp.gate_proj.weight has shape [172, 64], config.json "
+                    + "implies [180, 64]"));
             assertThat(service.lastUnload()).isEmpty();
         } finally {
             service.shutdown();
         }
+    }
+
+    /** With good/stories loaded, loading {@code broken} is a 409 whose message passes {@code message}, and good/stories stays loaded. */
+    private static void assertRefusedWhileGoodServes(ModelService service, ModelId broken, Consumer<String> message) {
+        service.load(GOOD);
+        assertThatThrownBy(() -> service.load(broken)).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(409);
+            message.accept(e.getMessage());
+        });
+        assertThat(service.statusOf(GOOD)).isEqualTo("loaded");
     }
 
     /** good/stories as the shared model is, and broken/{@code name}: the same files but {@code file} replaced. */

@@ -145,12 +145,8 @@ class TorchScriptFolderTest {
             entries.put(entry, "not a program".getBytes(StandardCharsets.US_ASCII));
         }
         TorchZips.write(dir.resolve("broken.pt"), entries);
-        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"broken.pt\"}");
-        for (var step : List.<ThrowingCallable>of(() -> new TorchScriptEngine().check(dir), () -> new TorchScriptEngine().load(dir))) {
-            assertThatThrownBy(step).isInstanceOf(IOException.class)
-                    .hasMessage("broken.pt: broken/data.pkl: corrupt or unsupported pickle at byte 0: unsupported pickle "
-                            + "opcode 0x6e");
-        }
+        assertCheckAndLoadRefuse("broken.pt", "broken.pt: broken/data.pkl: corrupt or unsupported pickle at byte 0: "
+                + "unsupported pickle opcode 0x6e");
     }
 
     /**
@@ -163,12 +159,16 @@ class TorchScriptFolderTest {
         Map<String, byte[]> entries = TorchZips.entries(TRACED.resolve("model.torchscript"));
         entries.put("model/data/0", Arrays.copyOf(entries.get("model/data/0"), 8));
         TorchZips.write(dir.resolve("model.torchscript"), entries);
-        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"model.torchscript\"}");
+        // byte 435: the BINPERSID of storage '0' (python -m pickletools model/data.pkl)
+        assertCheckAndLoadRefuse("model.torchscript", "model.torchscript: model/data.pkl at byte 435: storage '0' "
+                + "should hold 12288 x torch.FloatStorage = 49152 bytes, but its zip entry has 8");
+    }
+
+    /** With {@code program} opted in, both the check before a load and the load itself refuse it with {@code message}. */
+    private void assertCheckAndLoadRefuse(String program, String message) throws IOException {
+        Files.writeString(dir.resolve("torchscript.json"), "{\"file\": \"" + program + "\"}");
         for (var step : List.<ThrowingCallable>of(() -> new TorchScriptEngine().check(dir), () -> new TorchScriptEngine().load(dir))) {
-            assertThatThrownBy(step).isInstanceOf(IOException.class)
-                    // byte 435: the BINPERSID of storage '0' (python -m pickletools model/data.pkl)
-                    .hasMessage("model.torchscript: model/data.pkl at byte 435: storage '0' should hold 12288 x "
-                            + "torch.FloatStorage = 49152 bytes, but its zip entry has 8");
+            assertThatThrownBy(step).isInstanceOf(IOException.class).hasMessage(message);
         }
     }
 
