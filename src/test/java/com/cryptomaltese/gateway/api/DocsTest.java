@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** Swagger UI at /docs and the OpenAPI document it reads, both without a key. */
 class DocsTest extends ApiTestBase {
+
+    @Autowired
+    CachedApiDocument document;
 
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
             "unloadModel", "downloadModel", "getModel", "deleteModel", "getParameters", "updateParameters",
@@ -144,6 +151,33 @@ class DocsTest extends ApiTestBase {
         assertThat(schemas.at("/StoredMessage/properties/conversation_id/nullable").asBoolean()).isTrue();
         assertThat(schemas.at("/ParameterChange/properties/new_value/oneOf").findValuesAsText("type"))
                 .contains("number", "integer", "boolean", "array");
+    }
+
+    /**
+     * Rendering the document costs a fraction of a CPU second and needs no key: it is rendered once
+     * and then served as rendered, to any number of callers at once.
+     */
+    @Test
+    void theDocumentIsRenderedOnceAndServedAlike() throws Exception {
+        String first = api.get("/api/v1/openapi.json", null).body();
+        int rendered = document.renders();
+        List<CompletableFuture<Reply>> replies = new ArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        try {
+            for (int i = 0; i < 24; i++) {
+                replies.add(CompletableFuture.supplyAsync(() -> api.get("/api/v1/openapi.json", null), callers));
+            }
+            CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).get();
+        } finally {
+            callers.shutdown();
+        }
+        for (CompletableFuture<Reply> reply : replies) {
+            assertThat(reply.get().status()).isEqualTo(200);
+            assertThat(reply.get().header("Content-Type")).startsWith("application/json");
+            assertThat(reply.get().body()).isEqualTo(first);
+        }
+        assertThat(rendered).isEqualTo(1);
+        assertThat(document.renders()).isEqualTo(1);
     }
 
     private JsonNode openApi() {
