@@ -28,6 +28,11 @@ final class LogFiles {
             "error", "error", "critical", "error", "warning", "warn", "warn", "warn",
             "info", "info", "debug", "debug", "trace", "debug", "access", "access", "audit", "audit");
 
+    /** The name {@code log_levels} documents for a stream ({@code warning} for the {@code warn} stream). */
+    static String levelName(String stream) {
+        return stream.equals("warn") ? "warning" : stream;
+    }
+
     private static final Pattern ARCHIVE = Pattern.compile(
             "(" + String.join("|", STREAMS) + ")\\.(\\d{4}-\\d{2}-\\d{2})\\.(\\d+)\\.log(\\.gz)?");
 

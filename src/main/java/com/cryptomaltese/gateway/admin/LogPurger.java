@@ -69,7 +69,8 @@ public class LogPurger {
             }
         }
         runs.record("purge-logs", List.of("purge_logs"), removed.size(), freed, caller);
-        return new PurgeLogsResult("success", removed.size(), freed, removed, olderThanDays, keep, List.copyOf(streams));
+        return new PurgeLogsResult("success", removed.size(), freed, removed, olderThanDays, keep,
+                streams.stream().map(LogFiles::levelName).toList());
     }
 
     /** The Quartz job of routes/schedules.yaml: the configured defaults, all streams. */

@@ -15,5 +15,6 @@ public record PurgeLogsResult(
         @Schema(description = "Names of the deleted files") List<String> removedFiles,
         int olderThanDays,
         int keepLatestFiles,
+        @Schema(description = "The streams purged, named as log_levels names them (warning, not warn)")
         List<String> logLevels) {
 }

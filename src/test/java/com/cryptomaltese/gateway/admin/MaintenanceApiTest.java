@@ -569,7 +569,7 @@ class MaintenanceApiTest {
                 "{\"older_than_days\":0,\"keep_latest_files\":0,\"log_levels\":[\"warning\"]}");
         assertThat(warning.status()).as(warning.body()).isEqualTo(200);
         assertThat(texts(warning.json().path("removed_files"))).containsExactly("warn.2024-03-01.0.log.gz");
-        assertThat(texts(warning.json().path("log_levels"))).containsExactly("warn");
+        assertThat(texts(warning.json().path("log_levels"))).containsExactly("warning");
         assertThat(warning.json().path("files_removed").asLong()).isEqualTo(1);
         assertThat(warning.json().path("space_freed").asLong()).isEqualTo(22);
         assertThat(warn).doesNotExist();
@@ -610,7 +610,7 @@ class MaintenanceApiTest {
         JsonNode body = reply.json();
         assertThat(body.path("older_than_days").asInt()).isEqualTo(14);
         assertThat(body.path("keep_latest_files").asInt()).isEqualTo(7);
-        assertThat(texts(body.path("log_levels"))).containsExactlyInAnyOrder("error", "warn", "info", "debug", "access", "audit");
+        assertThat(texts(body.path("log_levels"))).containsExactlyInAnyOrder("error", "warning", "info", "debug", "access", "audit");
         // Rank 8 is beyond the 7 kept but only 10 days old; ranks 9 and 10 are older than 14 days.
         assertThat(texts(body.path("removed_files")))
                 .containsExactlyInAnyOrder("debug.2024-05-02.0.log.gz", "debug.2024-05-01.0.log.gz");
