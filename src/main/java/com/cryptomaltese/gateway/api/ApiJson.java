@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.api;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -105,6 +106,36 @@ public class ApiJson {
             throw translate(e);
         } catch (IOException e) {
             throw ApiException.badRequest("body", "could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses a body sent to an operation that takes none: nothing in it would be acted on, and a
+     * caller who sends {@code {"parameters": ["temperature"]}} to a reset expects what will not
+     * happen. No body, a blank one and an empty object (which clients send by habit) pass.
+     * {@code sentLength} is the request's Content-Length: a form body has been read into parameters
+     * by the web layer before this sees it, so its bytes are gone but its length is not.
+     */
+    public void requireNone(byte[] body, long sentLength, String operation) {
+        if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
+            if (sentLength > 0 && (body == null || body.length == 0)) {
+                throw ApiException.badRequest("body", "must be empty: " + operation + " takes no body (got a form)");
+            }
+            return;
+        }
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(body);
+        } catch (IOException e) {
+            tree = null;
+        }
+        if (tree == null || !tree.isObject() || !tree.isEmpty()) {
+            List<String> fields = new ArrayList<>();
+            if (tree != null && tree.isObject()) {
+                tree.fieldNames().forEachRemaining(fields::add);
+            }
+            throw ApiException.badRequest("body", "must be empty: " + operation + " takes no body"
+                    + (fields.isEmpty() ? "" : " (got " + String.join(", ", fields) + ")"));
         }
     }
 

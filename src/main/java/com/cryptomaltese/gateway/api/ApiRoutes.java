@@ -38,6 +38,7 @@ class ApiRoutes extends RouteBuilder {
     static final String ERRORS = "api-errors";
     private static final String JSON = "application/json";
     private static final String MODEL_ID = "modelId";
+    private static final String BODILESS_400 = "The model id is malformed, or a body was sent (the operation takes none; {} passes)";
     private static final String CALLER = "${header." + Caller.HEADER + "}";
 
     private final ApiJson json;
@@ -199,19 +200,21 @@ class ApiRoutes extends RouteBuilder {
         user(modelIdParam(models.post("/{model_id}/load").id("loadModel")
                 .description("Load a model into memory; the model in memory before is unloaded first")
                 .outType(ModelViews.ModelLoaded.class))
+                .responseMessage("400", BODILESS_400)
                 .responseMessage("404", "The model is not on disk")
                 .responseMessage("409", "Another load or an unload is running, the model is downloading, being deleted or "
                         + "its download failed or was interrupted, or it cannot be loaded: no engine runs its folder (no "
                         + "config.json, weights in no known format) or its files are broken (the reason is given)"))
                 .to("direct:loadModel");
-        withModelId(audited(route("loadModel"))).bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
+        withModelId(withoutBody(audited(route("loadModel")), "load")).bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
 
         user(modelIdParam(models.post("/{model_id}/unload").id("unloadModel").description("Free the model's memory")
                 .outType(ModelViews.ModelUnloaded.class))
+                .responseMessage("400", BODILESS_400)
                 .responseMessage("409", "The model is not loaded"))
                 .to("direct:unloadModel");
-        withModelId(audited(route("unloadModel"))).bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
+        withModelId(withoutBody(audited(route("unloadModel")), "unload")).bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
 
         withJsonBody(user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub "
@@ -290,9 +293,10 @@ class ApiRoutes extends RouteBuilder {
                 .description("Forget the stored parameters: every parameter back to its default (the model's "
                         + "generation_config.json, else the gateway's)")
                 .outType(ParameterResponses.ParametersReset.class))
+                .responseMessage("400", BODILESS_400)
                 .responseMessage("404", "The model is not on disk"))
                 .to("direct:resetParameters");
-        knownModel(audited(route("resetParameters")))
+        knownModel(withoutBody(audited(route("resetParameters")), "reset"))
                 .bean("parameterService", "reset(${exchangeProperty." + MODEL_ID + "}, " + CALLER + ")")
                 .to("direct:auditedReply");
 
@@ -369,6 +373,16 @@ class ApiRoutes extends RouteBuilder {
 
     private RouteDefinition knownModel(RouteDefinition route) {
         return withModelId(route).bean("modelOperations", "requireKnown(${exchangeProperty." + MODEL_ID + "})");
+    }
+
+    /** Refuses a body (other than {@code {}}): the operation takes none ({@link ApiJson#requireNone}). */
+    private RouteDefinition withoutBody(RouteDefinition route, String operation) {
+        return route.process(e -> json.requireNone(bytes(e), sentLength(e), operation));
+    }
+
+    /** The request's Content-Length, -1 when it has none. */
+    private static long sentLength(Exchange exchange) {
+        return exchange.getMessage() instanceof PlatformHttpMessage http ? http.getRequest().getContentLengthLong() : -1;
     }
 
     /** Marks the route for the audit log; {@link #withModelId} then names the model as the target. */

@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -225,6 +226,45 @@ class ModelLifecycleApiTest {
         assertThat(json.json().path("older_than_days").asInt()).isEqualTo(30);
         Reply chat = api.postWithoutBody("/api/v1/chat", TestApi.USER_KEY);
         assertThat(chat.status()).as(chat.body()).isEqualTo(415);
+    }
+
+    /**
+     * Load, unload and reset take no body: one that says something (a model in it, the parameters to
+     * reset) is refused before anything happens, not ignored; an empty object, which clients send by
+     * habit, passes.
+     */
+    @Test
+    void aBodyOnAnOperationThatTakesNoneIsRefusedNotIgnored() {
+        assertThat(api.put(A + "/parameters", TestApi.USER_KEY, "{\"temperature\": 0.5}").status()).isEqualTo(200);
+        record Stray(String contentType, String body, String named) {
+        }
+        List<Stray> strays = List.of(new Stray("application/json", "{\"parameters\": [\"temperature\"]}", "parameters"),
+                new Stray("application/json", "{\"model_id\": \"life/b\", \"force\": true}", "model_id, force"),
+                new Stray("application/json", "[]", null), new Stray("application/json", "{", null),
+                new Stray("text/plain", "life/b", null), new Stray("application/x-www-form-urlencoded", "model=life%2Fb", null));
+        for (String operation : List.of("load", "parameters/reset", "unload")) {
+            for (Stray stray : strays) {
+                Reply refused = api.send(api.request(A + "/" + operation, TestApi.USER_KEY)
+                        .header("Content-Type", stray.contentType()).POST(HttpRequest.BodyPublishers.ofString(stray.body())));
+                assertThat(refused.status()).as(operation + " with " + stray + ": " + refused.body()).isEqualTo(400);
+                assertThat(refused.json().path("message").asText()).as(refused.body())
+                        .startsWith("invalid request: body must be empty: " + operation.replace("parameters/", "") + " takes no body");
+                assertThat(refused.json().at("/details/0/field").asText()).isEqualTo("body");
+                if (stray.named() != null) {
+                    assertThat(refused.json().path("message").asText()).endsWith("(got " + stray.named() + ")");
+                }
+            }
+        }
+        assertThat(status().path("model").path("loaded").asBoolean()).as("no stray load happened").isFalse();
+        assertThat(api.get(A + "/parameters", TestApi.USER_KEY).json().at("/parameters/temperature").asDouble())
+                .as("no stray reset happened").isEqualTo(0.5);
+
+        for (String empty : List.of("{}", " { } ", "\n")) {
+            for (String operation : List.of("load", "parameters/reset", "unload")) {
+                Reply reply = api.post(A + "/" + operation, TestApi.USER_KEY, empty);
+                assertThat(reply.status()).as(operation + " with " + empty + ": " + reply.body()).isEqualTo(200);
+            }
+        }
     }
 
     /** Resident memory read around the close (this runs on Linux): both known, freed = before - after. */
