@@ -53,6 +53,8 @@ final class FakeBotApi implements AutoCloseable {
     private final Map<String, AtomicInteger> sendMessagePasses = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> sendMessageFailures = new ConcurrentHashMap<>();
     private final AtomicLong nextUpdateId = new AtomicLong(5000);
+    /** Whether the numbering started again (see {@link #renumberFrom}). */
+    private volatile boolean renumbered;
     private final AtomicLong nextMessageId = new AtomicLong(100);
     private final AtomicInteger getUpdates429 = new AtomicInteger();
     private final AtomicInteger sendMessage429 = new AtomicInteger();
@@ -129,6 +131,18 @@ final class FakeBotApi implements AutoCloseable {
         long messageId = privateMessage(userId, text);
         updates.add(updates.get(updates.size() - 1).deepCopy());
         return messageId;
+    }
+
+    /**
+     * Numbering starts again at {@code nextUpdateId}, as Telegram's does after a week without updates
+     * (at a random id, lower than the last one here). An offset above every id of the new numbering
+     * is the bot's from before and confirms nothing of it.
+     */
+    synchronized void renumberFrom(long nextUpdateId) {
+        this.nextUpdateId.set(nextUpdateId - 1);
+        renumbered = true;
+        confirmedBelow.set(0);
+        updates.clear();
     }
 
     static ArrayNode mentionAt(int offset, int length) {
@@ -242,6 +256,10 @@ final class FakeBotApi implements AutoCloseable {
     private void getUpdates(HttpExchange http, JsonNode params) throws IOException {
         long offset = params.path("offset").asLong(0);
         offsets.add(offset);
+        if (renumbered && offset > nextUpdateId.get() + 1) {
+            // From before the numbering started again.
+            offset = 0;
+        }
         // As Telegram does: an offset confirms every update below it, which no later getUpdates returns.
         long confirmedBelow = this.confirmedBelow.accumulateAndGet(offset, Math::max);
         offset = Math.max(offset, confirmedBelow);

@@ -93,4 +93,46 @@ class TelegramUpdatesComponentTest {
             assertThat(server.repliesTo(messageId)).containsExactly("The answer");
         }
     }
+
+    /**
+     * After a week without updates Telegram numbers them again from a random, usually lower, id: the
+     * first update of the new numbering is handled, and the offset moves on from it, so each update
+     * is confirmed and handled once.
+     */
+    @Test
+    void updatesNumberedAgainFromALowerIdAreHandledAndConfirmed() throws Exception {
+        try (FakeBotApi server = new FakeBotApi()) {
+            TelegramSettings settings = new TelegramSettings(FakeBotApi.TOKEN, server.url(), FakeBotApi.BOT_USERNAME,
+                    List.of(), 10, Duration.ofMinutes(1), Duration.ofSeconds(4), 4096, 1, 2, Duration.ofSeconds(5));
+            TelegramBotApi api = new TelegramBotApi(settings, d -> Thread.sleep(d.toMillis()));
+            List<Long> handled = new CopyOnWriteArrayList<>();
+            try (DefaultCamelContext camel = new DefaultCamelContext()) {
+                camel.getRegistry().bind("strategy", new TelegramPollStrategy(settings, d -> { }));
+                camel.addComponent("telegram-updates", new TelegramUpdatesComponent(api));
+                camel.addRoutes(new RouteBuilder() {
+                    @Override
+                    public void configure() {
+                        from("telegram-updates:getUpdates?delay=50&pollStrategy=#strategy")
+                                .process(exchange -> handled.add(exchange.getIn().getBody(TelegramUpdate.class).updateId()));
+                    }
+                });
+                camel.start();
+                long before = server.updateIdOf(server.privateMessage(1001, "Before the quiet week"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> server.offsets().contains(before + 1));
+
+                server.renumberFrom(300);
+                long first = server.updateIdOf(server.privateMessage(1001, "A week later"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> server.offsets().contains(first + 1));
+                long second = server.updateIdOf(server.privateMessage(1001, "And again"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> server.offsets().contains(second + 1));
+                camel.stop();
+
+                assertThat(first).isEqualTo(300);
+                assertThat(handled).containsExactly(before, first, second);
+                List<Long> offsets = server.offsets();
+                assertThat(offsets.subList(offsets.indexOf(first + 1), offsets.size())).as(offsets.toString())
+                        .allMatch(offset -> offset == first + 1 || offset == second + 1);
+            }
+        }
+    }
 }
