@@ -89,6 +89,12 @@ public class ModelService {
     private final Map<ModelId, String> claims = new ConcurrentHashMap<>();
     private volatile Loaded current;
     private volatile ModelId loading;
+    /**
+     * The model an unload waits to close. New chats are told to retry rather than let in: a read
+     * lock's tryLock barges past a waiting writer even on a fair lock, so chats arriving one after
+     * another would otherwise hold an unload off for as long as they keep coming.
+     */
+    private volatile ModelId unloading;
     /** GATEWAY_DEFAULT_MODEL from before readiness until its load ends: chats are told it is loading. */
     private volatile ModelId startingWith;
     /** What holds the lifecycle lock ("model x is being loaded"), for the 409 of a load that has to wait. */
@@ -241,9 +247,10 @@ public class ModelService {
      * files that are going away. Loads of other models are not held up.
      */
     public <T> T whileUnused(ModelId id, Supplier<T> deletion) {
-        if (claims.putIfAbsent(id, "deleted") != null) {
-            throw ApiException.conflict("model " + id + " is being loaded; it cannot be deleted now "
-                    + "(unload it once the load is done)");
+        String claim = claims.putIfAbsent(id, "deleted");
+        if (claim != null) {
+            throw ApiException.conflict(claim.equals("deleted") ? "model " + id + " is being deleted already"
+                    : "model " + id + " is being loaded; it cannot be deleted now (unload it once the load is done)");
         }
         try {
             Loaded now = current;
@@ -279,11 +286,19 @@ public class ModelService {
     }
 
     public ModelId unload(ModelId id) {
-        lifecycle.lock();
+        if (!lifecycle.tryLock()) {
+            String work = lifecycleWork;
+            throw ApiException.conflict((work != null ? work : "another model is being loaded or unloaded")
+                    + "; try again when it is done");
+        }
+        Loaded now = current;
+        boolean loaded = now != null && now.id().equals(id);
+        if (loaded) {
+            unloading = id; // before the lifecycle work says so: whoever reads that sees chats refused
+        }
         lifecycleWork = "model " + id + " is being unloaded";
         try {
-            Loaded now = current;
-            if (now == null || !now.id().equals(id)) {
+            if (!loaded) {
                 throw ApiException.conflict("model " + id + " is not loaded"
                         + (now == null ? " (no model is loaded)" : " (loaded: " + now.id() + ")"));
             }
@@ -296,6 +311,7 @@ public class ModelService {
             log.info("Unloaded model {}", id);
             return id;
         } finally {
+            unloading = null;
             lifecycle.unlock();
         }
     }
@@ -306,10 +322,12 @@ public class ModelService {
      */
     public <T> T withModel(Function<Loaded, T> work) {
         ModelId pending = loading != null ? loading : current == null ? startingWith : null;
-        if (pending != null || !memory.readLock().tryLock()) {
-            // Without a load under way, the write lock is an unload's.
+        ModelId leaving = unloading;
+        if (pending != null || leaving != null || !memory.readLock().tryLock()) {
+            // Without a load under way, the write lock is an unload's (or the shutdown's).
             throw ApiException.unavailable(pending != null ? "model " + pending + " is loading; retry shortly"
-                    : "the model is being unloaded; retry shortly", RETRY_WHILE_LOADING);
+                    : "model " + (leaving != null ? leaving + " " : "") + "is being unloaded; retry shortly",
+                    RETRY_WHILE_LOADING);
         }
         try {
             Loaded model = current;

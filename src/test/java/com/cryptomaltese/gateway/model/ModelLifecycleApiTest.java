@@ -1,11 +1,13 @@
 package com.cryptomaltese.gateway.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -171,6 +173,50 @@ class ModelLifecycleApiTest {
         assertUnloadFigures(unload);
     }
 
+    /**
+     * An unload waits for the generation under way, and only for it: chats arriving meanwhile are
+     * told to retry instead of running before the unload (one after another, they would hold it off
+     * for as long as they kept coming). An unload asked for during a load answers 409 at once.
+     */
+    @Test
+    void anUnloadWaitingForAGenerationLetsNoNewChatIn() throws Exception {
+        engine.loadEntered = new CountDownLatch(1);
+        engine.loadProceed = new CountDownLatch(1);
+        Future<Reply> load = background.submit(() -> api.post(A + "/load", TestApi.USER_KEY, null));
+        assertThat(engine.loadEntered.await(30, TimeUnit.SECONDS)).isTrue();
+        Reply unloadDuringLoad = api.post(A + "/unload", TestApi.USER_KEY, null);
+        assertThat(unloadDuringLoad.status()).as(unloadDuringLoad.body()).isEqualTo(409);
+        assertThat(unloadDuringLoad.json().path("message").asText())
+                .isEqualTo("model life/a is being loaded; try again when it is done");
+        engine.loadProceed.countDown();
+        assertThat(load.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        try {
+            engine.generateEntered = new CountDownLatch(1);
+            engine.generateProceed = new CountDownLatch(1);
+            Future<Reply> running = callers.submit(() -> api.post("/api/v1/chat", TestApi.USER_KEY, CHAT));
+            assertThat(engine.generateEntered.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<Reply> unload = callers.submit(() -> api.post(A + "/unload", TestApi.USER_KEY, null));
+            // The unload has begun (and waits for the generation) once a load hears so.
+            await().atMost(Duration.ofSeconds(30)).until(() -> api.post(B + "/load", TestApi.USER_KEY, null).json()
+                    .path("message").asText().equals("model life/a is being unloaded; try again when it is done"));
+
+            Future<Reply> later = callers.submit(() -> api.post("/api/v1/chat", TestApi.USER_KEY, CHAT));
+            Reply refused = later.get(30, TimeUnit.SECONDS);
+            assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.json().path("message").asText()).isEqualTo("model life/a is being unloaded; retry shortly");
+            assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
+            assertThat(unload.isDone()).as("the unload waits for the running generation").isFalse();
+
+            engine.generateProceed.countDown();
+            assertThat(running.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(unload.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
     @Test
     void aChatDuringAnUnloadIs503AndSystemStatusReportsTheUnload() throws Exception {
         assertThat(api.post(B + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
@@ -185,7 +231,7 @@ class ModelLifecycleApiTest {
         Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT);
         assertThat(chat.status()).as(chat.body()).isEqualTo(503);
         assertThat(Long.parseLong(chat.header("Retry-After"))).isPositive();
-        assertThat(chat.json().path("message").asText()).isEqualTo("the model is being unloaded; retry shortly");
+        assertThat(chat.json().path("message").asText()).isEqualTo("model life/b is being unloaded; retry shortly");
         Reply loadA = api.post(A + "/load", TestApi.USER_KEY, null);
         assertThat(loadA.status()).isEqualTo(409);
         assertThat(loadA.json().path("message").asText())
