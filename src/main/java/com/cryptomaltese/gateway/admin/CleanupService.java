@@ -1,8 +1,10 @@
 package com.cryptomaltese.gateway.admin;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -16,6 +18,7 @@ import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.api.FieldProblem;
 import com.cryptomaltese.gateway.hub.DownloadManager;
+import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelRegistry;
 import com.cryptomaltese.gateway.model.ModelService;
 import org.slf4j.Logger;
@@ -103,25 +106,43 @@ public class CleanupService {
         return operations;
     }
 
+    /**
+     * Every model folder goes unless it is loaded, being loaded or downloaded: each is deleted as a
+     * DELETE of the model would be ({@link ModelService#whileUnused}), so a load that starts meanwhile
+     * either keeps its model (the cleanup skips it) or is refused (409), never reads vanishing files.
+     * Whatever else is in the models folder (lock files, strays) goes too.
+     */
     private void cleanModels(Tally tally) {
-        // The loaded model, one being loaded and ones being downloaded stay; everything else in the models folder goes.
-        Set<Path> keep = new LinkedHashSet<>();
-        models.current().ifPresent(m -> keep.add(m.id().cacheFolderIn(registry.modelsDir())));
-        models.loadingId().ifPresent(id -> keep.add(id.cacheFolderIn(registry.modelsDir())));
-        downloads.active().forEach(id -> keep.add(id.cacheFolderIn(registry.modelsDir())));
         Path dir = registry.modelsDir();
         if (!Files.isDirectory(dir)) {
             return;
         }
-        try (Stream<Path> children = Files.list(dir)) {
-            children.filter(child -> !keep.contains(child.toAbsolutePath().normalize()))
-                    .forEach(child -> deleteTree(child, tally));
+        List<Path> children;
+        try (Stream<Path> listed = Files.list(dir)) {
+            children = listed.toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + dir, e);
         }
+        for (Path child : children) {
+            ModelId id = ModelId.fromCacheFolderName(child.getFileName().toString());
+            if (id == null || !id.cacheFolderIn(dir).equals(child.toAbsolutePath().normalize())) {
+                deleteTree(child, tally);
+                continue;
+            }
+            try {
+                models.whileUnused(id, () -> {
+                    downloads.deleteModel(id, file -> delete(file, tally));
+                    return id;
+                });
+            } catch (ApiException e) {
+                log.info("Cleanup kept model {}: {}", id, e.getMessage());
+            } catch (UncheckedIOException e) {
+                log.warn("Cleanup could not fully remove model {}: {}", id, e.getMessage());
+            }
+        }
         // A failed download's record would still list the model (status error) with nothing left on disk.
         downloads.all().keySet().stream()
-                .filter(id -> !keep.contains(id.cacheFolderIn(dir)))
+                .filter(id -> !Files.exists(id.cacheFolderIn(dir), LinkOption.NOFOLLOW_LINKS))
                 .forEach(downloads::forget);
     }
 
@@ -162,7 +183,7 @@ public class CleanupService {
         requireInsideDataDir(file);
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    LinkOption.NOFOLLOW_LINKS);
             if (Files.deleteIfExists(file)) {
                 tally.files++;
                 tally.bytes += attrs.isRegularFile() ? attrs.size() : 0;

@@ -283,11 +283,6 @@ public class DownloadManager {
         return job != null && !job.finished();
     }
 
-    /** Models with a running download. */
-    public Set<ModelId> active() {
-        return jobs.values().stream().filter(j -> !j.finished()).map(j -> j.id).collect(java.util.stream.Collectors.toSet());
-    }
-
     /** Every model with a download record (running, failed, completed), with its progress. */
     public Map<ModelId, DownloadProgress> all() {
         Map<ModelId, DownloadProgress> all = new java.util.TreeMap<>(java.util.Comparator.comparing(ModelId::toString));
@@ -418,6 +413,20 @@ public class DownloadManager {
 
     /** Removes a model folder (never following links) and its download record. */
     public void deleteModel(ModelId id) {
+        deleteModel(id, file -> {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not delete " + file.getFileName() + " of model " + id, e);
+            }
+        });
+    }
+
+    /**
+     * Deletes a model's folder, each file through {@code remove} (which counts it), unless a download
+     * of it is running (409). A download cannot start in the folder meanwhile.
+     */
+    public void deleteModel(ModelId id, Consumer<Path> remove) {
         Path folder = folderOf(id);
         synchronized (jobs) {
             Download job = jobs.get(id);
@@ -428,7 +437,9 @@ public class DownloadManager {
             markClearing(folder);
         }
         try {
-            deleteTree(folder);
+            if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+                CacheLeftovers.removeTree(folder, remove::accept);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete model " + id, e);
         } finally {

@@ -62,7 +62,7 @@ public record ModelId(String org, String name) {
     }
 
     /** Reads a cache folder name back into an id; null when the folder is not a model. */
-    static ModelId fromCacheFolderName(String folder) {
+    public static ModelId fromCacheFolderName(String folder) {
         if (!folder.startsWith("models--")) {
             return null;
         }

@@ -354,10 +354,6 @@ public class ModelService {
         return Optional.ofNullable(lastUnload);
     }
 
-    public Optional<ModelId> loadingId() {
-        return Optional.ofNullable(loading);
-    }
-
     /** Whether any generation is running now. */
     public boolean busy() {
         return generating.get() > 0;

@@ -95,6 +95,7 @@ class ModelLifecycleApiTest {
     @AfterEach
     void nothingLoaded() {
         background.shutdownNow();
+        engine.checkProceed = new CountDownLatch(0);
         engine.loadProceed = new CountDownLatch(0);
         engine.closeProceed = new CountDownLatch(0);
         engine.generateProceed = new CountDownLatch(0);
@@ -215,6 +216,30 @@ class ModelLifecycleApiTest {
         } finally {
             callers.shutdownNow();
         }
+    }
+
+    /**
+     * A cleanup of the models folder keeps a model whose load is under way, also while the load still
+     * checks its files (before the engine reads them), and deletes the others.
+     */
+    @Test
+    void cleanModelsKeepsAModelWhoseLoadIsBeingChecked() throws Exception {
+        engine.checkEntered = new CountDownLatch(1);
+        engine.checkProceed = new CountDownLatch(1);
+        Future<Reply> load = background.submit(() -> api.post(A + "/load", TestApi.USER_KEY, null));
+        try {
+            assertThat(engine.checkEntered.await(30, TimeUnit.SECONDS)).isTrue();
+            Reply cleanup = api.post("/api/v1/admin/cleanup", TestApi.ADMIN_KEY, "{\"operations\": [\"clean_models\"]}");
+            assertThat(cleanup.status()).as(cleanup.body()).isEqualTo(200);
+            assertThat(DATA_DIR.resolve("models/models--life--a/snapshots/0123abcd/config.json")).isRegularFile();
+            assertThat(DATA_DIR.resolve("models/models--life--b")).doesNotExist();
+        } finally {
+            engine.checkProceed.countDown();
+        }
+        Reply loaded = load.get(60, TimeUnit.SECONDS);
+        assertThat(loaded.status()).as(loaded.body()).isEqualTo(200);
+        Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT);
+        assertThat(chat.status()).as(chat.body()).isEqualTo(200);
     }
 
     @Test
