@@ -115,10 +115,10 @@ class ModelOperations {
 
     /** Cancels a download, or deletes a model from disk that is not loaded. */
     public ModelDeleted delete(ModelId id) {
-        if (downloads.downloading(id)) {
-            downloads.cancel(id);
+        if (downloads.downloading(id) && downloads.cancel(id)) {
             return new ModelDeleted("success", "download of " + id + " cancelled; its files were removed", id.toString());
         }
+        // Not downloading, or the download completed before the cancel reached it: the model is deleted.
         return models.whileUnused(id, () -> {
             boolean failed = downloads.failure(id).isPresent();
             if (registry.find(id).isEmpty() && !failed) {

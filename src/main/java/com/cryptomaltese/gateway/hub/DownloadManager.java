@@ -298,7 +298,8 @@ public class DownloadManager {
 
     /**
      * Cancels a running download, or forgets a failed one; either way what was fetched is removed
-     * unless an earlier complete copy of the model is on disk. False when there is nothing to cancel.
+     * unless an earlier complete copy of the model is on disk. False when there is nothing to cancel,
+     * also when the download completed before the cancel reached it (the model is then on disk).
      */
     public boolean cancel(ModelId id) {
         Download job = jobs.get(id);
@@ -329,7 +330,7 @@ public class DownloadManager {
             closeStreams(job);
             sleepQuietly(20);
         }
-        return true;
+        return job.state != Download.State.COMPLETED;
     }
 
     /** Forgets the download record of a model that was deleted from disk. */
