@@ -132,6 +132,11 @@ final class FileTransfer {
                                 ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
                     }
                     retries.pause(job, attempt, e);
+                } catch (PartFile.WriteFailed e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    throw new HubException(Kind.DISK, "could not write " + file.path() + " of " + job.id + " to disk: "
+                            + cause.getMessage() + " (the partial file is kept: free space or fix the disk, then send "
+                            + "the download request again to continue)", e);
                 } catch (IOException e) {
                     if (job.stopping()) {
                         throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");

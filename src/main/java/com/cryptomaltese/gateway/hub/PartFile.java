@@ -270,8 +270,15 @@ final class PartFile implements Closeable {
     }
 
     /** A fresh exception for each throw: take() and then close() both report the one failure. */
-    private IOException failed() {
-        return new IOException("writing " + part.getFileName() + " failed: " + failure.getMessage(), failure);
+    private WriteFailed failed() {
+        return new WriteFailed("writing " + part.getFileName() + " failed: " + failure.getMessage(), failure);
+    }
+
+    /** The disk refused the bytes (full, read-only, failing): unlike a dropped connection, a retry cannot help. */
+    static final class WriteFailed extends IOException {
+        WriteFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static long alignUp(long value, int unit) {

@@ -190,6 +190,28 @@ class HubDownloadTest {
         assertThat(Files.readAllBytes(folder().resolve("blobs").resolve(sha))).isEqualTo(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
     }
 
+    /**
+     * A disk that refuses the bytes (here: the part file leads to /dev/full, which answers every write
+     * with ENOSPC) ends the download at once with the disk's error: asking the Hub again cannot help.
+     */
+    @Test
+    void aFullDiskEndsTheDownloadWithTheDisksErrorAndIsNotRetried() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        String sha = FakeHub.sha256(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+        Path part = Files.createDirectories(folder().resolve("blobs")).resolve(sha + ".incomplete");
+        Files.createSymbolicLink(part, Path.of("/dev/full"));
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).isEqualTo("error");
+        assertThat(done.error()).startsWith("could not write model.safetensors of fixtures/llama to disk: ")
+                .contains("No space left on device").doesNotContain("connection").doesNotContain("attempts");
+        assertThat(hub.requestsFor(WEIGHTS)).as(hub.requests.toString()).hasSize(1);
+        assertThat(hub.requestsFor(sha)).as(hub.requests.toString()).filteredOn(r -> r.startsWith("cdn")).hasSize(1);
+        assertThat(folder().resolve("snapshots")).doesNotExist();
+        assertThat(folder().resolve("refs/main")).doesNotExist();
+    }
+
     @Test
     void wrongBytesFailTheSha256CheckAndNothingBecomesVisible() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
