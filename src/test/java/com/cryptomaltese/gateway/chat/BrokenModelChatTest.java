@@ -78,6 +78,26 @@ class BrokenModelChatTest extends ApiTestBase {
         });
     }
 
+    /** A chat template that renders some conversations as nothing: those chats are a 500 naming the model, the others answered. */
+    @Test
+    void aConversationTheTemplateRendersAsNothingIs500NamingTheModel() throws Exception {
+        Path files = storiesCopy("silent-template");
+        Files.copy(TestData.STORIES.resolve("model.safetensors"), files.resolve("model.safetensors"));
+        ObjectNode config = (ObjectNode) JSON.readTree(files.resolve("tokenizer_config.json").toFile());
+        config.put("chat_template", "{% for m in messages %}{% if m.content != 'Say nothing' %}{{ m.content }}{% endif %}{% endfor %}");
+        JSON.writeValue(files.resolve("tokenizer_config.json").toFile(), config);
+
+        withLoaded(files, "silent-template", () -> {
+            TestApi.Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY,
+                    "{\"message\": \"Say nothing\", \"parameters\": {\"max_length\": 4}}");
+            assertError(reply, 500, "model broken/silent-template cannot answer: its chat template and tokenizer make "
+                    + "this conversation an empty prompt, and nothing can be generated from no tokens");
+            TestApi.Reply ordinary = api.post("/api/v1/chat", TestApi.USER_KEY,
+                    "{\"message\": \"Once upon a time\", \"parameters\": {\"max_length\": 4}}");
+            assertThat(ordinary.status()).as(ordinary.body()).isEqualTo(200);
+        });
+    }
+
     /** The stories260K folder without its weights, to be completed by the test. */
     private static Path storiesCopy(String name) throws Exception {
         Path files = Files.createDirectories(DATA_DIR.resolve(name));

@@ -76,6 +76,25 @@ class BrokenModelKeepsTheLoadedOneTest {
         }
     }
 
+    /** A chat template that renders "Hello" as nothing would give every chat an empty prompt: refused at load too. */
+    @Test
+    void aChatTemplateThatRendersNothingIsRefusedAtLoad() throws Exception {
+        for (String template : List.of("{% if false %}{{ messages[0].content }}{% endif %}",
+                "{{ messages[0].content | nosuchfilter }}")) {
+            Path data = TestData.freshDataDir("target/test-data/empty-template-keeps-loaded");
+            ModelId broken = brokenCopy(data, "template", "tokenizer_config.json",
+                    ("{\"chat_template\": \"" + template + "\"}").getBytes(StandardCharsets.UTF_8));
+            ModelService service = service(data);
+            try {
+                assertRefusedWhileGoodServes(service, broken, message -> assertThat(message).as(template).isEqualTo(
+                        "model broken/template cannot be loaded: the chat template renders a one-message conversation "
+                                + "as an empty prompt"));
+            } finally {
+                service.shutdown();
+            }
+        }
+    }
+
     /** A config.json that does not fit the weights (a common mix-up) is found from the headers, before A goes. */
     @Test
     void weightsOfAnotherShapeThanTheConfigSaysAreRefusedBeforeTheLoadedOneIsUnloaded() throws Exception {

@@ -102,6 +102,10 @@ public final class DecoderLanguageModel implements LanguageModel {
     public synchronized GenerationResult generate(List<ChatMessage> messages, GenerationParams params,
                                                   Instant deadline) {
         int[] ids = tokenize(messages);
+        if (ids.length == 0) {
+            throw new BrokenModelException("its chat template and tokenizer make this conversation an empty prompt, "
+                    + "and nothing can be generated from no tokens");
+        }
         checkRows(ids);
         Set<Integer> eos = params.eosOr(eosIds);
         Generator.Output out = Decoding.of(params) == Decoding.BEAM_SEARCH

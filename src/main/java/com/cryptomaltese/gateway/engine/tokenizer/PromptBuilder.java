@@ -27,13 +27,16 @@ public final class PromptBuilder {
     }
 
     /**
-     * Renders a one-message conversation: a template that cannot render it fails every chat, so a
-     * model with one is refused at load. A template refusing it by {@code raise_exception} (it wants
+     * Renders a one-message conversation: a template that cannot render it, or renders it as nothing,
+     * fails every chat, so a model with one is refused at load. A template refusing it by {@code raise_exception} (it wants
      * a system message, say) is the template's right, not a fault.
      */
     public void check() throws IOException {
         try {
-            build(List.of(ChatMessage.user("Hello")));
+            if (build(List.of(ChatMessage.user("Hello"))).text().isBlank()) {
+                // {% if false %}…, or a filter Jinjava does not know: every chat would have an empty prompt.
+                throw new IOException("the chat template renders a one-message conversation as an empty prompt");
+            }
         } catch (ChatTemplateException e) {
             if (!e.raisedByTemplate()) {
                 throw new IOException("the chat template cannot be rendered: " + e.getMessage(), e);
