@@ -768,7 +768,7 @@ public class DownloadManager {
 
     static ApiException toApi(HubException e) {
         if (e.kind() == Kind.FORMAT) {
-            return ApiException.badRequest(List.of(new FieldProblem("model_format", e.getMessage())));
+            return ApiException.badRequest(List.of(new FieldProblem(e.field(), e.getMessage())));
         }
         return new ApiException(e.kind().httpStatus, e.getMessage(), List.of(), null);
     }

@@ -53,7 +53,9 @@ final class FileSelection {
         List<HubFile> weights = weights(listing.files(), chosen);
         if (weights.isEmpty()) {
             List<String> present = FORMATS.stream().filter(f -> !weights(listing.files(), f).isEmpty()).toList();
-            throw new HubException(Kind.FORMAT, listing.repoId() + " has no " + chosen + " files; it has "
+            // A quantisation suffix on model_name (":Q4_K_M") is what asked for gguf.
+            throw HubException.missing(quant != null ? "model_name" : "model_format", listing.repoId() + " has no "
+                    + chosen + " files; it has "
                     + (present.isEmpty() ? "no model weights in a known format" : String.join(", ", present)));
         }
         if (chosen.equals("gguf")) {
@@ -100,7 +102,8 @@ final class FileSelection {
         String q = wanted;
         List<HubFile> picked = files.stream().filter(f -> quantOf(f.path()).equalsIgnoreCase(q)).toList();
         if (picked.isEmpty()) {
-            throw new HubException(Kind.FORMAT, repo + " has no GGUF file for quantisation " + q + "; it has "
+            throw HubException.missing(quant != null ? "model_name" : "model_format", repo
+                    + " has no GGUF file for quantisation " + q + "; it has "
                     + (quants.isEmpty() ? "unnamed GGUF files" : String.join(", ", quants)));
         }
         // One quantisation: all parts of a split file, or one single file.

@@ -16,19 +16,36 @@ public class HubException extends RuntimeException {
     }
 
     private final Kind kind;
+    /** The request field at fault, for a {@link Kind#FORMAT} refusal; null otherwise. */
+    private final String field;
 
     public HubException(Kind kind, String message) {
-        super(message);
-        this.kind = kind;
+        this(kind, message, (Throwable) null);
     }
 
     public HubException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+        this.field = kind == Kind.FORMAT ? "model_format" : null;
+    }
+
+    private HubException(String field, String message) {
+        super(message);
+        this.kind = Kind.FORMAT;
+        this.field = field;
+    }
+
+    /** The repository has not what {@code field} of the request asks for (a format, a quantisation). */
+    static HubException missing(String field, String message) {
+        return new HubException(field, message);
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    String field() {
+        return field;
     }
 
     boolean retryable() {

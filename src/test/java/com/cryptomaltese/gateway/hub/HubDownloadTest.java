@@ -655,6 +655,26 @@ class HubDownloadTest {
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
     }
 
+    /** A quantisation the repository lacks was asked for by model_name's suffix (":Q4_K_M"): that field is named. */
+    @Test
+    void aMissingQuantisationNamesModelNameWhichAskedForIt() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        assertThatThrownBy(() -> manager().start(ID, null, "gguf", "Q8_0", null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.getMessage()).contains("fixtures/llama has no gguf files; it has safetensors");
+                    assertThat(e.details().get(0).field()).isEqualTo("model_name");
+                });
+        ModelId other = ModelId.parse("fixtures/gguf", "m");
+        hub.add(new FakeHub.Repo(other.toString(), COMMIT, Map.of("m-Q8_0.gguf", "GGUF q8".getBytes(StandardCharsets.US_ASCII)),
+                null, List.of()));
+        assertThatThrownBy(() -> manager().start(other, null, "gguf", "Q4_K_M", null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).contains("fixtures/gguf has no GGUF file for quantisation Q4_K_M; it has Q8_0");
+                    assertThat(e.details().get(0).field()).isEqualTo("model_name");
+                });
+    }
+
     @Test
     void tooLittleDiskIsRefusedWithTheNumbers() {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
