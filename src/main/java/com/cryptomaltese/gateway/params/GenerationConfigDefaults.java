@@ -26,7 +26,8 @@ import org.springframework.stereotype.Component;
 /**
  * A model's own generation defaults, from its {@code generation_config.json}, as transformers applies
  * them before the caller's arguments. Only keys present in the file count; the rest keep the gateway's
- * defaults. The file's {@code max_length} is left out: it counts the prompt too, where the gateway's
+ * defaults. Keys for what the gateway does not do ({@code min_new_tokens}, {@code no_repeat_ngram_size}, …)
+ * are named in a warning when their value would change transformers' generation. The file's {@code max_length} is left out: it counts the prompt too, where the gateway's
  * {@code max_length} is transformers' {@code max_new_tokens}, which is read instead.
  * <p>
  * Values the gateway cannot honour (out of its bounds, like {@code top_k: 0}, or of the wrong type,
@@ -82,12 +83,34 @@ class GenerationConfigDefaults {
         return values;
     }
 
+    /**
+     * Keys of transformers' generation config that the gateway does not apply, with the value at which
+     * they change nothing there (transformers' default); any other value is named in the warning, as
+     * the model's authors meant it to change generation.
+     */
+    private static final Map<String, Double> UNAPPLIED_NUMBERS = Map.of("min_length", 0.0, "no_repeat_ngram_size", 0.0,
+            "typical_p", 1.0, "epsilon_cutoff", 0.0, "eta_cutoff", 0.0, "diversity_penalty", 0.0, "num_beam_groups", 1.0,
+            "encoder_repetition_penalty", 1.0, "encoder_no_repeat_ngram_size", 0.0);
+    private static final List<String> UNAPPLIED_UNLESS_NULL = List.of("min_new_tokens", "min_p", "bad_words_ids",
+            "suppress_tokens", "begin_suppress_tokens", "forced_bos_token_id", "forced_eos_token_id", "sequence_bias",
+            "penalty_alpha", "exponential_decay_length_penalty", "force_words_ids", "constraints", "stop_strings",
+            "max_time", "guidance_scale", "watermarking_config");
+
     /** The file's values the gateway can apply; what it cannot is described in {@code skipped}. */
     static GenerationSettings parse(JsonNode config, List<String> skipped) {
         if (!config.isObject()) {
             skipped.add("the file is not a JSON object");
             return GenerationSettings.NONE;
         }
+        config.fields().forEachRemaining(field -> {
+            JsonNode value = field.getValue();
+            Double neutral = UNAPPLIED_NUMBERS.get(field.getKey());
+            boolean changes = neutral != null ? !(value.isNumber() && value.doubleValue() == neutral)
+                    : UNAPPLIED_UNLESS_NULL.contains(field.getKey()) && !value.isNull();
+            if (changes) {
+                skipped.add(field.getKey() + " " + value + ": not applied by the gateway (transformers would apply it)");
+            }
+        });
         Map<Parameter, Object> values = new EnumMap<>(Parameter.class);
         read(config, "temperature", JsonType.NUMBER, Parameter.TEMPERATURE, values, skipped);
         read(config, "top_k", JsonType.INTEGER, Parameter.TOP_K, values, skipped);

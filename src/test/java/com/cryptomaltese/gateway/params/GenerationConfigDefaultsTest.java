@@ -56,6 +56,21 @@ class GenerationConfigDefaultsTest {
                 .anySatisfy(s -> assertThat(s).startsWith("num_beams 3"));
     }
 
+    /** Keys for what the gateway does not do are named when they would change transformers' generation, not otherwise. */
+    @Test
+    void keysTheGatewayDoesNotApplyAreNamedWhenTheyWouldChangeGeneration() throws Exception {
+        List<String> skipped = new ArrayList<>();
+        GenerationSettings values = parse("""
+                {"do_sample": false, "min_new_tokens": 15, "no_repeat_ngram_size": 3, "min_length": 0, "typical_p": 1.0,
+                 "suppress_tokens": null, "bad_words_ids": [[5]], "num_beam_groups": 1, "transformers_version": "4.57.1"}""", skipped);
+
+        assertThat(values).isEqualTo(new GenerationSettings(null, null, null, null, null, false, null, null, null, null));
+        assertThat(skipped).containsExactlyInAnyOrder(
+                "min_new_tokens 15: not applied by the gateway (transformers would apply it)",
+                "no_repeat_ngram_size 3: not applied by the gateway (transformers would apply it)",
+                "bad_words_ids [[5]]: not applied by the gateway (transformers would apply it)");
+    }
+
     @Test
     void aFileThatIsNoObjectGivesNothing() throws Exception {
         List<String> skipped = new ArrayList<>();
