@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.ScheduledPollConsumer;
@@ -59,22 +60,13 @@ class TelegramUpdatesComponentTest {
             for (int run = 1; run <= 2; run++) {
                 TelegramBotApi api = new TelegramBotApi(settings, d -> Thread.sleep(d.toMillis()));
                 TelegramBot bot = new TelegramBot(settings, api, null);
-                try (DefaultCamelContext camel = new DefaultCamelContext()) {
-                    camel.getRegistry().bind("strategy", new TelegramPollStrategy(settings, d -> { }));
-                    camel.addComponent("telegram-updates", new TelegramUpdatesComponent(api));
-                    camel.addRoutes(new RouteBuilder() {
-                        @Override
-                        public void configure() {
-                            from("telegram-updates:getUpdates?delay=100&pollStrategy=#strategy").process(exchange -> {
-                                TelegramUpdate update = exchange.getIn().getBody(TelegramUpdate.class);
-                                bot.classify(update, exchange);
-                                generated.add("update " + update.updateId());
-                                Thread.sleep(500); // the model writes while the stop begins
-                                bot.send("The answer", exchange.getProperty(TelegramBot.TURN, TelegramTurn.class));
-                            });
-                        }
-                    });
-                    camel.start();
+                try (DefaultCamelContext camel = polling(settings, api, 100, exchange -> {
+                    TelegramUpdate update = exchange.getIn().getBody(TelegramUpdate.class);
+                    bot.classify(update, exchange);
+                    generated.add("update " + update.updateId());
+                    Thread.sleep(500); // the model writes while the stop begins
+                    bot.send("The answer", exchange.getProperty(TelegramBot.TURN, TelegramTurn.class));
+                })) {
                     int polls = server.offsets().size();
                     if (run == 1) {
                         await().atMost(Duration.ofSeconds(20)).until(() -> !generated.isEmpty());
@@ -106,17 +98,8 @@ class TelegramUpdatesComponentTest {
                     List.of(), 10, Duration.ofMinutes(1), Duration.ofSeconds(4), 4096, 1, 2, Duration.ofSeconds(5));
             TelegramBotApi api = new TelegramBotApi(settings, d -> Thread.sleep(d.toMillis()));
             List<Long> handled = new CopyOnWriteArrayList<>();
-            try (DefaultCamelContext camel = new DefaultCamelContext()) {
-                camel.getRegistry().bind("strategy", new TelegramPollStrategy(settings, d -> { }));
-                camel.addComponent("telegram-updates", new TelegramUpdatesComponent(api));
-                camel.addRoutes(new RouteBuilder() {
-                    @Override
-                    public void configure() {
-                        from("telegram-updates:getUpdates?delay=50&pollStrategy=#strategy")
-                                .process(exchange -> handled.add(exchange.getIn().getBody(TelegramUpdate.class).updateId()));
-                    }
-                });
-                camel.start();
+            try (DefaultCamelContext camel = polling(settings, api, 50,
+                    exchange -> handled.add(exchange.getIn().getBody(TelegramUpdate.class).updateId()))) {
                 long before = server.updateIdOf(server.privateMessage(1001, "Before the quiet week"));
                 await().atMost(Duration.ofSeconds(20)).until(() -> server.offsets().contains(before + 1));
 
@@ -134,5 +117,21 @@ class TelegramUpdatesComponentTest {
                         .allMatch(offset -> offset == first + 1 || offset == second + 1);
             }
         }
+    }
+
+    /** A started Camel context whose one route polls getUpdates every {@code delayMillis} into {@code handler}. */
+    private static DefaultCamelContext polling(TelegramSettings settings, TelegramBotApi api, int delayMillis,
+                                               Processor handler) throws Exception {
+        DefaultCamelContext camel = new DefaultCamelContext();
+        camel.getRegistry().bind("strategy", new TelegramPollStrategy(settings, d -> { }));
+        camel.addComponent("telegram-updates", new TelegramUpdatesComponent(api));
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("telegram-updates:getUpdates?delay=" + delayMillis + "&pollStrategy=#strategy").process(handler);
+            }
+        });
+        camel.start();
+        return camel;
     }
 }
