@@ -19,7 +19,9 @@ public record TopP(double p) implements LogitsProcessor {
 
     @Override
     public void process(int[] tokenIds, float[] scores) {
-        // Stable ascending order: among equal scores the lower index is dropped first.
+        // Stable ascending order: among equal scores the lower index is dropped first. transformers'
+        // torch.sort is not stable beyond 16 scores, so with exact ties at the cut-off the two may keep
+        // different tokens of equal score (real logits hardly tie; flat or integer ones do).
         Integer[] order = IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingDouble(i -> scores[i]));
         float[] sorted = new float[scores.length];
