@@ -112,15 +112,11 @@ public class ApiJson {
     /**
      * Refuses a body sent to an operation that takes none: nothing in it would be acted on, and a
      * caller who sends {@code {"parameters": ["temperature"]}} to a reset expects what will not
-     * happen. No body, a blank one and an empty object (which clients send by habit) pass.
-     * {@code sentLength} is the request's Content-Length: a form body has been read into parameters
-     * by the web layer before this sees it, so its bytes are gone but its length is not.
+     * happen. No body, a blank one and an empty object (which clients send by habit) pass. (A form
+     * body never gets here: {@link RequestBodyFilter} refuses it.)
      */
-    public void requireNone(byte[] body, long sentLength, String operation) {
+    public void requireNone(byte[] body, String operation) {
         if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
-            if (sentLength > 0 && (body == null || body.length == 0)) {
-                throw ApiException.badRequest("body", "must be empty: " + operation + " takes no body (got a form)");
-            }
             return;
         }
         JsonNode tree;

@@ -377,12 +377,7 @@ class ApiRoutes extends RouteBuilder {
 
     /** Refuses a body (other than {@code {}}): the operation takes none ({@link ApiJson#requireNone}). */
     private RouteDefinition withoutBody(RouteDefinition route, String operation) {
-        return route.process(e -> json.requireNone(bytes(e), sentLength(e), operation));
-    }
-
-    /** The request's Content-Length, -1 when it has none. */
-    private static long sentLength(Exchange exchange) {
-        return exchange.getMessage() instanceof PlatformHttpMessage http ? http.getRequest().getContentLengthLong() : -1;
+        return route.process(e -> json.requireNone(bytes(e), operation));
     }
 
     /** Marks the route for the audit log; {@link #withModelId} then names the model as the target. */

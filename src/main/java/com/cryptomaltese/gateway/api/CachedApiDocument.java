@@ -2,7 +2,6 @@ package com.cryptomaltese.gateway.api;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
@@ -12,6 +11,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.openapi.OpenApiRestApiProcessorFactory;
 import org.apache.camel.spi.RestApiProcessorFactory;
 import org.apache.camel.spi.RestConfiguration;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.stereotype.Component;
@@ -22,14 +22,23 @@ import org.springframework.stereotype.Component;
  * (0.3-0.6 s of CPU here), and the document needs no key: a few clients asking for it in a loop
  * would keep both cores busy. Camel uses this factory because it is the only one in the registry.
  * <p>
- * The document depends on nothing in the request: its path fixes the format (JSON), and the key
- * filter hides every forwarded header, so the server URL is always the relative {@code /api/v1}.
+ * The document is rendered from nothing of the request but its path, which fixes the format (JSON):
+ * its server URL is always the relative {@code /api/v1}, whoever asked first and how.
  */
 @Component
 class CachedApiDocument implements RestApiProcessorFactory {
 
-    private final RestApiProcessorFactory camels = new OpenApiRestApiProcessorFactory();
+    private final RestApiProcessorFactory camels;
     private final AtomicInteger renders = new AtomicInteger();
+
+    CachedApiDocument() {
+        this(new OpenApiRestApiProcessorFactory());
+    }
+
+    /** Caching what {@code camels}' processors render. */
+    CachedApiDocument(RestApiProcessorFactory camels) {
+        this.camels = camels;
+    }
 
     @Override
     public Processor createApiProcessor(CamelContext camelContext, String contextPath, RestConfiguration configuration,
@@ -45,23 +54,18 @@ class CachedApiDocument implements RestApiProcessorFactory {
     /** What Camel's processor wrote: the body and the headers it set. */
     private record Rendered(Object body, Map<String, Object> headers) {
 
-        static Rendered of(Message message, Map<String, Object> before) {
-            Map<String, Object> set = new HashMap<>();
-            message.getHeaders().forEach((name, value) -> {
-                if (!Objects.equals(before.get(name), value)) {
-                    set.put(name, value);
-                }
-            });
-            return new Rendered(message.getBody(), Map.copyOf(set));
-        }
-
         void writeTo(Message message) {
             message.getHeaders().putAll(headers);
             message.setBody(body);
         }
     }
 
-    /** Renders with Camel's processor on the first request (one at a time), then replays that answer. */
+    /**
+     * Renders with Camel's processor on the first request (one at a time), then replays that answer.
+     * The rendering sees a fresh exchange with nothing of the request but its path: Camel builds the
+     * server URL from Host and X-Forwarded-* headers, and query parameters arrive as headers too, so
+     * one request could otherwise fix a host of its choosing into every later caller's document.
+     */
     private static final class Once extends ServiceSupport implements Processor {
 
         private final Processor render;
@@ -79,23 +83,31 @@ class CachedApiDocument implements RestApiProcessorFactory {
             if (answer == null) {
                 answer = renderOnce(exchange);
             }
-            answer.writeTo(exchange.getMessage());
+            if (answer != null) {
+                answer.writeTo(exchange.getMessage());
+            }
         }
 
         private synchronized Rendered renderOnce(Exchange exchange) throws Exception {
-            if (rendered == null) {
-                Map<String, Object> before = new HashMap<>(exchange.getMessage().getHeaders());
-                render.process(exchange);
-                renders.incrementAndGet();
-                Rendered answer = Rendered.of(exchange.getMessage(), before);
-                // Only a complete document is kept; a failed rendering is tried again by the next request.
-                if (exchange.getException() == null && answer.body() != null
-                        && answer.headers().get(Exchange.HTTP_RESPONSE_CODE) == null) {
-                    rendered = answer;
-                }
-                return answer;
+            if (rendered != null) {
+                return rendered;
             }
-            return rendered;
+            Exchange clean = new DefaultExchange(exchange.getContext());
+            clean.getMessage().setHeader(Exchange.HTTP_PATH, exchange.getMessage().getHeader(Exchange.HTTP_PATH));
+            render.process(clean);
+            renders.incrementAndGet();
+            if (clean.getException() != null) {
+                exchange.setException(clean.getException());
+                return null;
+            }
+            Map<String, Object> headers = new HashMap<>(clean.getMessage().getHeaders());
+            headers.remove(Exchange.HTTP_PATH);
+            Rendered answer = new Rendered(clean.getMessage().getBody(), Map.copyOf(headers));
+            // Only a complete document is kept; anything else is answered once and tried again next time.
+            if (answer.body() != null && headers.get(Exchange.HTTP_RESPONSE_CODE) == null) {
+                rendered = answer;
+            }
+            return answer;
         }
 
         @Override

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -132,12 +133,17 @@ final class FileTransfer {
                                 ? new HubException(e.kind(), e.getMessage() + " (gave up after " + attempt + " attempts)") : e;
                     }
                     retries.pause(job, attempt, e);
-                } catch (PartFile.WriteFailed e) {
-                    Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    throw new HubException(Kind.DISK, "could not write " + file.path() + " of " + job.id + " to disk: "
-                            + cause.getMessage() + " (the partial file is kept: free space or fix the disk, then send "
-                            + "the download request again to continue)", e);
                 } catch (IOException e) {
+                    PartFile.WriteFailed disk = PartFile.WriteFailed.in(e);
+                    if (disk != null) {
+                        Throwable cause = disk.getCause() != null ? disk.getCause() : disk;
+                        // The reason alone: where the gateway keeps its files is not the caller's business.
+                        String reason = cause instanceof FileSystemException fs && fs.getReason() != null
+                                ? fs.getReason() : cause.getMessage();
+                        throw new HubException(Kind.DISK, "could not write " + file.path() + " of " + job.id + " to disk: "
+                                + reason + " (the partial file is kept: free space or fix the disk, then send "
+                                + "the download request again to continue)", e);
+                    }
                     if (job.stopping()) {
                         throw new HubException(Kind.CANCELLED, "download of " + job.id + " was stopped");
                     }

@@ -79,8 +79,13 @@ final class PartFile implements Closeable {
     PartFile(Path part, boolean append, long expectedSize, TrailingHash hash, ExecutorService threads, boolean tryDirect)
             throws IOException {
         this.part = part;
-        this.cached = FileChannel.open(part, append ? new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.WRITE}
-                : new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING});
+        try {
+            this.cached = FileChannel.open(part, append ? new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.WRITE}
+                    : new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING});
+        } catch (IOException e) {
+            // A read-only file system, no inodes left, no permission: the disk's, not the network's.
+            throw new WriteFailed("opening " + part.getFileName() + " for writing failed: " + e, e);
+        }
         FileChannel directChannel = null;
         int blockSize = 1;
         try {
@@ -278,6 +283,22 @@ final class PartFile implements Closeable {
     static final class WriteFailed extends IOException {
         WriteFailed(String message, Throwable cause) {
             super(message, cause);
+        }
+
+        /**
+         * The write failure in {@code e}: itself, or one suppressed behind it (the connection dropped
+         * in the same pass, and closing the file then reported the disk's error too).
+         */
+        static WriteFailed in(IOException e) {
+            if (e instanceof WriteFailed failed) {
+                return failed;
+            }
+            for (Throwable suppressed : e.getSuppressed()) {
+                if (suppressed instanceof WriteFailed failed) {
+                    return failed;
+                }
+            }
+            return null;
         }
     }
 

@@ -47,6 +47,10 @@ class DocsTest extends ApiTestBase {
         JsonNode forged = api.send(api.request("/api/v1/openapi.json", null)
                 .header("X-Forwarded-Host", "evil.example").header("X-Forwarded-Proto", "https")).json();
         assertThat(forged.at("/servers/0/url").asText()).isEqualTo("/api/v1");
+        // Nor does a query (Camel makes query parameters headers).
+        JsonNode forgedQuery = api.get("/api/v1/openapi.json?X-Forwarded-Host=evil.example&X-Forwarded-Proto=https"
+                + "&X-Forwarded-Prefix=/x", null).json();
+        assertThat(forgedQuery.at("/servers/0/url").asText()).isEqualTo("/api/v1");
         List<String> ids = new ArrayList<>();
         doc.get("paths").forEach(path -> path.forEach(operation -> {
             String id = operation.get("operationId").asText();

@@ -212,6 +212,21 @@ class HubDownloadTest {
         assertThat(folder().resolve("refs/main")).doesNotExist();
     }
 
+    /** A part file that cannot even be opened for writing (here: a folder in its place) is the disk's error too. */
+    @Test
+    void aPartFileThatCannotBeOpenedEndsTheDownloadWithoutRetries() throws Exception {
+        hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
+        String sha = FakeHub.sha256(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
+        Files.createDirectories(folder().resolve("blobs").resolve(sha + ".incomplete").resolve("in-the-way"));
+        DownloadManager manager = manager();
+        manager.start(ID, null, null, null, null);
+        DownloadProgress done = await(manager, ID);
+        assertThat(done.status()).isEqualTo("error");
+        assertThat(done.error()).startsWith("could not write model.safetensors of fixtures/llama to disk: ")
+                .contains("Is a directory").doesNotContain("attempts").doesNotContain(models.toString());
+        assertThat(hub.requestsFor(WEIGHTS)).as(hub.requests.toString()).hasSize(1);
+    }
+
     @Test
     void wrongBytesFailTheSha256CheckAndNothingBecomesVisible() throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);

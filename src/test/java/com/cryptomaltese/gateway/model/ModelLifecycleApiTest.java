@@ -302,7 +302,7 @@ class ModelLifecycleApiTest {
     /**
      * Load, unload and reset take no body: one that says something (a model in it, the parameters to
      * reset) is refused before anything happens, not ignored; an empty object, which clients send by
-     * habit, passes.
+     * habit, passes; a form is refused as not JSON.
      */
     @Test
     void aBodyOnAnOperationThatTakesNoneIsRefusedNotIgnored() {
@@ -312,7 +312,7 @@ class ModelLifecycleApiTest {
         List<Stray> strays = List.of(new Stray("application/json", "{\"parameters\": [\"temperature\"]}", "parameters"),
                 new Stray("application/json", "{\"model_id\": \"life/b\", \"force\": true}", "model_id, force"),
                 new Stray("application/json", "[]", null), new Stray("application/json", "{", null),
-                new Stray("text/plain", "life/b", null), new Stray("application/x-www-form-urlencoded", "model=life%2Fb", null));
+                new Stray("text/plain", "life/b", null));
         for (String operation : List.of("load", "parameters/reset", "unload")) {
             for (Stray stray : strays) {
                 Reply refused = api.send(api.request(A + "/" + operation, TestApi.USER_KEY)
@@ -326,6 +326,17 @@ class ModelLifecycleApiTest {
                 }
             }
         }
+        // A form (curl -d sends one unless told otherwise) is not JSON at all: 415, also when it is not
+        // key=value pairs, which the web layer's form parsing failed on without an answer's body.
+        for (String operation : List.of("load", "parameters/reset", "unload")) {
+            for (String form : List.of("model=life%2Fb", "{}", "{\"model_id\": \"life/b\"}")) {
+                Reply refused = api.send(api.request(A + "/" + operation, TestApi.USER_KEY)
+                        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)));
+                assertThat(refused.status()).as(operation + " with the form " + form + ": " + refused.body()).isEqualTo(415);
+                assertThat(refused.json().path("message").asText()).isEqualTo("unsupported Content-Type: send application/json");
+                assertThat(refused.json().at("/details/0/field").asText()).isEqualTo("Content-Type");
+            }
+        }
         assertThat(status().path("model").path("loaded").asBoolean()).as("no stray load happened").isFalse();
         assertThat(api.get(A + "/parameters", TestApi.USER_KEY).json().at("/parameters/temperature").asDouble())
                 .as("no stray reset happened").isEqualTo(0.5);
@@ -335,6 +346,12 @@ class ModelLifecycleApiTest {
                 Reply reply = api.post(A + "/" + operation, TestApi.USER_KEY, empty);
                 assertThat(reply.status()).as(operation + " with " + empty + ": " + reply.body()).isEqualTo(200);
             }
+        }
+        // An empty form (curl -d '') is no body.
+        for (String operation : List.of("load", "parameters/reset", "unload")) {
+            Reply reply = api.send(api.request(A + "/" + operation, TestApi.USER_KEY)
+                    .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("")));
+            assertThat(reply.status()).as(operation + " with an empty form: " + reply.body()).isEqualTo(200);
         }
     }
 

@@ -288,11 +288,11 @@ class ParametersApiTest extends ApiTestBase {
                 .header("Content-Type", "application/json").header("X-Gateway-Caller", "header-spoof")
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"top_k\": 7}")));
         assertThat(put.status()).as(put.body()).isEqualTo(200);
-        // A form on reset (which takes no body) is refused before anything is recorded.
+        // A form is refused as not JSON before anything is recorded.
         Reply form = api.send(api.request(params("forged") + "/reset", TestApi.USER_KEY)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("X-Gateway-Caller=form-spoof")));
-        assertThat(form.status()).as(form.body()).isEqualTo(400);
+        assertThat(form.status()).as(form.body()).isEqualTo(415);
         Reply reset = api.send(api.request(params("forged") + "/reset?X-Gateway-Caller=query-spoof", TestApi.USER_KEY)
                 .header("X-Gateway-Caller", "header-spoof").POST(java.net.http.HttpRequest.BodyPublishers.noBody()));
         assertThat(reset.status()).as(reset.body()).isEqualTo(200);

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import jakarta.servlet.FilterChain;
@@ -22,18 +23,22 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Answers 413 to API request bodies over {@code gateway.limits.max-body-size}. A declared
- * Content-Length is refused before anything is read; a chunked body is read up to one byte past
- * the limit and then refused, so no route ever holds more than the limit in memory.
+ * What an API request body may be, checked before any route reads it. Over
+ * {@code gateway.limits.max-body-size} it is a 413: a declared Content-Length is refused before
+ * anything is read; a chunked body is read up to one byte past the limit and then refused, so no
+ * route ever holds more than the limit in memory. A form or multipart body is a 415: the API reads
+ * JSON only, and Camel would parse such a body into headers first (failing, without an answer's
+ * body, on one that is not key=value pairs, such as {@code curl -d '{}'} sends). An empty one is no
+ * body at all and passes.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
-class BodyLimitFilter extends OncePerRequestFilter {
+class RequestBodyFilter extends OncePerRequestFilter {
 
     private final long limit;
     private final ApiJson json;
 
-    BodyLimitFilter(GatewayProperties properties, ApiJson json) {
+    RequestBodyFilter(GatewayProperties properties, ApiJson json) {
         this.limit = properties.limits().maxBodySize().toBytes();
         this.json = json;
     }
@@ -55,17 +60,31 @@ class BodyLimitFilter extends OncePerRequestFilter {
             tooLarge(response);
             return;
         }
+        if (body.length > 0 && isForm(request.getContentType())) {
+            refuse(response, 415, "unsupported Content-Type: send application/json",
+                    new FieldProblem("Content-Type", "must be application/json"));
+            return;
+        }
         chain.doFilter(new BufferedBodyRequest(request, body), response);
     }
 
+    private static boolean isForm(String contentType) {
+        String type = contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(Locale.ROOT);
+        return type.equals("application/x-www-form-urlencoded") || type.startsWith("multipart/");
+    }
+
     private void tooLarge(HttpServletResponse response) throws IOException {
-        response.setStatus(413);
-        response.setContentType("application/json");
         // The client may still be sending: close rather than drain an unbounded body.
         response.setHeader("Connection", "close");
-        response.getOutputStream().write(json.write(ErrorBody.of(
-                "request body too large: the limit is " + limit + " bytes",
-                List.of(new FieldProblem("body", "exceeds " + limit + " bytes")))));
+        refuse(response, 413, "request body too large: the limit is " + limit + " bytes",
+                new FieldProblem("body", "exceeds " + limit + " bytes"));
+    }
+
+    private void refuse(HttpServletResponse response, int status, String message, FieldProblem problem)
+            throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.getOutputStream().write(json.write(ErrorBody.of(message, List.of(problem))));
     }
 
     private static final class BufferedBodyRequest extends HttpServletRequestWrapper {
