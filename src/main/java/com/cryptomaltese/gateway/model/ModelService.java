@@ -176,11 +176,11 @@ public class ModelService {
             throw ApiException.conflict((work != null ? work : "another model is being loaded or unloaded")
                     + "; try again when it is done");
         }
-        lifecycleWork = "model " + id + " is being loaded";
         if (claims.putIfAbsent(id, "loaded") != null) {
             lifecycle.unlock();
             throw ApiException.conflict("model " + id + " is being deleted; it cannot be loaded");
         }
+        lifecycleWork = "model " + id + " is being loaded";
         try {
             Loaded before = current;
             if (before != null && before.id().equals(id)) {
@@ -227,6 +227,7 @@ public class ModelService {
             }
         } finally {
             claims.remove(id, "loaded");
+            lifecycleWork = null;
             lifecycle.unlock();
         }
     }
@@ -294,9 +295,9 @@ public class ModelService {
         Loaded now = current;
         boolean loaded = now != null && now.id().equals(id);
         if (loaded) {
-            unloading = id; // before the lifecycle work says so: whoever reads that sees chats refused
+            unloading = id;
+            lifecycleWork = "model " + id + " is being unloaded";
         }
-        lifecycleWork = "model " + id + " is being unloaded";
         try {
             if (!loaded) {
                 throw ApiException.conflict("model " + id + " is not loaded"
@@ -312,6 +313,7 @@ public class ModelService {
             return id;
         } finally {
             unloading = null;
+            lifecycleWork = null; // a 409 in the moment before the next holder says what it does is generic
             lifecycle.unlock();
         }
     }

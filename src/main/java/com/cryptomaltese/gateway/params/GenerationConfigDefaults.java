@@ -88,13 +88,15 @@ class GenerationConfigDefaults {
      * they change nothing there (transformers' default); any other value is named in the warning, as
      * the model's authors meant it to change generation.
      */
-    private static final Map<String, Double> UNAPPLIED_NUMBERS = Map.of("min_length", 0.0, "no_repeat_ngram_size", 0.0,
-            "typical_p", 1.0, "epsilon_cutoff", 0.0, "eta_cutoff", 0.0, "diversity_penalty", 0.0, "num_beam_groups", 1.0,
-            "encoder_repetition_penalty", 1.0, "encoder_no_repeat_ngram_size", 0.0);
-    private static final List<String> UNAPPLIED_UNLESS_NULL = List.of("min_new_tokens", "min_p", "bad_words_ids",
+    private static final Map<String, Double> UNAPPLIED_NUMBERS = Map.ofEntries(Map.entry("min_length", 0.0),
+            Map.entry("no_repeat_ngram_size", 0.0), Map.entry("typical_p", 1.0), Map.entry("epsilon_cutoff", 0.0),
+            Map.entry("eta_cutoff", 0.0), Map.entry("diversity_penalty", 0.0), Map.entry("num_beam_groups", 1.0),
+            Map.entry("encoder_repetition_penalty", 1.0), Map.entry("encoder_no_repeat_ngram_size", 0.0),
+            Map.entry("guidance_scale", 1.0), Map.entry("penalty_alpha", 0.0));
+    private static final List<String> UNAPPLIED_OTHERS = List.of("min_new_tokens", "min_p", "bad_words_ids",
             "suppress_tokens", "begin_suppress_tokens", "forced_bos_token_id", "forced_eos_token_id", "sequence_bias",
-            "penalty_alpha", "exponential_decay_length_penalty", "force_words_ids", "constraints", "stop_strings",
-            "max_time", "guidance_scale", "watermarking_config");
+            "exponential_decay_length_penalty", "force_words_ids", "constraints", "stop_strings", "max_time",
+            "watermarking_config");
 
     /** The file's values the gateway can apply; what it cannot is described in {@code skipped}. */
     static GenerationSettings parse(JsonNode config, List<String> skipped) {
@@ -105,9 +107,11 @@ class GenerationConfigDefaults {
         config.fields().forEachRemaining(field -> {
             JsonNode value = field.getValue();
             Double neutral = UNAPPLIED_NUMBERS.get(field.getKey());
-            boolean changes = neutral != null ? !(value.isNumber() && value.doubleValue() == neutral)
-                    : UNAPPLIED_UNLESS_NULL.contains(field.getKey()) && !value.isNull();
-            if (changes) {
+            boolean unapplied = neutral != null || UNAPPLIED_OTHERS.contains(field.getKey());
+            // null, an empty list or the neutral number change nothing in transformers either
+            boolean changes = !value.isNull() && !(value.isContainerNode() && value.isEmpty())
+                    && !(neutral != null && value.isNumber() && value.doubleValue() == neutral);
+            if (unapplied && changes) {
                 skipped.add(field.getKey() + " " + value + ": not applied by the gateway (transformers would apply it)");
             }
         });

@@ -254,15 +254,7 @@ final class FakeBotApi implements AutoCloseable {
     }
 
     private void getUpdates(HttpExchange http, JsonNode params) throws IOException {
-        long offset = params.path("offset").asLong(0);
-        offsets.add(offset);
-        if (renumbered && offset > nextUpdateId.get() + 1) {
-            // From before the numbering started again.
-            offset = 0;
-        }
-        // As Telegram does: an offset confirms every update below it, which no later getUpdates returns.
-        long confirmedBelow = this.confirmedBelow.accumulateAndGet(offset, Math::max);
-        offset = Math.max(offset, confirmedBelow);
+        long offset = confirm(params.path("offset").asLong(0));
         if (getUpdates429.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             calls.add(new Call("getUpdates-429", params));
             respond(http, 429, error(429, "Too Many Requests: retry after 1", 1));
@@ -285,6 +277,20 @@ final class FakeBotApi implements AutoCloseable {
         pending.stream().limit(100).forEach(result::add);
         polls.add(new Poll(offset, pending.stream().limit(100).map(u -> u.path("update_id").asLong()).toList()));
         respond(http, 200, ok(result));
+    }
+
+    /**
+     * Records the offset a getUpdates asked with and returns the one it is answered from. As Telegram
+     * does, an offset confirms every update below it, which no later getUpdates returns. One at a
+     * time with {@link #renumberFrom}, so no poll confirms across a renumbering.
+     */
+    private synchronized long confirm(long offset) {
+        offsets.add(offset);
+        if (renumbered && offset > nextUpdateId.get() + 1) {
+            // From before the numbering started again.
+            offset = 0;
+        }
+        return Math.max(offset, confirmedBelow.accumulateAndGet(offset, Math::max));
     }
 
     private List<ObjectNode> pending(long offset) {

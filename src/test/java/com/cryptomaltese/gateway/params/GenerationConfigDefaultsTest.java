@@ -62,7 +62,9 @@ class GenerationConfigDefaultsTest {
         List<String> skipped = new ArrayList<>();
         GenerationSettings values = parse("""
                 {"do_sample": false, "min_new_tokens": 15, "no_repeat_ngram_size": 3, "min_length": 0, "typical_p": 1.0,
-                 "suppress_tokens": null, "bad_words_ids": [[5]], "num_beam_groups": 1, "transformers_version": "4.57.1"}""", skipped);
+                 "suppress_tokens": null, "bad_words_ids": [[5]], "num_beam_groups": 1, "transformers_version": "4.57.1",
+                 "begin_suppress_tokens": [], "typical_p": null, "guidance_scale": 1.0,
+                 "penalty_alpha": 0, "encoder_no_repeat_ngram_size": 0}""", skipped);
 
         assertThat(values).isEqualTo(new GenerationSettings(null, null, null, null, null, false, null, null, null, null));
         assertThat(skipped).containsExactlyInAnyOrder(
