@@ -206,7 +206,7 @@ class ApiRoutes extends RouteBuilder {
                         + "its download failed or was interrupted, or it cannot be loaded: no engine runs its folder (no "
                         + "config.json, weights in no known format) or its files are broken (the reason is given)"))
                 .to("direct:loadModel");
-        withModelId(withoutBody(audited(route("loadModel")), "load")).bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
+        withoutBody(withModelId(audited(route("loadModel"))), "load").bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
 
         user(modelIdParam(models.post("/{model_id}/unload").id("unloadModel").description("Free the model's memory")
@@ -214,7 +214,7 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("400", BODILESS_400)
                 .responseMessage("409", "The model is not loaded"))
                 .to("direct:unloadModel");
-        withModelId(withoutBody(audited(route("unloadModel")), "unload")).bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
+        withoutBody(withModelId(audited(route("unloadModel"))), "unload").bean("modelOperations", "unload(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");
 
         withJsonBody(user(models.post("/download").id("downloadModel").description("Download a model from the Hugging Face Hub "
@@ -231,6 +231,8 @@ class ApiRoutes extends RouteBuilder {
                         + "(the formats it has are named)")
                 .responseMessage("404", "The Hub has no such model or revision")
                 .responseMessage("409", "A download of the model at another revision is running")
+                .responseMessage("503", "The running download's file list has not come yet, and this request names a "
+                        + "format or quantisation: which one it fetches is not known yet (Retry-After)")
                 .responseMessage("502", "The Hub refused access (private or gated: send auth_token or set HF_TOKEN), "
                         + "or kept failing (429, 5xx) after retries")
                 .responseMessage("507", "Not enough free disk space: the message gives the numbers")))
@@ -296,7 +298,7 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("400", BODILESS_400)
                 .responseMessage("404", "The model is not on disk"))
                 .to("direct:resetParameters");
-        knownModel(withoutBody(audited(route("resetParameters")), "reset"))
+        withoutBody(knownModel(audited(route("resetParameters"))), "reset")
                 .bean("parameterService", "reset(${exchangeProperty." + MODEL_ID + "}, " + CALLER + ")")
                 .to("direct:auditedReply");
 

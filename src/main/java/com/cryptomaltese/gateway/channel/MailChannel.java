@@ -111,7 +111,7 @@ public class MailChannel {
         String why = null;
         if (incoming.from() == null) {
             why = "no sender";
-        } else if (own != null && incoming.from().equalsIgnoreCase(own)) {
+        } else if (incoming.from().equalsIgnoreCase(own)) {
             why = "sent by the gateway itself";
         } else if (incoming.automatic() != null) {
             why = "automatic mail (" + incoming.automatic() + ")";
@@ -187,9 +187,7 @@ public class MailChannel {
         var out = exchange.getMessage();
         out.removeHeaders("*");
         out.setHeader("To", recipient(mail.from()));
-        if (settings.ownAddress() != null) {
-            out.setHeader("From", settings.ownAddress());
-        }
+        out.setHeader("From", settings.ownAddress()); // the channel does not start without one
         // An encoded subject may hold line breaks: words, not lines, in the reply's one header line.
         String subject = mail.subject() == null || mail.subject().isBlank() ? "Your message"
                 : mail.subject().replaceAll("[\\r\\n]+", " ").strip();

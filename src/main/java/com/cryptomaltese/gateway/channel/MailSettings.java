@@ -45,6 +45,12 @@ public record MailSettings(
         }
         processedFolder = blankToNull(processedFolder);
         errorFolder = blankToNull(errorFolder);
+        // (The accessors read fields, which a compact constructor assigns only at its end.)
+        if (present(imapUri) && present(smtpUri) && ownAddress(address, username) == null) {
+            // Replies would go without a From, and the gateway's own mail would not be known as its own.
+            throw new IllegalArgumentException("the mail channel needs its own address: set GATEWAY_MAIL_ADDRESS "
+                    + "(gateway.mail.address), or log in with an e-mail address as GATEWAY_MAIL_USERNAME");
+        }
     }
 
     private static String blankToNull(String value) {
@@ -53,13 +59,21 @@ public record MailSettings(
 
     /** The From of replies: the configured address, else the login when it is an address. */
     public String ownAddress() {
-        if (address != null && !address.isBlank()) {
+        return ownAddress(address, username);
+    }
+
+    private static String ownAddress(String address, String username) {
+        if (present(address)) {
             return address.strip();
         }
         return username != null && username.contains("@") ? username.strip() : null;
     }
 
     public boolean enabled() {
-        return imapUri != null && !imapUri.isBlank() && smtpUri != null && !smtpUri.isBlank();
+        return present(imapUri) && present(smtpUri);
+    }
+
+    private static boolean present(String value) {
+        return value != null && !value.isBlank();
     }
 }

@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 
@@ -34,6 +35,25 @@ class ChannelSettingsBindingTest {
         assertThat(allowlist.allows("a@example.com")).isEqualTo(allowsA);
         assertThat(allowlist.allows("b@example.com")).isTrue();
         assertThat(allowlist.allows("c@example.com")).isEqualTo(allowsC);
+    }
+
+    /** The channel needs an address of its own (From of replies, its own mail never answered): a start without one stops. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"bot@example.com|''|bot@example.com", "bot|gateway@example.com|gateway@example.com",
+            "bot|''|"})
+    void theMailChannelHasAnAddressOfItsOwnOrDoesNotStart(String username, String address, String own) {
+        Map<String, String> values = Map.of("gateway.mail.imap-uri", "imaps://imap.example.com",
+                "gateway.mail.smtp-uri", "smtps://smtp.example.com", "gateway.mail.username", username,
+                "gateway.mail.address", address);
+        if (own != null) {
+            assertThat(bind("gateway.mail", values, MailSettings.class).ownAddress()).isEqualTo(own);
+        } else {
+            assertThatThrownBy(() -> bind("gateway.mail", values, MailSettings.class))
+                    .hasRootCauseMessage("the mail channel needs its own address: set GATEWAY_MAIL_ADDRESS "
+                            + "(gateway.mail.address), or log in with an e-mail address as GATEWAY_MAIL_USERNAME");
+        }
+        // Without the servers the channel is off, and needs no address.
+        assertThat(bind("gateway.mail", Map.of("gateway.mail.username", username), MailSettings.class).enabled()).isFalse();
     }
 
     private static <T> T bind(String prefix, Map<String, String> values, Class<T> type) {
