@@ -14,8 +14,13 @@ import java.util.regex.Pattern;
  * <p>A recursive descent over Ruby syntax, Oniguruma's default: escapes, nested character classes,
  * groups of every kind, {@code * + ?} and intervals, lazy and possessive forms, stacked quantifiers
  * ({@code a{1,3}+} repeats {@code a{1,3}}). Possessive quantifiers and atomic groups never backtrack
- * into what they matched, so what they hold is safe. Patterns that backtrack polynomially without
- * nesting ({@code a*a*a*a*b}) are not recognised either.
+ * into what they matched, so what they hold is safe.
+ *
+ * <p>Two or more unbounded repetitions in a row followed by something that must match ({@code a*a*b},
+ * {@code \s+\s*x}) backtrack polynomially without nesting, enough for the same abort on a chat
+ * message's length, and are refused too, whether or not their characters overlap (working that out
+ * is not worth the risk). Real tokenizers end such runs with their branch ({@code \s*[\r\n]+|})
+ * or an optional group. Runs split by groups ({@code (?:a*)a*b}) are not followed.
  */
 final class RegexRepetitions {
 
@@ -41,10 +46,14 @@ final class RegexRepetitions {
         if (EXTENDED.matcher(pattern).find()) {
             return Optional.of("uses extended mode ((?x)), where spaces and comments could hide a repeated repetition");
         }
-        return nested(pattern).map(found -> "repeats a repetition or a choice (" + found + ")");
+        return nested(pattern).map(found -> "repeats a repetition or a choice, or runs repetitions into a "
+                + "required match (" + found + ")");
     }
 
-    /** The first repeated group holding a repetition, as written in the pattern, if there is one. */
+    /**
+     * The first repeated group holding a repetition, or run of repetitions before a required atom, as
+     * written in the pattern, if there is one.
+     */
     static Optional<String> nested(String pattern) {
         RegexRepetitions parser = new RegexRepetitions(pattern);
         try {
@@ -62,20 +71,28 @@ final class RegexRepetitions {
      */
     private boolean alternation() {
         boolean variable = false;
+        // Unbounded repetitions in a row in this branch, and where the first began.
+        int run = 0;
+        int runStart = -1;
         while (at < pattern.length() && pattern.charAt(at) != ')') {
             if (pattern.charAt(at) == '|') {
                 variable = true;
+                run = 0;
                 at++;
                 continue;
             }
             int start = at;
+            zeroWidth = false;
             boolean atomVariable = atom();
+            boolean atomZeroWidth = zeroWidth;
             skipComments();
             Quantifier quantifier = quantifier();
             if (quantifier.repeats() && atomVariable) {
                 throw new Nested(pattern.substring(start, at));
             }
             boolean repeatedVariable = atomVariable || quantifier.variable();
+            boolean unbounded = quantifier.max() == Integer.MAX_VALUE;
+            boolean mandatory = quantifier.min() >= 1;
             // A quantifier on a quantifier repeats the repetition: a{1,3}+ is (?:a{1,3})+ in Ruby syntax.
             while (quantifier != Quantifier.ONCE && skipComments() < pattern.length()
                     && "*+?{".indexOf(pattern.charAt(at)) >= 0) {
@@ -87,11 +104,30 @@ final class RegexRepetitions {
                     throw new Nested(pattern.substring(start, at));
                 }
                 repeatedVariable |= quantifier.variable();
+                unbounded |= quantifier.max() == Integer.MAX_VALUE;
+                mandatory &= quantifier.min() >= 1;
             }
             variable |= repeatedVariable;
+            if (atomZeroWidth) {
+                continue; // an anchor or a lookaround takes no characters from the run before it
+            }
+            // a*a*b: each start position tries every split of a run of a's between the two before b
+            // fails, which Oniguruma's retry limit turns into an abort on a long enough run.
+            if (mandatory && run >= 2) {
+                throw new Nested(pattern.substring(runStart, at));
+            }
+            if (unbounded && quantifier != POSSESSIVE) {
+                runStart = run == 0 ? start : runStart;
+                run++;
+            } else if (mandatory) {
+                run = 0;
+            }
         }
         return variable;
     }
+
+    /** Set by {@link #atom()}: the atom matches no characters (an anchor, a lookaround). */
+    private boolean zeroWidth;
 
     /** One atom; true when it holds a variable repetition that can backtrack. */
     private boolean atom() {
@@ -108,6 +144,7 @@ final class RegexRepetitions {
                 return escape();
             }
             default -> {
+                zeroWidth = c == '^' || c == '$';
                 at++;
                 return false;
             }
@@ -117,6 +154,8 @@ final class RegexRepetitions {
     private boolean group() {
         at++;
         boolean atomic = false;
+        boolean lookaround = pattern.startsWith("?=", at) || pattern.startsWith("?!", at)
+                || pattern.startsWith("?<=", at) || pattern.startsWith("?<!", at);
         if (pattern.startsWith("?#", at)) {
             skipPast(')');
             return false;
@@ -128,6 +167,7 @@ final class RegexRepetitions {
         if (at < pattern.length()) {
             at++; // ')'
         }
+        zeroWidth = lookaround;
         return variable && !atomic;
     }
 
@@ -165,6 +205,7 @@ final class RegexRepetitions {
      */
     private boolean escape() {
         char kind = at + 1 < pattern.length() ? pattern.charAt(at + 1) : 0;
+        zeroWidth = "bBAzZG".indexOf(kind) >= 0;
         at += 2;
         if (at < pattern.length() && "pPxkg".indexOf(kind) >= 0
                 && (pattern.charAt(at) == '{' || pattern.charAt(at) == '<')) {

@@ -84,8 +84,8 @@ class HfTokenizerTest {
 
         assertThatThrownBy(() -> HfTokenizer.load(dir)).isInstanceOf(IOException.class)
                 .hasMessage("tokenizer.json pre_tokenizer.pretokenizers[1].pattern.Regex \"\\\\s+|(a+)+b\" repeats a "
-                        + "repetition or a choice ((a+)+): the tokenizers' regular expressions could backtrack on it "
-                        + "without end and abort the process");
+                        + "repetition or a choice, or runs repetitions into a required match ((a+)+): the tokenizers' "
+                        + "regular expressions could backtrack on it without end and abort the process");
 
         split.putObject("pattern").put("Regex", "\\s+|(?:a+b)|a+");
         Files.writeString(dir.resolve("tokenizer.json"), json.toString());

@@ -28,6 +28,10 @@ class RegexRepetitionsTest {
         "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
         // BLOOM: a class nested in a class, in Oniguruma's syntax
         " ?[^(\\s|[.,!?…。，、।۔،])]+",
+        // Tekken (Mistral)
+        "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"
+            + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*"
+            + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
         // Falcon
         "[\\p{P}\\$\\+<=>\\^~\\|`]+",
         "[0-9][0-9][0-9]",
@@ -59,6 +63,14 @@ class RegexRepetitionsTest {
         "x(?:a|ab)*c\t(?:a|ab)*",
         "((a|b)c){30}\t((a|b)c){30}",
         "\\x61{1,3}+b\t\\x61{1,3}+",
+        // unbounded repetitions in a row before a required match: polynomial backtracking
+        "a*a*b\ta*a*b",
+        "x|a+a*a*b\ta+a*a*b",
+        "\\s+\\s*x\t\\s+\\s*x",
+        "a*x?a*b\ta*x?a*b",
+        "[a-z]*\\w+(?=\\d)\\d\t[a-z]*\\w+(?=\\d)\\d",
+        "a*a*(?:b|c)\ta*a*(?:b|c)",
+        "^a*a*$b\ta*a*$b",
     })
     void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
         assertThat(RegexRepetitions.nested(pattern)).contains(found);
@@ -74,7 +86,8 @@ class RegexRepetitionsTest {
 
     @Test
     void aRepeatedRepetitionIsNamedAsSuch() {
-        assertThat(RegexRepetitions.problem("(a+)+b")).contains("repeats a repetition or a choice ((a+)+)");
+        assertThat(RegexRepetitions.problem("(a+)+b")).contains(
+                "repeats a repetition or a choice, or runs repetitions into a required match ((a+)+)");
         assertThat(RegexRepetitions.problem("(?i:'s|'t)|\\p{L}+")).isEmpty();
     }
 
@@ -83,6 +96,8 @@ class RegexRepetitionsTest {
     @ValueSource(strings = {
         "(ab)+", "(a+)?b", "(a+){1}", "(a++)+", "(?>a+)+", "(?>(a+))*", "[(a+)+]+", "\\(a+\\)+", "(?#(a+)+)x+",
         "a{,3}b{2}", "a{x}+", "(?i:'s|'t)?x+", "(?:ab|cd)", "[[:alpha:]&&[^aeiou]]+", "[]a]+(b)*", "\\x{263a}+(\\p{L})+",
+        // runs that end their branch, or are split by a required match, or cannot be backtracked into
+        "a*a*", "a*a*|b", "a*a*(?:b)?", "a*xa*b", "a*+a*b", "(?>a*)a*b", "a*a*(?!b)", "a{2,5}a*b",
     })
     void repetitionsThatCannotBacktrackIntoEachOtherPass(String pattern) {
         assertThat(RegexRepetitions.nested(pattern)).isEmpty();
