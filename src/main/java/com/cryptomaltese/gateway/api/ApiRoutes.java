@@ -232,7 +232,8 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("404", "The Hub has no such model or revision")
                 .responseMessage("409", "A download of the model at another revision is running")
                 .responseMessage("503", "The running download's file list has not come yet, and this request names a "
-                        + "format or quantisation: which one it fetches is not known yet (Retry-After)")
+                        + "format or quantisation: which one it fetches is not known yet (Retry-After); or the gateway "
+                        + "is shutting down")
                 .responseMessage("502", "The Hub refused access (private or gated: send auth_token or set HF_TOKEN), "
                         + "or kept failing (429, 5xx) after retries")
                 .responseMessage("507", "Not enough free disk space: the message gives the numbers")))
@@ -337,10 +338,11 @@ class ApiRoutes extends RouteBuilder {
         audited(route("purgeLogs"))
                 .process(e -> {
                     byte[] body = bytes(e);
-                    // The body is optional, so the operation declares no Content-Type; one that is sent says JSON
-                    // (a form would be parsed into headers and leave an empty body that looks like "defaults").
+                    // The body is optional, so the operation declares no Content-Type; a body that is sent
+                    // is JSON (a non-empty form never gets here: RequestBodyFilter refuses it).
                     String type = e.getMessage().getHeader("Content-Type", String.class);
-                    if (type != null && !type.split(";")[0].strip().toLowerCase(Locale.ROOT).equals(JSON)) {
+                    if (body.length > 0 && type != null
+                            && !type.split(";")[0].strip().toLowerCase(Locale.ROOT).equals(JSON)) {
                         throw new ApiException(415, "unsupported Content-Type: send application/json",
                                 List.of(new FieldProblem("Content-Type", "must be application/json")), null);
                     }

@@ -54,7 +54,13 @@ class CachedApiDocument implements RestApiProcessorFactory {
     /** What Camel's processor wrote: the body and the headers it set. */
     private record Rendered(Object body, Map<String, Object> headers) {
 
+        /**
+         * Replaces the request's headers, as {@link ApiReply} does: Camel makes query parameters
+         * headers and writes headers back into the response, so {@code ?Set-Cookie=…} or
+         * {@code ?Refresh=0;url=…} would otherwise come back as response headers.
+         */
         void writeTo(Message message) {
+            message.removeHeaders("*");
             message.getHeaders().putAll(headers);
             message.setBody(body);
         }

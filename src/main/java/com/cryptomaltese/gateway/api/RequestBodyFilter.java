@@ -26,10 +26,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * What an API request body may be, checked before any route reads it. Over
  * {@code gateway.limits.max-body-size} it is a 413: a declared Content-Length is refused before
  * anything is read; a chunked body is read up to one byte past the limit and then refused, so no
- * route ever holds more than the limit in memory. A form or multipart body is a 415: the API reads
- * JSON only, and Camel would parse such a body into headers first (failing, without an answer's
- * body, on one that is not key=value pairs, such as {@code curl -d '{}'} sends). An empty one is no
- * body at all and passes.
+ * route ever holds more than the limit in memory. A form body is a 415: the API reads JSON only, and
+ * Camel would parse such a body into headers first (failing, without an answer's body, on one that is
+ * not key=value pairs, such as {@code curl -d '{}'} sends); an empty one is no body at all and passes.
+ * A multipart request is a 415 with or without a body (the web layer fails on one without a boundary).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
@@ -60,7 +60,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
             tooLarge(response);
             return;
         }
-        if (body.length > 0 && isForm(request.getContentType())) {
+        if (isMultipart(request.getContentType()) || body.length > 0 && isForm(request.getContentType())) {
             refuse(response, 415, "unsupported Content-Type: send application/json",
                     new FieldProblem("Content-Type", "must be application/json"));
             return;
@@ -69,8 +69,16 @@ class RequestBodyFilter extends OncePerRequestFilter {
     }
 
     private static boolean isForm(String contentType) {
-        String type = contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(Locale.ROOT);
-        return type.equals("application/x-www-form-urlencoded") || type.startsWith("multipart/");
+        return mediaType(contentType).equals("application/x-www-form-urlencoded");
+    }
+
+    /** Multipart even without a body: the web layer's multipart parsing fails on one without a boundary. */
+    private static boolean isMultipart(String contentType) {
+        return mediaType(contentType).startsWith("multipart/");
+    }
+
+    private static String mediaType(String contentType) {
+        return contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(Locale.ROOT);
     }
 
     private void tooLarge(HttpServletResponse response) throws IOException {

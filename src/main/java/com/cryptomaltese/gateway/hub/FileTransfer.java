@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -137,9 +139,7 @@ final class FileTransfer {
                     PartFile.WriteFailed disk = PartFile.WriteFailed.in(e);
                     if (disk != null) {
                         Throwable cause = disk.getCause() != null ? disk.getCause() : disk;
-                        // The reason alone: where the gateway keeps its files is not the caller's business.
-                        String reason = cause instanceof FileSystemException fs && fs.getReason() != null
-                                ? fs.getReason() : cause.getMessage();
+                        String reason = reason(cause);
                         throw new HubException(Kind.DISK, "could not write " + file.path() + " of " + job.id + " to disk: "
                                 + reason + " (the partial file is kept: free space or fix the disk, then send "
                                 + "the download request again to continue)", e);
@@ -296,6 +296,23 @@ final class FileTransfer {
             }
         }
         return actualSha;
+    }
+
+    /**
+     * What the file system said, without the path: where the gateway keeps its files is not the
+     * caller's business. The JDK gives some exceptions no reason (the message is the path then).
+     */
+    private static String reason(Throwable failure) {
+        if (failure instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (failure instanceof NoSuchFileException) {
+            return "its folder is gone";
+        }
+        if (failure instanceof FileSystemException fs) {
+            return fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
+        }
+        return failure.getMessage();
     }
 
     /** Closes bodies that delivered nothing for the read timeout; the transfer then retries with a Range. */

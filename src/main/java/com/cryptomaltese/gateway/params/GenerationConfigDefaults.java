@@ -92,8 +92,11 @@ class GenerationConfigDefaults {
             Map.entry("no_repeat_ngram_size", 0.0), Map.entry("typical_p", 1.0), Map.entry("epsilon_cutoff", 0.0),
             Map.entry("eta_cutoff", 0.0), Map.entry("diversity_penalty", 0.0), Map.entry("num_beam_groups", 1.0),
             Map.entry("encoder_repetition_penalty", 1.0), Map.entry("encoder_no_repeat_ngram_size", 0.0),
-            Map.entry("guidance_scale", 1.0), Map.entry("penalty_alpha", 0.0));
-    private static final List<String> UNAPPLIED_OTHERS = List.of("min_new_tokens", "min_p", "bad_words_ids",
+            Map.entry("guidance_scale", 1.0), Map.entry("penalty_alpha", 0.0), Map.entry("min_new_tokens", 0.0),
+            Map.entry("min_p", 0.0));
+    /** Of those, the ones transformers applies only when sampling. */
+    private static final List<String> SAMPLING_ONLY = List.of("typical_p", "epsilon_cutoff", "eta_cutoff", "min_p");
+    private static final List<String> UNAPPLIED_OTHERS = List.of("bad_words_ids",
             "suppress_tokens", "begin_suppress_tokens", "forced_bos_token_id", "forced_eos_token_id", "sequence_bias",
             "exponential_decay_length_penalty", "force_words_ids", "constraints", "stop_strings", "max_time",
             "watermarking_config");
@@ -104,10 +107,12 @@ class GenerationConfigDefaults {
             skipped.add("the file is not a JSON object");
             return GenerationSettings.NONE;
         }
+        boolean greedy = config.path("do_sample").isBoolean() && !config.path("do_sample").booleanValue();
         config.fields().forEachRemaining(field -> {
             JsonNode value = field.getValue();
             Double neutral = UNAPPLIED_NUMBERS.get(field.getKey());
-            boolean unapplied = neutral != null || UNAPPLIED_OTHERS.contains(field.getKey());
+            boolean unapplied = (neutral != null || UNAPPLIED_OTHERS.contains(field.getKey()))
+                    && !(greedy && SAMPLING_ONLY.contains(field.getKey()));
             // null, an empty list or the neutral number change nothing in transformers either
             boolean changes = !value.isNull() && !(value.isContainerNode() && value.isEmpty())
                     && !(neutral != null && value.isNumber() && value.doubleValue() == neutral);

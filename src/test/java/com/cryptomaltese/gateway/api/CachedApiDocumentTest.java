@@ -45,9 +45,12 @@ class CachedApiDocumentTest {
             assertThat(plain.getMessage().getBody(String.class)).isEqualTo(expected);
             assertThat(plain.getMessage().getHeader("Content-Type")).isEqualTo("application/json");
 
-            Exchange html = request(camel, Map.of("Content-Type", "text/html"));
+            // Query parameters arrive as headers; none of them may come back as a response header.
+            Exchange html = request(camel, Map.of("Content-Type", "text/html", "Set-Cookie", "a=1",
+                    "Refresh", "0;url=https://evil.example/"));
             processor.process(html);
-            assertThat(html.getMessage().getHeader("Content-Type")).isEqualTo("application/json");
+            assertThat(html.getMessage().getHeaders()).containsOnlyKeys("Content-Type")
+                    .containsEntry("Content-Type", "application/json");
             assertThat(document.renders()).isEqualTo(1);
             ServiceHelper.stopService(processor);
         }

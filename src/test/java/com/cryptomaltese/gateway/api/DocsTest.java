@@ -51,6 +51,9 @@ class DocsTest extends ApiTestBase {
         JsonNode forgedQuery = api.get("/api/v1/openapi.json?X-Forwarded-Host=evil.example&X-Forwarded-Proto=https"
                 + "&X-Forwarded-Prefix=/x", null).json();
         assertThat(forgedQuery.at("/servers/0/url").asText()).isEqualTo("/api/v1");
+        Reply echo = api.get("/api/v1/openapi.json?Set-Cookie=a%3D1&Refresh=0%3Burl%3Dhttps%3A%2F%2Fevil.example%2F", null);
+        assertThat(echo.header("Set-Cookie")).isNull();
+        assertThat(echo.header("Refresh")).isNull();
         List<String> ids = new ArrayList<>();
         doc.get("paths").forEach(path -> path.forEach(operation -> {
             String id = operation.get("operationId").asText();

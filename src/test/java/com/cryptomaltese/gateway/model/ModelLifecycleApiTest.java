@@ -346,7 +346,17 @@ class ModelLifecycleApiTest {
                 assertThat(reply.status()).as(operation + " with " + empty + ": " + reply.body()).isEqualTo(200);
             }
         }
-        // An empty form (curl -d '') is no body.
+        // A multipart request is refused with or without a body (one without a boundary failed with a 500).
+        for (String path : List.of("/api/v1/health", A + "/load", "/api/v1/admin/purge-logs")) {
+            Reply multipart = api.send(api.request(path, TestApi.ADMIN_KEY)
+                    .header("Content-Type", "multipart/form-data").POST(HttpRequest.BodyPublishers.noBody()));
+            assertThat(multipart.status()).as(path + ": " + multipart.body()).isEqualTo(415);
+            assertThat(multipart.json().at("/details/0/field").asText()).isEqualTo("Content-Type");
+        }
+        // An empty form (curl -d '') is no body, also for purge-logs, whose empty body means the defaults.
+        Reply purge = api.send(api.request("/api/v1/admin/purge-logs", TestApi.ADMIN_KEY)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("")));
+        assertThat(purge.status()).as(purge.body()).isEqualTo(200);
         for (String operation : List.of("load", "parameters/reset", "unload")) {
             Reply reply = api.send(api.request(A + "/" + operation, TestApi.USER_KEY)
                     .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("")));

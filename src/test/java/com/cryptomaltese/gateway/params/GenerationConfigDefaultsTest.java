@@ -61,16 +61,24 @@ class GenerationConfigDefaultsTest {
     void keysTheGatewayDoesNotApplyAreNamedWhenTheyWouldChangeGeneration() throws Exception {
         List<String> skipped = new ArrayList<>();
         GenerationSettings values = parse("""
-                {"do_sample": false, "min_new_tokens": 15, "no_repeat_ngram_size": 3, "min_length": 0, "typical_p": 1.0,
+                {"do_sample": false, "min_new_tokens": 15, "no_repeat_ngram_size": 3, "min_length": 0, "typical_p": 0.5,
                  "suppress_tokens": null, "bad_words_ids": [[5]], "num_beam_groups": 1, "transformers_version": "4.57.1",
-                 "begin_suppress_tokens": [], "typical_p": null, "guidance_scale": 1.0,
-                 "penalty_alpha": 0, "encoder_no_repeat_ngram_size": 0}""", skipped);
+                 "begin_suppress_tokens": [], "guidance_scale": 1.0, "min_p": 0.0,
+                 "penalty_alpha": 0, "encoder_no_repeat_ngram_size": 0, "eta_cutoff": null}""", skipped);
 
         assertThat(values).isEqualTo(new GenerationSettings(null, null, null, null, null, false, null, null, null, null));
         assertThat(skipped).containsExactlyInAnyOrder(
                 "min_new_tokens 15: not applied by the gateway (transformers would apply it)",
                 "no_repeat_ngram_size 3: not applied by the gateway (transformers would apply it)",
                 "bad_words_ids [[5]]: not applied by the gateway (transformers would apply it)");
+
+        // typical_p, min_p, epsilon and eta cut-offs act only when sampling.
+        List<String> sampling = new ArrayList<>();
+        parse("""
+                {"do_sample": true, "typical_p": 0.5, "min_p": 0.05, "min_new_tokens": 0}""", sampling);
+        assertThat(sampling).containsExactlyInAnyOrder(
+                "typical_p 0.5: not applied by the gateway (transformers would apply it)",
+                "min_p 0.05: not applied by the gateway (transformers would apply it)");
     }
 
     @Test
