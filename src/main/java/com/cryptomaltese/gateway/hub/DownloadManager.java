@@ -414,13 +414,7 @@ public class DownloadManager {
 
     /** Removes a model folder (never following links) and its download record. */
     public void deleteModel(ModelId id) {
-        deleteModel(id, file -> {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not delete " + file.getFileName() + " of model " + id, e);
-            }
-        });
+        removeModelFolder(id, Files::deleteIfExists);
     }
 
     /**
@@ -428,6 +422,10 @@ public class DownloadManager {
      * of it is running (409). A download cannot start in the folder meanwhile.
      */
     public void deleteModel(ModelId id, Consumer<Path> remove) {
+        removeModelFolder(id, remove::accept);
+    }
+
+    private void removeModelFolder(ModelId id, CacheLeftovers.Remover remove) {
         Path folder = folderOf(id);
         synchronized (jobs) {
             Download job = jobs.get(id);
@@ -439,7 +437,7 @@ public class DownloadManager {
         }
         try {
             if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
-                CacheLeftovers.removeTree(folder, remove::accept);
+                CacheLeftovers.removeTree(folder, remove);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete model " + id, e);
