@@ -323,15 +323,15 @@ public class ModelService {
      * Answers 503 when no model is loaded, or one is loading (with {@code Retry-After}).
      */
     public <T> T withModel(Function<Loaded, T> work) {
-        ModelId pending = loading != null ? loading : current == null ? startingWith : null;
-        ModelId leaving = unloading;
-        if (pending != null || leaving != null || !memory.readLock().tryLock()) {
+        refuseWhileChanging();
+        if (!memory.readLock().tryLock()) {
             // Without a load under way, the write lock is an unload's (or the shutdown's).
-            throw ApiException.unavailable(pending != null ? "model " + pending + " is loading; retry shortly"
-                    : "model " + (leaving != null ? leaving + " " : "") + "is being unloaded; retry shortly",
-                    RETRY_WHILE_LOADING);
+            throw ApiException.unavailable("the model is being unloaded; retry shortly", RETRY_WHILE_LOADING);
         }
         try {
+            // A load or unload that began between the check and the lock now waits for this chat (the
+            // lock let it in ahead of them): told to retry instead, it does not hold them up.
+            refuseWhileChanging();
             Loaded model = current;
             if (model == null) {
                 throw ApiException.unavailable(
@@ -345,6 +345,18 @@ public class ModelService {
             }
         } finally {
             memory.readLock().unlock();
+        }
+    }
+
+    /** 503 with Retry-After while a model is loading or being unloaded. */
+    private void refuseWhileChanging() {
+        ModelId pending = loading != null ? loading : current == null ? startingWith : null;
+        if (pending != null) {
+            throw ApiException.unavailable("model " + pending + " is loading; retry shortly", RETRY_WHILE_LOADING);
+        }
+        ModelId leaving = unloading;
+        if (leaving != null) {
+            throw ApiException.unavailable("model " + leaving + " is being unloaded; retry shortly", RETRY_WHILE_LOADING);
         }
     }
 
