@@ -21,6 +21,8 @@ import com.cryptomaltese.gateway.model.ModelId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.util.unit.DataSize;
 
@@ -212,18 +214,28 @@ class HubDownloadTest {
         assertThat(folder().resolve("refs/main")).doesNotExist();
     }
 
-    /** A part file that cannot even be opened for writing (here: a folder in its place) is the disk's error too. */
-    @Test
-    void aPartFileThatCannotBeOpenedEndsTheDownloadWithoutRetries() throws Exception {
+    /**
+     * A part file that cannot even be opened for writing is the disk's error too, told by its reason
+     * alone: a folder in its place, or a link into a folder that is gone (the JDK's exception then
+     * carries nothing but the path, which the caller is not told).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"folder|Is a directory", "dangling link|its folder is gone"})
+    void aPartFileThatCannotBeOpenedEndsTheDownloadWithoutRetries(String inTheWay, String reason) throws Exception {
         hub.addFolder("fixtures/llama", COMMIT, LLAMA, null);
         String sha = FakeHub.sha256(Files.readAllBytes(LLAMA.resolve(WEIGHTS)));
-        Files.createDirectories(folder().resolve("blobs").resolve(sha + ".incomplete").resolve("in-the-way"));
+        Path part = Files.createDirectories(folder().resolve("blobs")).resolve(sha + ".incomplete");
+        if (inTheWay.equals("folder")) {
+            Files.createDirectories(part.resolve("in-the-way"));
+        } else {
+            Files.createSymbolicLink(part, models.resolve("gone").resolve("part").toAbsolutePath());
+        }
         DownloadManager manager = manager();
         manager.start(ID, null, null, null, null);
         DownloadProgress done = await(manager, ID);
         assertThat(done.status()).isEqualTo("error");
-        assertThat(done.error()).startsWith("could not write model.safetensors of fixtures/llama to disk: ")
-                .contains("Is a directory").doesNotContain("attempts").doesNotContain(models.toString());
+        assertThat(done.error()).startsWith("could not write model.safetensors of fixtures/llama to disk: " + reason)
+                .doesNotContain("attempts").doesNotContain(models.toString());
         assertThat(hub.requestsFor(WEIGHTS)).as(hub.requests.toString()).hasSize(1);
     }
 
