@@ -107,7 +107,7 @@ class ApiRoutes extends RouteBuilder {
     /**
      * What every operation can answer besides its own statuses: the error shape ({@link ErrorBody})
      * on every 4xx and 5xx, 400 where a model id is in the path (a malformed one), 413 where there
-     * is a body (over the size limit).
+     * is a body (over the size limit), 415 everywhere (a form or multipart request).
      */
     private static void documentErrors(VerbDefinition verb) {
         List<ResponseMessageDefinition> responses = verb.getResponseMsgs();
@@ -119,6 +119,9 @@ class ApiRoutes extends RouteBuilder {
         boolean body = verb.getConsumes() != null || verb.getType() != null;
         if (body && responses.stream().noneMatch(r -> "413".equals(r.getCode()))) {
             responses.add(response("413", "The body is over the size limit (256 KB)", null));
+        }
+        if (responses.stream().noneMatch(r -> "415".equals(r.getCode()))) {
+            responses.add(response("415", "A form or multipart request: the API reads JSON only", null));
         }
         for (ResponseMessageDefinition response : responses) {
             if (response.getCode().compareTo("400") >= 0 && response.getResponseModel() == null) {

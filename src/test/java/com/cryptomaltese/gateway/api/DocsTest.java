@@ -92,6 +92,8 @@ class DocsTest extends ApiTestBase {
             if (verb.getValue().has("requestBody")) {
                 assertThat(verb.getValue().get("responses").has("413")).as(where).isTrue();
             }
+            // a form or multipart request is refused everywhere
+            assertThat(verb.getValue().get("responses").has("415")).as(where).isTrue();
         }));
         assertThat(doc.at("/paths/~1chat/post/responses/500").isMissingNode()).isFalse();
         assertThat(doc.at("/paths/~1health/get/responses/503").isMissingNode()).isFalse();
