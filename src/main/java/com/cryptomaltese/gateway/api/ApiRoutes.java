@@ -2,7 +2,6 @@ package com.cryptomaltese.gateway.api;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import com.cryptomaltese.gateway.admin.CleanupRequest;
 import com.cryptomaltese.gateway.admin.CleanupResult;
@@ -345,7 +344,7 @@ class ApiRoutes extends RouteBuilder {
                     // is JSON (a non-empty form never gets here: RequestBodyFilter refuses it).
                     String type = e.getMessage().getHeader("Content-Type", String.class);
                     if (body.length > 0 && type != null
-                            && !type.split(";")[0].strip().toLowerCase(Locale.ROOT).equals(JSON)) {
+                            && !RequestBodyFilter.mediaType(type).equals(JSON)) {
                         throw new ApiException(415, "unsupported Content-Type: send application/json",
                                 List.of(new FieldProblem("Content-Type", "must be application/json")), null);
                     }

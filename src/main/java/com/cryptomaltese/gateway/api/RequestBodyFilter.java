@@ -77,8 +77,13 @@ class RequestBodyFilter extends OncePerRequestFilter {
         return mediaType(contentType).startsWith("multipart/");
     }
 
-    private static String mediaType(String contentType) {
-        return contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(Locale.ROOT);
+    /** The media type of a Content-Type, lower case, without its parameters ("" for none, or for ";"). */
+    static String mediaType(String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        int parameters = contentType.indexOf(';');
+        return (parameters < 0 ? contentType : contentType.substring(0, parameters)).strip().toLowerCase(Locale.ROOT);
     }
 
     private void tooLarge(HttpServletResponse response) throws IOException {

@@ -33,6 +33,22 @@ class MalformedRequestsTest extends ApiTestBase {
         assertThat(body.path("message").asText()).startsWith("bad request");
     }
 
+    /** A Content-Type that is all parameters names no media type: no body is no body, a body is not JSON. */
+    @ParameterizedTest
+    @ValueSource(strings = {";", ";;;", " ; charset=utf-8"})
+    void aContentTypeWithoutAMediaTypeIsNoServerError(String contentType) throws IOException {
+        String[] health = raw("GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + contentType
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(health[0]).startsWith("HTTP/1.1 200");
+        String body = "{\"older_than_days\": 30}";
+        String[] purge = raw("POST /api/v1/admin/purge-logs HTTP/1.1\r\nHost: localhost\r\nX-API-Key: "
+                + TestApi.ADMIN_KEY + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body);
+        assertThat(purge[0]).startsWith("HTTP/1.1 415");
+        String json = purge[1].substring(purge[1].indexOf('{'), purge[1].lastIndexOf('}') + 1); // chunked
+        assertThat(new ObjectMapper().readTree(json).at("/details/0/field").asText()).isEqualTo("Content-Type");
+    }
+
     /** The status line and headers, and the body. */
     private String[] raw(String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
