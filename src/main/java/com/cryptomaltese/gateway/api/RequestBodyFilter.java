@@ -1,6 +1,9 @@
 package com.cryptomaltese.gateway.api;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.io.IOException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -30,6 +33,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Camel would parse such a body into headers first (failing, without an answer's body, on one that is
  * not key=value pairs, such as {@code curl -d '{}'} sends); an empty one is no body at all and passes.
  * A multipart request is a 415 with or without a body (the web layer fails on one without a boundary).
+ * A body is UTF-8, as JSON between systems is: another declared charset is a 415, bytes that are not
+ * UTF-8 a 400 (read on, they would become U+FFFD in what is stored).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
@@ -65,6 +70,20 @@ class RequestBodyFilter extends OncePerRequestFilter {
                     new FieldProblem("Content-Type", "must be application/json"));
             return;
         }
+        if (body.length > 0) {
+            String charset = charset(request.getContentType());
+            if (charset != null && !charset.equals("utf-8") && !charset.equals("utf8")) {
+                refuse(response, 415, "unsupported charset: send the body as UTF-8",
+                        new FieldProblem("Content-Type", "charset must be utf-8, got " + printable(charset)));
+                return;
+            }
+            if (!isUtf8(body)) {
+                // Read on as text, the broken bytes would become U+FFFD and be stored as the user never wrote them.
+                refuse(response, 400, "invalid request: body is not valid UTF-8",
+                        new FieldProblem("body", "is not valid UTF-8"));
+                return;
+            }
+        }
         chain.doFilter(new BufferedBodyRequest(request, body), response);
     }
 
@@ -75,6 +94,36 @@ class RequestBodyFilter extends OncePerRequestFilter {
     /** Multipart even without a body: the web layer's multipart parsing fails on one without a boundary. */
     private static boolean isMultipart(String contentType) {
         return mediaType(contentType).startsWith("multipart/");
+    }
+
+    /** The charset parameter of a Content-Type, lower case and unquoted; null when there is none. */
+    private static String charset(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        for (String parameter : contentType.split(";")) {
+            int equals = parameter.indexOf('=');
+            if (equals > 0 && parameter.substring(0, equals).strip().equalsIgnoreCase("charset")) {
+                return parameter.substring(equals + 1).strip().replace("\"", "").toLowerCase(Locale.ROOT);
+            }
+        }
+        return null;
+    }
+
+    private static boolean isUtf8(byte[] body) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /** At most 40 printable characters of a client's value, for a message. */
+    private static String printable(String value) {
+        String shown = value.replaceAll("[^\\x20-\\x7e]", "?");
+        return shown.length() > 40 ? shown.substring(0, 40) + "…" : shown;
     }
 
     /** The media type of a Content-Type, lower case, without its parameters ("" for none, or for ";"). */

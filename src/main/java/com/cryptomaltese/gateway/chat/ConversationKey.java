@@ -64,6 +64,22 @@ public record ConversationKey(String channel, String userId, String thread) {
         if (id.chars().anyMatch(Character::isISOControl)) {
             throw ApiException.badRequest(field, "must not contain control characters");
         }
+        if (hasLoneSurrogate(id)) {
+            // No URL names such an id, so what is stored under it could never be exported or erased.
+            throw ApiException.badRequest(field, "must not contain an unpaired UTF-16 surrogate");
+        }
         return id;
+    }
+
+    private static boolean hasLoneSurrogate(String id) {
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < id.length() && Character.isLowSurrogate(id.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -12,6 +12,7 @@ import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -47,6 +48,42 @@ class MalformedRequestsTest extends ApiTestBase {
         assertThat(purge[0]).startsWith("HTTP/1.1 415");
         String json = purge[1].substring(purge[1].indexOf('{'), purge[1].lastIndexOf('}') + 1); // chunked
         assertThat(new ObjectMapper().readTree(json).at("/details/0/field").asText()).isEqualTo("Content-Type");
+    }
+
+    /**
+     * Bodies are UTF-8: broken bytes are a 400 (they were read on as U+FFFD and stored so), another
+     * declared charset a 415 (a Latin-1 é was read as UTF-8); UTF-8 in any spelling passes.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"application/json|ff fe|400|body",
+            "application/json; charset=iso-8859-1|e9|415|Content-Type",
+            "application/json; charset=utf-16|e9|415|Content-Type",
+            "application/json; charset=\"UTF-8\"|c3 a9|400|", "application/json;charset=utf8|c3 a9|400|"})
+    void bodiesAreUtf8(String contentType, String bytesInName, int status, String field) throws IOException {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes("{\"model_name\": \"none/caf".getBytes(StandardCharsets.US_ASCII));
+        for (String hex : bytesInName.split(" ")) {
+            body.write(Integer.parseInt(hex, 16));
+        }
+        body.writeBytes("\"}".getBytes(StandardCharsets.US_ASCII));
+        String head = "POST /api/v1/models/download HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + TestApi.USER_KEY
+                + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.size() + "\r\nConnection: close\r\n\r\n";
+        String[] reply = rawBytes(head, body.toByteArray());
+        assertThat(reply[0]).as(reply[1]).startsWith("HTTP/1.1 " + status);
+        String json = reply[1].substring(reply[1].indexOf('{'), reply[1].lastIndexOf('}') + 1);
+        if (field != null) {
+            assertThat(new ObjectMapper().readTree(json).at("/details/0/field").asText()).isEqualTo(field);
+        } else {
+            // Read as UTF-8: the é reaches the model name's validation, which names it.
+            assertThat(new ObjectMapper().readTree(json).at("/details/0/field").asText()).isEqualTo("model_name");
+        }
+    }
+
+    private String[] rawBytes(String head, byte[] body) throws IOException {
+        byte[] request = new byte[head.length() + body.length];
+        System.arraycopy(head.getBytes(StandardCharsets.ISO_8859_1), 0, request, 0, head.length());
+        System.arraycopy(body, 0, request, head.length(), body.length);
+        return raw(new String(request, StandardCharsets.ISO_8859_1));
     }
 
     /** The status line and headers, and the body. */

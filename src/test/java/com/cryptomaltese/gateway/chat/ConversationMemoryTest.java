@@ -179,6 +179,15 @@ class ConversationMemoryTest {
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"x\", \"reset\": true}"), "reset");
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
                 "{\"message\": \"x\", \"user_id\": \"a\", \"channel\": \"Not OK\"}"), "channel");
+        // An unpaired surrogate (valid JSON, \\udc00) makes an id no URL can name: nothing stored under it
+        // could be exported or erased.
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
+                "{\"message\": \"x\", \"user_id\": \"a\\udc00\", \"channel\": \"api\"}"), "user_id");
+        assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
+                "{\"message\": \"x\", \"conversation_id\": \"c\\ud800\"}"), "conversation_id");
+        // A pair is one character (here an emoji) and passes the check.
+        assertThat(api.post("/api/v1/chat", TestApi.USER_KEY,
+                "{\"message\": \"x\", \"conversation_id\": \"c\\ud83d\\ude00\"}").status()).isNotEqualTo(400);
     }
 
     private static void assertField(Reply reply, String field) {
