@@ -1,16 +1,23 @@
 package com.cryptomaltese.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 
 import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -60,7 +67,7 @@ class MalformedRequestsTest extends ApiTestBase {
             "application/json; charset=utf-16|e9|415|Content-Type",
             "application/json; charset=\"UTF-8\"|c3 a9|400|", "application/json;charset=utf8|c3 a9|400|"})
     void bodiesAreUtf8(String contentType, String bytesInName, int status, String field) throws IOException {
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes("{\"model_name\": \"none/caf".getBytes(StandardCharsets.US_ASCII));
         for (String hex : bytesInName.split(" ")) {
             body.write(Integer.parseInt(hex, 16));
@@ -84,6 +91,23 @@ class MalformedRequestsTest extends ApiTestBase {
         System.arraycopy(head.getBytes(StandardCharsets.ISO_8859_1), 0, request, 0, head.length());
         System.arraycopy(body, 0, request, head.length(), body.length);
         return raw(new String(request, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * A client's wrong method or media type is the client's, not the gateway's: answered, in
+     * access.log, and not a WARN line (Spring's resolver wrote one per request, quoting the client's
+     * Content-Type, 8 KB of it if sent).
+     */
+    @Test
+    void aClientsWrongMethodOrMediaTypeIsNoWarning() throws Exception {
+        String marker = "x-client-marker-" + System.nanoTime();
+        TestApi api = new TestApi(port);
+        assertThat(api.send(api.request("/api/v1/chat", TestApi.USER_KEY).header("Content-Type", "text/" + marker)
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))).status()).isEqualTo(415);
+        assertThat(api.send(api.request("/api/v1/chat?" + marker, TestApi.USER_KEY).GET()).status()).isEqualTo(405);
+        Path access = DATA_DIR.resolve("logs/access.log");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(access).contains("POST /api/v1/chat 415"));
+        assertThat(Files.readString(DATA_DIR.resolve("logs/warn.log"))).doesNotContain(marker);
     }
 
     /** The status line and headers, and the body. */
