@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi;
@@ -56,13 +57,9 @@ class BrokenModelChatTest extends ApiTestBase {
     /** stories260K has 512 token rows (0-511); a token added to tokenizer.json only gets id 512, as after tokenizer.add_tokens without resizing the embeddings. */
     @Test
     void anAddedTokenBeyondTheWeightsIs500NamingTheTokenAndTheModel() throws Exception {
-        Path files = storiesCopy("extra-token");
-        Files.copy(TestData.STORIES.resolve("model.safetensors"), files.resolve("model.safetensors"));
-        ObjectNode tokenizer = (ObjectNode) JSON.readTree(TestData.STORIES.resolve("tokenizer.json").toFile());
-        tokenizer.withArray("added_tokens").addObject().put("id", 512).put("content", "<|tool|>")
-                .put("single_word", false).put("lstrip", false).put("rstrip", false)
-                .put("normalized", false).put("special", true);
-        JSON.writeValue(files.resolve("tokenizer.json").toFile(), tokenizer);
+        Path files = storiesEditing("extra-token", "tokenizer.json", tokenizer -> tokenizer.withArray("added_tokens")
+                .addObject().put("id", 512).put("content", "<|tool|>").put("single_word", false).put("lstrip", false)
+                .put("rstrip", false).put("normalized", false).put("special", true));
 
         withLoaded(files, "extra-token", () -> {
             TestApi.Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY,
@@ -77,11 +74,8 @@ class BrokenModelChatTest extends ApiTestBase {
     /** A chat template that renders some conversations as nothing: those chats are a 500 naming the model, the others answered. */
     @Test
     void aConversationTheTemplateRendersAsNothingIs500NamingTheModel() throws Exception {
-        Path files = storiesCopy("silent-template");
-        Files.copy(TestData.STORIES.resolve("model.safetensors"), files.resolve("model.safetensors"));
-        ObjectNode config = (ObjectNode) JSON.readTree(files.resolve("tokenizer_config.json").toFile());
-        config.put("chat_template", "{% for m in messages %}{% if m.content != 'Say nothing' %}{{ m.content }}{% endif %}{% endfor %}");
-        JSON.writeValue(files.resolve("tokenizer_config.json").toFile(), config);
+        Path files = storiesEditing("silent-template", "tokenizer_config.json", config -> config.put("chat_template",
+                "{% for m in messages %}{% if m.content != 'Say nothing' %}{{ m.content }}{% endif %}{% endfor %}"));
 
         withLoaded(files, "silent-template", () -> {
             TestApi.Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY,
@@ -98,6 +92,16 @@ class BrokenModelChatTest extends ApiTestBase {
                 "{\"message\": \"Once upon a time\", \"parameters\": {\"max_length\": 4}}");
         assertThat(ordinary.status()).as(ordinary.body()).isEqualTo(200);
         assertThat(ordinary.json().get("model_id").asText()).isEqualTo("broken/" + name);
+    }
+
+    /** The whole stories260K folder, weights included, with one of its JSON files changed by {@code edit}. */
+    private static Path storiesEditing(String name, String jsonFile, Consumer<ObjectNode> edit) throws Exception {
+        Path files = storiesCopy(name);
+        Files.copy(TestData.STORIES.resolve("model.safetensors"), files.resolve("model.safetensors"));
+        ObjectNode json = (ObjectNode) JSON.readTree(files.resolve(jsonFile).toFile());
+        edit.accept(json);
+        JSON.writeValue(files.resolve(jsonFile).toFile(), json);
+        return files;
     }
 
     /** The stories260K folder without its weights, to be completed by the test. */
