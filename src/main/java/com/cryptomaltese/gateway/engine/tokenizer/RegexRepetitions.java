@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * {@code \s+\s*x}) backtrack polynomially without nesting, enough for the same abort on a chat
  * message's length, and are refused too, whether or not their characters overlap (working that out
  * is not worth the risk). Real tokenizers end such runs with their branch ({@code \s*[\r\n]+|})
- * or an optional group. Runs split by groups ({@code (?:a*)a*b}) are not followed.
+ * or an optional group. Runs are followed into and out of groups that match at most once
+ * ({@code (?:a*)a*b}, {@code a*(?:x|a*)b}).
  */
 final class RegexRepetitions {
 
@@ -65,26 +66,110 @@ final class RegexRepetitions {
     }
 
     /**
-     * A run of branches up to an unmatched ')' or the end; true when it can match in more than one
-     * way: it holds a variable repetition, or a choice between branches ((a|a)+ and (a|ab)+ backtrack
-     * as (a+)+ does; whether branches overlap is not worked out).
+     * What a group tells the sequence around it, so that runs of repetitions are followed through
+     * groups that match at most once ({@code a*(?:a*)b}, {@code (?:x|a*)a*b}). Run lengths are
+     * unbounded repetitions in a row that the engine can split a stretch of text between; -1 where
+     * no branch of the kind exists.
+     *
+     * @param variable it can match in more than one way: it holds a variable repetition, or a choice
+     *                 between branches ((a|a)+ and (a|ab)+ backtrack as (a+)+ does; whether branches
+     *                 overlap is not worked out)
+     * @param lead     the longest run before a required atom that may be the first one of a branch
+     * @param trail    the longest run after the last required atom of a branch that has one
+     * @param empty    the longest run of a branch that requires nothing (it can match empty)
      */
-    private boolean alternation() {
-        boolean variable = false;
-        // Unbounded repetitions in a row in this branch, and where the first began.
-        int run = 0;
+    private record Summary(boolean variable, int lead, int trail, int empty) {
+    }
+
+    /** One branch of an alternation, read atom by atom. */
+    private final class Branch {
+
+        /** Unbounded repetitions in a row so far, and where the first began. */
+        int run;
         int runStart = -1;
-        while (at < pattern.length() && pattern.charAt(at) != ')') {
-            if (pattern.charAt(at) == '|') {
-                variable = true;
+        /** The longest run before an atom that may be this branch's first required one. */
+        int lead = -1;
+        /** A required atom was seen: the branch matches at least one character. */
+        boolean required;
+
+        /** An atom that matches a varying or fixed number of times, as its quantifier says. */
+        void atom(int start, boolean mandatory, boolean unbounded, boolean possessive) {
+            // a*a*b: each start position tries every split of a run of a's between the two before b
+            // fails, which Oniguruma's retry limit turns into an abort on a long enough run.
+            if (mandatory) {
+                if (run >= 2) {
+                    throw new Nested(pattern.substring(runStart, at));
+                }
+                requireAfter(run);
+            }
+            if (unbounded && !possessive) {
+                runStart = run == 0 ? start : runStart;
+                run++;
+            } else if (mandatory) {
                 run = 0;
+            }
+        }
+
+        /** A group matched once ({@code optional}: at most once): its runs join this branch's. */
+        void group(int start, Summary group, boolean optional) {
+            int before = run;
+            // Through the group without a required atom (an empty-matching branch, or skipped).
+            int through = Math.max(optional ? before : -1, group.empty() >= 0 ? before + group.empty() : -1);
+            // Where a way through requires nothing, a failed required atom inside costs one more try,
+            // not a backtrack over the run; what follows the group is checked with the run carried on.
+            if (through < 0) {
+                if (before + group.lead() >= 2) {
+                    throw new Nested(pattern.substring(before > 0 ? runStart : start, at));
+                }
+                requireAfter(before + group.lead());
+            }
+            if (group.trail() > through) {
+                runStart = start; // the run begins inside the group
+                run = group.trail();
+            } else {
+                runStart = before > 0 ? runStart : start;
+                run = through;
+            }
+        }
+
+        private void requireAfter(int runBefore) {
+            if (!required) {
+                lead = Math.max(lead, runBefore);
+            }
+            required = true;
+        }
+    }
+
+    /** A run of branches up to an unmatched ')' or the end. */
+    private Summary alternation() {
+        boolean variable = false;
+        int lead = -1;
+        int trail = -1;
+        int empty = -1;
+        Branch branch = new Branch();
+        while (true) {
+            boolean end = at >= pattern.length() || pattern.charAt(at) == ')';
+            if (end || pattern.charAt(at) == '|') {
+                lead = Math.max(lead, branch.lead);
+                if (branch.required) {
+                    trail = Math.max(trail, branch.run);
+                } else {
+                    empty = Math.max(empty, branch.run);
+                }
+                if (end) {
+                    return new Summary(variable, lead, trail, empty);
+                }
+                variable = true;
+                branch = new Branch();
                 at++;
                 continue;
             }
             int start = at;
             zeroWidth = false;
+            group = null;
             boolean atomVariable = atom();
             boolean atomZeroWidth = zeroWidth;
+            Summary atomGroup = group;
             skipComments();
             Quantifier quantifier = quantifier();
             if (quantifier.repeats() && atomVariable) {
@@ -93,6 +178,7 @@ final class RegexRepetitions {
             boolean repeatedVariable = atomVariable || quantifier.variable();
             boolean unbounded = quantifier.max() == Integer.MAX_VALUE;
             boolean mandatory = quantifier.min() >= 1;
+            boolean atMostOnce = quantifier.max() <= 1 && quantifier != POSSESSIVE;
             // A quantifier on a quantifier repeats the repetition: a{1,3}+ is (?:a{1,3})+ in Ruby syntax.
             while (quantifier != Quantifier.ONCE && skipComments() < pattern.length()
                     && "*+?{".indexOf(pattern.charAt(at)) >= 0) {
@@ -106,28 +192,25 @@ final class RegexRepetitions {
                 repeatedVariable |= quantifier.variable();
                 unbounded |= quantifier.max() == Integer.MAX_VALUE;
                 mandatory &= quantifier.min() >= 1;
+                atMostOnce &= quantifier.max() <= 1 && quantifier != POSSESSIVE;
             }
             variable |= repeatedVariable;
             if (atomZeroWidth) {
                 continue; // an anchor or a lookaround takes no characters from the run before it
             }
-            // a*a*b: each start position tries every split of a run of a's between the two before b
-            // fails, which Oniguruma's retry limit turns into an abort on a long enough run.
-            if (mandatory && run >= 2) {
-                throw new Nested(pattern.substring(runStart, at));
-            }
-            if (unbounded && quantifier != POSSESSIVE) {
-                runStart = run == 0 ? start : runStart;
-                run++;
-            } else if (mandatory) {
-                run = 0;
+            if (atomGroup != null && atMostOnce) {
+                branch.group(start, atomGroup, !mandatory);
+            } else {
+                branch.atom(start, mandatory, unbounded, quantifier == POSSESSIVE);
             }
         }
-        return variable;
     }
 
     /** Set by {@link #atom()}: the atom matches no characters (an anchor, a lookaround). */
     private boolean zeroWidth;
+
+    /** Set by {@link #atom()}: the atom is a group that backtracks, and what it holds. */
+    private Summary group;
 
     /** One atom; true when it holds a variable repetition that can backtrack. */
     private boolean atom() {
@@ -151,24 +234,55 @@ final class RegexRepetitions {
         }
     }
 
+    /**
+     * A group of any kind: its opening ({@code ?:}, {@code ?<name>}, {@code ?i-m:} …) is read as
+     * such, not as characters, so that what the group requires is known.
+     */
     private boolean group() {
         at++;
-        boolean atomic = false;
-        boolean lookaround = pattern.startsWith("?=", at) || pattern.startsWith("?!", at)
-                || pattern.startsWith("?<=", at) || pattern.startsWith("?<!", at);
         if (pattern.startsWith("?#", at)) {
             skipPast(')');
             return false;
         }
-        if (pattern.startsWith("?>", at)) {
-            atomic = true;
-        }
-        boolean variable = alternation();
+        boolean atomic = pattern.startsWith("?>", at);
+        boolean lookaround = pattern.startsWith("?=", at) || pattern.startsWith("?!", at)
+                || pattern.startsWith("?<=", at) || pattern.startsWith("?<!", at);
+        // (?~abc), Oniguruma's absent operator, matches any stretch without abc: a repetition.
+        boolean absent = pattern.startsWith("?~", at);
+        groupOpening();
+        Summary inside = alternation();
         if (at < pattern.length()) {
             at++; // ')'
         }
         zeroWidth = lookaround;
-        return variable && !atomic;
+        if (absent) {
+            return true;
+        }
+        group = atomic || lookaround ? null : inside;
+        return inside.variable() && !atomic;
+    }
+
+    /** Steps over what opens a group after its '(': {@code ?:}, {@code ?=}, {@code ?<name>}, {@code ?'name'}, {@code ?im-x:}. */
+    private void groupOpening() {
+        if (!pattern.startsWith("?", at)) {
+            return;
+        }
+        at++;
+        if (pattern.startsWith("<=", at) || pattern.startsWith("<!", at)) {
+            at += 2;
+        } else if (pattern.startsWith("<", at) || pattern.startsWith("'", at)) {
+            skipPast(pattern.charAt(at) == '<' ? '>' : '\'');
+        } else if (at < pattern.length() && ":=!>~".indexOf(pattern.charAt(at)) >= 0) {
+            at++;
+        } else {
+            // options: (?i-m:…) applies them inside, (?i) to the rest of the enclosing group
+            while (at < pattern.length() && (Character.isLetter(pattern.charAt(at)) || pattern.charAt(at) == '-')) {
+                at++;
+            }
+            if (pattern.startsWith(":", at)) {
+                at++;
+            }
+        }
     }
 
     /** {@code [...]} with Oniguruma's nested classes ({@code [a-z&&[^aeiou]]}, {@code [[:alpha:]]}). */

@@ -78,6 +78,17 @@ class RegexRepetitionsTest {
         "[a-z]*\\w+(?=\\d)\\d\t[a-z]*\\w+(?=\\d)\\d",
         "a*a*(?:b|c)\ta*a*(?:b|c)",
         "^a*a*$b\ta*a*$b",
+        // ... followed into and out of groups that match at most once
+        "(?:a*)a*c\t(?:a*)a*c",
+        "a*(?:a*)c\ta*(?:a*)c",
+        "a*(a*)c\ta*(a*)c",
+        "a*(?<n>a*)?c\ta*(?<n>a*)?c",
+        "a*(?i:x|a*)c\ta*(?i:x|a*)c",
+        "a*(?:b*c)\ta*(?:b*c)",
+        "(?:x\\s+)\\s*y\t(?:x\\s+)\\s*y",
+        "(?:(?:a*)(?:b*))c\t(?:(?:a*)(?:b*))c",
+        "(?:a*)?(?:b*)?c\t(?:a*)?(?:b*)?c",
+        "(?'q'a+)(?i)a*c\t(?'q'a+)(?i)a*c",
     })
     void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
         assertThat(RegexRepetitions.nested(pattern)).contains(found);
@@ -105,6 +116,7 @@ class RegexRepetitionsTest {
         "a{,3}b{2}", "a{x}+", "(?i:'s|'t)?x+", "(?:ab|cd)", "[[:alpha:]&&[^aeiou]]+", "[]a]+(b)*", "\\x{263a}+(\\p{L})+",
         // runs that end their branch, or are split by a required match, or cannot be backtracked into
         "a*a*", "a*a*|b", "a*a*(?:b)?", "a*xa*b", "a*+a*b", "(?>a*)a*b", "a*a*(?!b)", "a{2,5}a*b",
+        "(?:a*x)a*b", "a*(?:x|ya*)b", "(?:a*)?b", "(?i)a*b", "(?:a*)(?=a*)b", "(?:a*(?#c))b", "(?<n>a*)x(?:b*)y",
     })
     void repetitionsThatCannotBacktrackIntoEachOtherPass(String pattern) {
         assertThat(RegexRepetitions.nested(pattern)).isEmpty();
