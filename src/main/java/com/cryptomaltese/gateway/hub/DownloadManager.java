@@ -652,9 +652,7 @@ public class DownloadManager {
         if (!job.revision.equals(commit)) {
             Path ref = paths.ref(job.revision);
             Files.createDirectories(ref.getParent());
-            Path tmp = ref.resolveSibling(ref.getFileName() + ".tmp");
-            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            Files.move(tmp, ref, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicWrite.replace(ref, tmp -> Files.writeString(tmp, commit, StandardCharsets.UTF_8));
         }
     }
 

@@ -3,7 +3,6 @@ package com.cryptomaltese.gateway.hub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -70,10 +69,7 @@ record DownloadRecord(String modelId, String revision, String requestedFormat, S
     /** Replaces the record in one rename, so a crash leaves the old one or the new one, never half of one. */
     void write(Path modelFolder) throws IOException {
         Files.createDirectories(modelFolder);
-        Path file = modelFolder.resolve(CachePaths.REQUEST);
-        Path tmp = modelFolder.resolve(CachePaths.REQUEST + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicWrite.replace(modelFolder.resolve(CachePaths.REQUEST), tmp -> JSON.writeValue(tmp.toFile(), this));
     }
 
     static void delete(Path modelFolder) throws IOException {

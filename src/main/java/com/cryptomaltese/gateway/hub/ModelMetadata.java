@@ -3,7 +3,6 @@ package com.cryptomaltese.gateway.hub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -58,9 +57,6 @@ public record ModelMetadata(
     }
 
     void write(Path modelFolder) throws IOException {
-        Path file = modelFolder.resolve(CachePaths.METADATA);
-        Path tmp = modelFolder.resolve(CachePaths.METADATA + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicWrite.replace(modelFolder.resolve(CachePaths.METADATA), tmp -> JSON.writeValue(tmp.toFile(), this));
     }
 }
