@@ -203,23 +203,14 @@ public class ModelService {
             memory.writeLock().lock();
             try {
                 closeCurrent();
-                Instant start = Instant.now();
-                loadMarker.set(id, snapshotModified(local.snapshot()));
-                LanguageModel model;
-                try {
-                    model = engine.load(local.snapshot());
-                } finally {
-                    loadMarker.clear();
-                }
-                current = new Loaded(id, model, engine.name(), Instant.now());
-                loadErrors.remove(id);
-                loadMarker.forget(id);
-                log.info("Loaded model {} on {} in {} ms", id, engine.name(),
-                        Duration.between(start, current.loadedAt()).toMillis());
-                return current;
+                return open(id, local, engine);
             } catch (Exception | OutOfMemoryError e) {
                 // Out of memory (a model too big for the direct-memory limit) is the model's problem, not the gateway's.
-                throw refused(id, local, e);
+                ApiException refusal = refused(id, local, e);
+                if (before == null) {
+                    throw refusal;
+                }
+                throw ApiException.conflict(refusal.getMessage() + "; " + loadAgain(before.id()));
             } finally {
                 // Unlocked first: a chat in between is told the model is loading, not that one is unloading.
                 memory.writeLock().unlock();
@@ -229,6 +220,52 @@ public class ModelService {
             claims.remove(id, "loaded");
             lifecycleWork = null;
             lifecycle.unlock();
+        }
+    }
+
+    /** Loads a model whose files passed the engine's check; called with the memory write lock held. */
+    private Loaded open(ModelId id, LocalModel local, InferenceEngine engine) throws IOException {
+        Instant start = Instant.now();
+        loadMarker.set(id, snapshotModified(local.snapshot()));
+        LanguageModel model;
+        try {
+            model = engine.load(local.snapshot());
+        } finally {
+            loadMarker.clear();
+        }
+        current = new Loaded(id, model, engine.name(), Instant.now());
+        loadErrors.remove(id);
+        loadMarker.forget(id);
+        log.info("Loaded model {} on {} in {} ms", id, engine.name(),
+                Duration.between(start, current.loadedAt()).toMillis());
+        return current;
+    }
+
+    /**
+     * After a model failed in the engine's full load (what only loading finds: a tensor llama.cpp
+     * misses, memory), the model it replaced is loaded again, so a failed switch does not leave the
+     * gateway without a model; chats meanwhile hear that it is loading. What happened, for the 409.
+     */
+    private String loadAgain(ModelId previous) {
+        if (claims.putIfAbsent(previous, "loaded") != null) {
+            return "model " + previous + ", unloaded for it, is being deleted and was not loaded again";
+        }
+        loading = previous;
+        try {
+            Optional<LocalModel> local = registry.find(previous);
+            if (local.isEmpty()) {
+                return "model " + previous + ", unloaded for it, is no longer on disk";
+            }
+            try {
+                InferenceEngine engine = engineFor(local.get()).orElseThrow(() -> new IOException(noEngineReason(local.get())));
+                open(previous, local.get(), engine);
+                return "model " + previous + ", unloaded for it, was loaded again";
+            } catch (Exception | OutOfMemoryError e) {
+                return refused(previous, local.get(), e).getMessage().replace(" cannot be loaded: ",
+                        ", unloaded for it, could not be loaded again: ");
+            }
+        } finally {
+            claims.remove(previous, "loaded");
         }
     }
 

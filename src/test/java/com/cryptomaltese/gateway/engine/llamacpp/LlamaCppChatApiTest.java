@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -62,6 +64,29 @@ class LlamaCppChatApiTest {
         Path garbage = Files.createDirectories(DATA_DIR.resolve("source/garbage"));
         Files.write(garbage.resolve("model.gguf"), "GGUF but then nothing a header should hold".getBytes());
         TestData.linkHubModel(DATA_DIR, garbage, "broken", "garbage-GGUF");
+        // stories260K.gguf with output_norm.weight renamed (same length, so every offset holds): a header
+        // that reads well and a vocabulary llama.cpp loads, but a tensor its full load does not find.
+        byte[] gguf = Files.readAllBytes(LlamaCppEngineTest.STORIES_GGUF.resolve("stories260K.gguf"));
+        byte[] name = "output_norm.weight".getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(gguf, name);
+        assertThat(indexOf(Arrays.copyOfRange(gguf, at + 1, gguf.length), name)).isNegative();
+        System.arraycopy("output_nrom.weight".getBytes(StandardCharsets.US_ASCII), 0, gguf, at, name.length);
+        Path missing = Files.createDirectories(DATA_DIR.resolve("source/missing-tensor"));
+        Files.write(missing.resolve("model.gguf"), gguf);
+        TestData.linkHubModel(DATA_DIR, missing, "broken", "missing-tensor-GGUF");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @BeforeEach
@@ -216,6 +241,38 @@ class LlamaCppChatApiTest {
         Reply load = api.post(STORIES + "/load", TestApi.USER_KEY, null);
         assertThat(load.status()).as(load.body()).isEqualTo(200);
         api.post(STORIES + "/unload", TestApi.USER_KEY, null);
+    }
+
+    /**
+     * A file only llama.cpp's full load finds wrong (a tensor it needs is missing) fails after the
+     * loaded model gave way: that model is loaded again and answers as before; without one, nothing is.
+     */
+    @Test
+    void aModelThatFailsInTheFullLoadGivesTheLoadedOneBack() throws IOException {
+        String broken = "/api/v1/models/broken%2Fmissing-tensor-GGUF/load";
+        Reply alone = api.post(broken, TestApi.USER_KEY, null);
+        assertThat(alone.status()).as(alone.body()).isEqualTo(409);
+        assertThat(alone.json().get("message").asText())
+                .startsWith("model broken/missing-tensor-GGUF cannot be loaded: ")
+                .contains("output_norm.weight").doesNotContain("unloaded for it").doesNotContain(DATA_DIR.toString());
+
+        assertThat(api.post(STORIES + "/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        try {
+            Reply failed = api.post(broken, TestApi.USER_KEY, null);
+            assertThat(failed.status()).as(failed.body()).isEqualTo(409);
+            assertThat(failed.json().get("message").asText())
+                    .startsWith("model broken/missing-tensor-GGUF cannot be loaded: ")
+                    .endsWith("; model karpathy/stories260K-GGUF, unloaded for it, was loaded again");
+
+            JsonNode models = api.get("/api/v1/models", TestApi.USER_KEY).json();
+            assertThat(model(models, "karpathy/stories260K-GGUF").get("status").asText()).isEqualTo("loaded");
+            assertThat(model(models, "broken/missing-tensor-GGUF").get("status").asText()).isEqualTo("error");
+            Reply reply = chat("Once upon a time", GREEDY_PARAMS);
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.json().get("response").asText()).isEqualTo(LlamaCppEngineTest.GREEDY_30);
+        } finally {
+            assertThat(api.post(STORIES + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
+        }
     }
 
     @Test
