@@ -21,6 +21,20 @@ public final class JsonErrorReportValve extends ErrorReportValve {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The parser's own reason when it gave one ("Request header is too large", "More than the maximum
+     * allowed number of headers, [100], were detected."); the path checks give none.
+     */
+    private static String badRequest(Throwable parserError) {
+        if ((parserError instanceof IllegalArgumentException || parserError instanceof IllegalStateException)
+                && parserError.getMessage() != null && !parserError.getMessage().isBlank()) {
+            String reason = parserError.getMessage().strip();
+            return "bad request: " + (reason.length() > 300 ? reason.substring(0, 300) + "…" : reason);
+        }
+        return "bad request: the request line or a header is malformed (for example an encoded backslash "
+                + "or NUL in the path, or bytes that are not UTF-8)";
+    }
+
     @Override
     protected void report(Request request, Response response, Throwable throwable) {
         int status = response.getStatus();
@@ -28,9 +42,7 @@ public final class JsonErrorReportValve extends ErrorReportValve {
         if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
             return;
         }
-        String message = status == 400
-                ? "bad request: the request line or a header is malformed (for example an encoded backslash "
-                        + "or NUL in the path, or bytes that are not UTF-8)"
+        String message = status == 400 ? badRequest(throwable)
                 : HttpStatus.resolve(status) != null ? HttpStatus.valueOf(status).getReasonPhrase().toLowerCase()
                         : "error " + status;
         try {

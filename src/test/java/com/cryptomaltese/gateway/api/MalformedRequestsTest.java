@@ -41,6 +41,24 @@ class MalformedRequestsTest extends ApiTestBase {
         assertThat(body.path("message").asText()).startsWith("bad request");
     }
 
+    /** Past Tomcat's limits on the request head, the answer says which limit, in the API's JSON error shape. */
+    @Test
+    void aRequestHeadPastTheLimitsIsToldWhichLimit() throws IOException {
+        String[] big = raw("GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(9000)
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(big[0]).startsWith("HTTP/1.1 400");
+        assertThat(new ObjectMapper().readTree(big[1]).path("message").asText())
+                .isEqualTo("bad request: Request header is too large");
+        StringBuilder headers = new StringBuilder();
+        for (int i = 0; i < 120; i++) {
+            headers.append("X-Header-").append(i).append(": v\r\n");
+        }
+        String[] many = raw("GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n");
+        assertThat(many[0]).startsWith("HTTP/1.1 400");
+        assertThat(new ObjectMapper().readTree(many[1]).path("message").asText())
+                .isEqualTo("bad request: More than the maximum allowed number of headers, [100], were detected.");
+    }
+
     /** A Content-Type that is all parameters names no media type: no body is no body, a body is not JSON. */
     @ParameterizedTest
     @ValueSource(strings = {";", ";;;", " ; charset=utf-8"})
