@@ -16,14 +16,29 @@ import java.util.regex.Pattern;
  * ({@code a{1,3}+} repeats {@code a{1,3}}). Possessive quantifiers and atomic groups never backtrack
  * into what they matched, so what they hold is safe.
  *
- * <p>Two or more unbounded repetitions in a row followed by something that must match ({@code a*a*b},
- * {@code \s+\s*x}) backtrack polynomially without nesting, enough for the same abort on a chat
- * message's length, and are refused too, whether or not their characters overlap (working that out
- * is not worth the risk). Real tokenizers end such runs with their branch ({@code \s*[\r\n]+|})
- * or an optional group. Runs are followed into and out of groups that match at most once
- * ({@code (?:a*)a*b}, {@code a*(?:x|a*)b}).
+ * <p>Two or more unbounded repetitions followed by something that must match ({@code a*a*b},
+ * {@code \s+\s*x}) backtrack polynomially without nesting: every way of sharing a stretch of text
+ * between them is tried before the match fails, cubic in its length, enough to hold a core for
+ * minutes on a chat message or to abort. They are refused too, counted as follows, where working out
+ * which characters overlap is not attempted (refusing costs nothing real):
+ * <ul>
+ * <li>what the run shares its text with: every unbounded repetition of the branch, through required
+ *     characters ({@code a*xa*b}: the x may be an a) and through groups matched once
+ *     ({@code a*(?:a+)c}), whose contents are read with the run before them;
+ * <li>what scans it again each time the run gives a character back, without offering a choice of its
+ *     own: a possessive repetition ({@code a*a*+c}), an atomic group, a lookaround holding a repetition
+ *     ({@code a*(?!a*b)c}), a back-reference; each counts once after a run, nothing at its start;
+ * <li>what must match: a required atom, what a group matched once, an atomic group or a lookaround
+ *     requires, and a negative lookaround of what matches everywhere. An optional group is left when
+ *     it fails, so inside it only its own runs count.
+ * </ul>
+ * Intervals above {@value #UNBOUNDED_FROM} count as unbounded ({@code a{1,9999}}). Real tokenizers
+ * end such runs with their branch ({@code \s*[\r\n]+|}) or an optional group.
  */
 final class RegexRepetitions {
+
+    /** An interval allowing at least this many repetitions counts as unbounded. */
+    static final int UNBOUNDED_FROM = 32;
 
     /**
      * Turns extended mode on ({@code (?x)}, {@code (?ix:…)}): spaces and {@code #} comments are then
@@ -58,166 +73,299 @@ final class RegexRepetitions {
     static Optional<String> nested(String pattern) {
         RegexRepetitions parser = new RegexRepetitions(pattern);
         try {
-            parser.alternation();
+            parser.alternation(0, -1);
             return Optional.empty();
-        } catch (Nested found) {
+        } catch (RegexRepetitions.Nested found) {
             return Optional.of(found.text);
         }
     }
 
     /**
-     * What a group tells the sequence around it, so that runs of repetitions are followed through
-     * groups that match at most once ({@code a*(?:a*)b}, {@code (?:x|a*)a*b}). Run lengths are
-     * unbounded repetitions in a row that the engine can split a stretch of text between; -1 where
-     * no branch of the kind exists.
+     * What a run of branches tells the sequence around it.
      *
      * @param variable it can match in more than one way: it holds a variable repetition, or a choice
      *                 between branches ((a|a)+ and (a|ab)+ backtrack as (a+)+ does; whether branches
      *                 overlap is not worked out)
-     * @param lead     the longest run before a required atom that may be the first one of a branch
-     * @param trail    the longest run after the last required atom of a branch that has one
-     * @param empty    the longest run of a branch that requires nothing (it can match empty)
+     * @param run      the longest run at the end of a branch (the run it was given included)
+     * @param required every branch requires a character
+     * @param scans    a branch holds something that takes a varying length of text
      */
-    private record Summary(boolean variable, int lead, int trail, int empty) {
+    private record Summary(boolean variable, int run, boolean required, boolean scans) {
+    }
+
+    /** How a group's contents are matched. */
+    private enum GroupKind {
+        /** Backtracked into like the sequence around it ({@code (…)}, {@code (?:…)}, {@code (?i:…)}). */
+        PLAIN,
+        /** Matched once and never backtracked into: an atomic group. */
+        ATOMIC,
+        /** Must match where it stands, taking nothing. */
+        LOOKAROUND,
+        /** Must not match where it stands, taking nothing. */
+        NEGATIVE_LOOKAROUND
     }
 
     /** One branch of an alternation, read atom by atom. */
     private final class Branch {
 
-        /** Unbounded repetitions in a row so far, and where the first began. */
+        /** Unbounded repetitions that can share the text so far (some before the group the branch is in), and where the first began. */
         int run;
-        int runStart = -1;
-        /** The longest run before an atom that may be this branch's first required one. */
-        int lead = -1;
+        int runStart;
         /** A required atom was seen: the branch matches at least one character. */
         boolean required;
+        boolean scans;
 
-        /** An atom that matches a varying or fixed number of times, as its quantifier says. */
-        void atom(int start, boolean mandatory, boolean unbounded, boolean possessive) {
-            // a*a*b: each start position tries every split of a run of a's between the two before b
-            // fails, which Oniguruma's retry limit turns into an abort on a long enough run.
-            if (mandatory) {
-                if (run >= 2) {
-                    throw new Nested(pattern.substring(runStart, at));
-                }
-                requireAfter(run);
+        Branch(int run, int runStart) {
+            this.run = run;
+            this.runStart = runStart;
+        }
+
+        /** Something that must match here, after the run (and {@code more} that rescans it). */
+        void mustMatch(int start, int more) {
+            if (run + more >= 2) {
+                throw new Nested(run > 0 ? runStart : start, at);
             }
-            if (unbounded && !possessive) {
-                runStart = run == 0 ? start : runStart;
+        }
+
+        /** Repetitions that backtrack, sharing the run's text: {@code a*}, a group holding {@code a+}. */
+        void share(int start, int repetitions) {
+            if (repetitions > 0) {
+                scans = true;
+                if (run == 0) {
+                    runStart = start;
+                }
+            }
+            run += repetitions;
+        }
+
+        /**
+         * What scans the run's text again each time the run gives some back, offering no choice of
+         * its own; at the start of a run it takes its part once and for all.
+         */
+        void rescan() {
+            scans = true;
+            if (run > 0) {
                 run++;
-            } else if (mandatory) {
-                run = 0;
             }
-        }
-
-        /** A group matched once ({@code optional}: at most once): its runs join this branch's. */
-        void group(int start, Summary group, boolean optional) {
-            int before = run;
-            // Through the group without a required atom (an empty-matching branch, or skipped).
-            int through = Math.max(optional ? before : -1, group.empty() >= 0 ? before + group.empty() : -1);
-            // Where a way through requires nothing, a failed required atom inside costs one more try,
-            // not a backtrack over the run; what follows the group is checked with the run carried on.
-            if (through < 0) {
-                if (before + group.lead() >= 2) {
-                    throw new Nested(pattern.substring(before > 0 ? runStart : start, at));
-                }
-                requireAfter(before + group.lead());
-            }
-            if (group.trail() > through) {
-                runStart = start; // the run begins inside the group
-                run = group.trail();
-            } else {
-                runStart = before > 0 ? runStart : start;
-                run = through;
-            }
-        }
-
-        private void requireAfter(int runBefore) {
-            if (!required) {
-                lead = Math.max(lead, runBefore);
-            }
-            required = true;
         }
     }
 
-    /** A run of branches up to an unmatched ')' or the end. */
-    private Summary alternation() {
+    /** The whole pattern, or a group's contents after a run of {@code run} repetitions from {@code runStart}. */
+    private Summary alternation(int run, int runStart) {
         boolean variable = false;
-        int lead = -1;
-        int trail = -1;
-        int empty = -1;
-        Branch branch = new Branch();
+        int longest = 0;
+        boolean required = true;
+        boolean scans = false;
+        Branch branch = new Branch(run, runStart);
         while (true) {
             boolean end = at >= pattern.length() || pattern.charAt(at) == ')';
             if (end || pattern.charAt(at) == '|') {
-                lead = Math.max(lead, branch.lead);
-                if (branch.required) {
-                    trail = Math.max(trail, branch.run);
-                } else {
-                    empty = Math.max(empty, branch.run);
-                }
+                longest = Math.max(longest, branch.run);
+                required &= branch.required;
+                scans |= branch.scans;
                 if (end) {
-                    return new Summary(variable, lead, trail, empty);
+                    return new Summary(variable, longest, required, scans);
                 }
                 variable = true;
-                branch = new Branch();
+                branch = new Branch(run, runStart);
                 at++;
                 continue;
             }
-            int start = at;
-            zeroWidth = false;
-            group = null;
-            boolean atomVariable = atom();
-            boolean atomZeroWidth = zeroWidth;
-            Summary atomGroup = group;
-            skipComments();
-            Quantifier quantifier = quantifier();
-            if (quantifier.repeats() && atomVariable) {
-                throw new Nested(pattern.substring(start, at));
+            variable |= element(branch);
+        }
+    }
+
+    /** One atom with its quantifiers, and what it does to the branch's run; true if it can match in more than one way. */
+    private boolean element(Branch branch) {
+        int start = at;
+        if (pattern.charAt(at) == '(' && !pattern.startsWith("(?#", at)) {
+            return groupElement(branch, start);
+        }
+        zeroWidth = false;
+        rescans = false;
+        boolean atomVariable = atom();
+        Quantifiers quantifiers = quantifiers(start, atomVariable);
+        if (zeroWidth) {
+            return false; // an anchor or a comment takes no characters from the run
+        }
+        if (quantifiers.mandatory()) {
+            branch.mustMatch(start, 0);
+            branch.required = true;
+        }
+        if (quantifiers.unbounded() && !quantifiers.possessive()) {
+            branch.share(start, 1);
+        } else if (quantifiers.unbounded() || rescans) {
+            branch.rescan();
+        }
+        return quantifiers.variable();
+    }
+
+    /**
+     * A group and its quantifiers. What it must match is checked after the run it follows when its
+     * failure sends the engine back into that run: a group matched once, an atomic group, a
+     * lookaround (a negative one fails where what it holds matches). An optional group is left when
+     * it fails, so only its own runs count there; after it, its runs join the branch's.
+     */
+    private boolean groupElement(Branch branch, int start) {
+        GroupKind kind = kindAt(start + 1);
+        int body = at;
+        skipGroup();
+        Quantifiers peeked = quantifiers(start, false);
+        at = body;
+        boolean withRun = peeked.mandatory() || kind == GroupKind.LOOKAROUND || kind == GroupKind.NEGATIVE_LOOKAROUND;
+        int before = branch.run;
+        at++; // '('
+        boolean absent = pattern.startsWith("?~", at); // Oniguruma's absent operator: any stretch without …
+        groupOpening();
+        Summary inside;
+        try {
+            inside = withRun ? alternation(before, branch.runStart) : alternation(0, -1);
+        } catch (Nested found) {
+            // quoted to the group's end when it began before the group: a*(?:a+c), not a*(?:a+c
+            if (found.from <= start) {
+                at = start;
+                skipGroup();
+                throw new Nested(found.from, at);
             }
-            boolean repeatedVariable = atomVariable || quantifier.variable();
-            boolean unbounded = quantifier.max() == Integer.MAX_VALUE;
-            boolean mandatory = quantifier.min() >= 1;
-            boolean atMostOnce = quantifier.max() <= 1 && quantifier != POSSESSIVE;
-            // A quantifier on a quantifier repeats the repetition: a{1,3}+ is (?:a{1,3})+ in Ruby syntax.
-            while (quantifier != Quantifier.ONCE && skipComments() < pattern.length()
-                    && "*+?{".indexOf(pattern.charAt(at)) >= 0) {
-                quantifier = quantifier();
-                if (quantifier == Quantifier.ONCE) {
-                    break; // a '{' that is no interval
+            throw found;
+        }
+        if (at < pattern.length()) {
+            at++; // ')'
+        }
+        boolean atomVariable = absent || inside.variable() && kind == GroupKind.PLAIN;
+        Quantifiers quantifiers = quantifiers(start, atomVariable);
+        int added = withRun ? inside.run() - before : inside.run();
+        boolean scans = inside.scans() || quantifiers.unbounded() || absent;
+        switch (kind) {
+            case PLAIN -> {
+                if (quantifiers.possessive()) {
+                    if (scans) {
+                        branch.rescan();
+                    }
+                } else if (quantifiers.max() <= 1) {
+                    // (?:a*)a*c, a*(?:x|a*)c: the group's runs join the branch's
+                    branch.share(start, added);
+                    if (added == 0 && inside.scans() && !withRun) {
+                        branch.rescan(); // a*(?:\w++)?c: what scanned at the group's start rescans the run
+                    }
+                } else if (quantifiers.unbounded() || absent) {
+                    branch.share(start, Math.max(1, added));
+                } else {
+                    branch.share(start, added);
                 }
-                if (quantifier.repeats() && repeatedVariable) {
-                    throw new Nested(pattern.substring(start, at));
+                branch.required |= quantifiers.mandatory() && inside.required();
+            }
+            case ATOMIC -> {
+                if (scans) {
+                    branch.rescan();
                 }
-                repeatedVariable |= quantifier.variable();
-                unbounded |= quantifier.max() == Integer.MAX_VALUE;
-                mandatory &= quantifier.min() >= 1;
-                atMostOnce &= quantifier.max() <= 1 && quantifier != POSSESSIVE;
+                branch.required |= quantifiers.mandatory() && inside.required();
             }
-            variable |= repeatedVariable;
-            if (atomZeroWidth) {
-                continue; // an anchor or a lookaround takes no characters from the run before it
+            case LOOKAROUND -> {
+                if (inside.scans()) {
+                    branch.rescan();
+                }
             }
-            if (atomGroup != null && atMostOnce) {
-                branch.group(start, atomGroup, !mandatory);
+            case NEGATIVE_LOOKAROUND -> {
+                if (!inside.required()) {
+                    // what it holds matches everywhere, so it fails everywhere: a required match
+                    branch.mustMatch(start, inside.scans() ? 1 : 0);
+                }
+                if (inside.scans()) {
+                    branch.rescan();
+                }
+            }
+        }
+        return atomVariable || quantifiers.variable();
+    }
+
+    private GroupKind kindAt(int index) {
+        return pattern.startsWith("?>", index) ? GroupKind.ATOMIC
+                : pattern.startsWith("?=", index) || pattern.startsWith("?<=", index) ? GroupKind.LOOKAROUND
+                : pattern.startsWith("?!", index) || pattern.startsWith("?<!", index) ? GroupKind.NEGATIVE_LOOKAROUND
+                : GroupKind.PLAIN;
+    }
+
+    /** Steps from a group's '(' past its ')' without reading what it means (to see its quantifier first). */
+    private void skipGroup() {
+        int depth = 0;
+        while (at < pattern.length()) {
+            char c = pattern.charAt(at);
+            if (c == '\\') {
+                at += 2;
+            } else if (c == '[') {
+                characterClass();
+            } else if (pattern.startsWith("(?#", at)) {
+                skipPast(')');
             } else {
-                branch.atom(start, mandatory, unbounded, quantifier == POSSESSIVE);
+                at++;
+                if (c == '(') {
+                    depth++;
+                } else if (c == ')' && --depth == 0) {
+                    return;
+                }
             }
         }
     }
 
-    /** Set by {@link #atom()}: the atom matches no characters (an anchor, a lookaround). */
+    /**
+     * The quantifiers after an atom, stacked: a quantifier on a quantifier repeats the repetition
+     * ({@code a{1,3}+} is {@code (?:a{1,3})+} in Ruby syntax). Repeating what can match in more than
+     * one way is refused here.
+     */
+    private Quantifiers quantifiers(int start, boolean atomVariable) {
+        skipComments();
+        Quantifier quantifier = quantifier();
+        int min = quantifier.min();
+        int max = quantifier.max();
+        boolean possessive = quantifier.possessive();
+        boolean variable = atomVariable;
+        while (true) {
+            if (quantifier.repeats() && !quantifier.possessive() && variable) {
+                throw new Nested(start, at);
+            }
+            variable |= quantifier.variable();
+            if (quantifier == Quantifier.ONCE || skipComments() >= pattern.length()
+                    || "*+?{".indexOf(pattern.charAt(at)) < 0) {
+                break;
+            }
+            quantifier = quantifier();
+            if (quantifier == Quantifier.ONCE) {
+                break; // a '{' that is no interval
+            }
+            min = (int) Math.min(Integer.MAX_VALUE, (long) min * quantifier.min());
+            max = (int) Math.min(Integer.MAX_VALUE, (long) max * quantifier.max());
+            possessive |= quantifier.possessive();
+        }
+        return new Quantifiers(min, max, possessive, variable && !possessive);
+    }
+
+    /** What an atom's stacked quantifiers add up to: at least once, at most how often, possessive, varying. */
+    private record Quantifiers(int min, int max, boolean possessive, boolean variable) {
+
+        boolean mandatory() {
+            return min >= 1;
+        }
+
+        boolean unbounded() {
+            return max >= UNBOUNDED_FROM;
+        }
+    }
+
+    /** Set by {@link #atom()}: the atom matches no characters (an anchor). */
     private boolean zeroWidth;
 
-    /** Set by {@link #atom()}: the atom is a group that backtracks, and what it holds. */
-    private Summary group;
+    /** Set by {@link #atom()}: the atom is a back-reference or a subexpression call, which may take any length. */
+    private boolean rescans;
 
-    /** One atom; true when it holds a variable repetition that can backtrack. */
+    /** One atom other than a group; true when it can match in more than one way. */
     private boolean atom() {
         char c = pattern.charAt(at);
         switch (c) {
-            case '(' -> {
-                return group();
+            case '(' -> { // a comment group
+                skipPast(')');
+                zeroWidth = true;
+                return false;
             }
             case '[' -> {
                 characterClass();
@@ -232,34 +380,6 @@ final class RegexRepetitions {
                 return false;
             }
         }
-    }
-
-    /**
-     * A group of any kind: its opening ({@code ?:}, {@code ?<name>}, {@code ?i-m:} …) is read as
-     * such, not as characters, so that what the group requires is known.
-     */
-    private boolean group() {
-        at++;
-        if (pattern.startsWith("?#", at)) {
-            skipPast(')');
-            return false;
-        }
-        boolean atomic = pattern.startsWith("?>", at);
-        boolean lookaround = pattern.startsWith("?=", at) || pattern.startsWith("?!", at)
-                || pattern.startsWith("?<=", at) || pattern.startsWith("?<!", at);
-        // (?~abc), Oniguruma's absent operator, matches any stretch without abc: a repetition.
-        boolean absent = pattern.startsWith("?~", at);
-        groupOpening();
-        Summary inside = alternation();
-        if (at < pattern.length()) {
-            at++; // ')'
-        }
-        zeroWidth = lookaround;
-        if (absent) {
-            return true;
-        }
-        group = atomic || lookaround ? null : inside;
-        return inside.variable() && !atomic;
     }
 
     /** Steps over what opens a group after its '(': {@code ?:}, {@code ?=}, {@code ?<name>}, {@code ?'name'}, {@code ?im-x:}. */
@@ -315,11 +435,13 @@ final class RegexRepetitions {
     /**
      * {@code \p{L}}, {@code \x{263a}}, {@code \k<name>} or one escaped character: none of them
      * repeats. A subexpression call ({@code \g<name>}) runs a group again, whatever it holds, so
-     * it counts as a repetition.
+     * it counts as a repetition. A back-reference ({@code \1}, {@code \k<name>}) and a call may
+     * take any length of text: they rescan a run before them.
      */
     private boolean escape() {
         char kind = at + 1 < pattern.length() ? pattern.charAt(at + 1) : 0;
         zeroWidth = "bBAzZG".indexOf(kind) >= 0;
+        rescans = kind == 'k' || kind == 'g' || kind >= '1' && kind <= '9';
         at += 2;
         if (at < pattern.length() && "pPxkg".indexOf(kind) >= 0
                 && (pattern.charAt(at) == '{' || pattern.charAt(at) == '<')) {
@@ -347,18 +469,15 @@ final class RegexRepetitions {
         at = found < 0 ? pattern.length() : found + 1;
     }
 
-    /** A possessive quantifier: its atom, matched once its way, is never backtracked into. */
-    private static final Quantifier POSSESSIVE = new Quantifier(1, 1);
-
     private Quantifier quantifier() {
         if (at >= pattern.length()) {
             return Quantifier.ONCE;
         }
         boolean interval = pattern.charAt(at) == '{';
         Quantifier quantifier = switch (pattern.charAt(at)) {
-            case '*' -> new Quantifier(0, Integer.MAX_VALUE);
-            case '+' -> new Quantifier(1, Integer.MAX_VALUE);
-            case '?' -> new Quantifier(0, 1);
+            case '*' -> new Quantifier(0, Integer.MAX_VALUE, false);
+            case '+' -> new Quantifier(1, Integer.MAX_VALUE, false);
+            case '?' -> new Quantifier(0, 1, false);
             case '{' -> interval();
             default -> Quantifier.ONCE;
         };
@@ -370,7 +489,7 @@ final class RegexRepetitions {
         // reads a '+' as a second quantifier instead, which the caller sees.
         if (!interval && at < pattern.length() && pattern.charAt(at) == '+') {
             at++;
-            return POSSESSIVE;
+            return new Quantifier(quantifier.min(), quantifier.max(), true);
         }
         if (at < pattern.length() && pattern.charAt(at) == '?') {
             at++; // lazy: backtracks as much as greedy
@@ -392,30 +511,38 @@ final class RegexRepetitions {
         int min = comma == 0 ? 0 : Integer.parseInt(comma < 0 ? body : body.substring(0, comma));
         int max = comma < 0 ? min : comma == body.length() - 1 ? Integer.MAX_VALUE : Integer.parseInt(body.substring(comma + 1));
         at = close; // the caller steps past '}'
-        return new Quantifier(min, max);
+        return new Quantifier(min, max, false);
     }
 
-    private record Quantifier(int min, int max) {
+    /** @param possessive {@code *+ ++ ?+}: what it took, its atom matched once its way, is never given back */
+    private record Quantifier(int min, int max, boolean possessive) {
 
-        static final Quantifier ONCE = new Quantifier(1, 1);
+        static final Quantifier ONCE = new Quantifier(1, 1, false);
 
-        /** Matches a varying number of times: the choice is where backtracking comes from. */
+        /** Matches a varying number of times, and may give some back: the choice backtracking comes from. */
         boolean variable() {
-            return max != min;
+            return max != min && !possessive;
         }
 
         boolean repeats() {
             return max > 1;
         }
+
+        boolean unbounded() {
+            return max >= UNBOUNDED_FROM;
+        }
     }
 
-    private static final class Nested extends RuntimeException {
+    /** What was found, from where to where in the pattern. */
+    private final class Nested extends RuntimeException {
 
+        final int from;
         final String text;
 
-        Nested(String text) {
+        Nested(int from, int to) {
             super(null, null, false, false);
-            this.text = text;
+            this.from = from;
+            this.text = pattern.substring(from, to);
         }
     }
 }

@@ -75,7 +75,7 @@ class RegexRepetitionsTest {
         "x|a+a*a*b\ta+a*a*b",
         "\\s+\\s*x\t\\s+\\s*x",
         "a*x?a*b\ta*x?a*b",
-        "[a-z]*\\w+(?=\\d)\\d\t[a-z]*\\w+(?=\\d)\\d",
+        "[a-z]*\\w+(?=\\d)\\d\t[a-z]*\\w+(?=\\d)",
         "a*a*(?:b|c)\ta*a*(?:b|c)",
         "^a*a*$b\ta*a*$b",
         // ... followed into and out of groups that match at most once
@@ -89,6 +89,31 @@ class RegexRepetitionsTest {
         "(?:(?:a*)(?:b*))c\t(?:(?:a*)(?:b*))c",
         "(?:a*)?(?:b*)?c\t(?:a*)?(?:b*)?c",
         "(?'q'a+)(?i)a*c\t(?'q'a+)(?i)a*c",
+        // ... through a required atom, which may match inside the run (a*aa*c is a*a+c)
+        "a*aa*c\ta*aa*c",
+        "\\w+[a-z]\\w+?c\t\\w+[a-z]\\w+?c",
+        "a*xa*b\ta*xa*b",
+        "(?:a*x)a*b\t(?:a*x)a*b",
+        "a*(?:x|ya*)b\ta*(?:x|ya*)b",
+        "a*(a+)c\ta*(a+)c",
+        "a*(?:a+c)\ta*(?:a+c)",
+        // ... rescanned by what gives no choice back: possessive, atomic, lookaround, back-reference
+        "a*a*+c\ta*a*+c",
+        "\\w*a++b+b??\t\\w*a++b+",
+        "a*(?>a*)c\ta*(?>a*)c",
+        "a*(?>a+)c\ta*(?>a+)c",
+        "a*(?=a*c)\ta*(?=a*c)",
+        "a*(?!a*b)c\ta*(?!a*b)",
+        "(?:a*)(?=a*)b\t(?:a*)(?=a*)b",
+        "(a*)\\1c\t(a*)\\1c",
+        // ... into a positive lookahead, which must match
+        "a*a*(?=c)\ta*a*(?=c)",
+        "a*a*(?!b)\ta*a*(?!b)",
+        "b+?b{2,}?(?=c?\\s{1,3})\tb+?b{2,}?(?=c?\\s{1,3})",
+        // ... past an optional possessive, which requires nothing
+        "a*b?+a*c\ta*b?+a*c",
+        // ... and with long intervals as unbounded
+        "a{1,9999}a{1,9999}c\ta{1,9999}a{1,9999}c",
     })
     void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
         assertThat(RegexRepetitions.nested(pattern)).contains(found);
@@ -115,8 +140,11 @@ class RegexRepetitionsTest {
         "(ab)+", "(a+)?b", "(a+){1}", "(a++)+", "(?>a+)+", "(?>(a+))*", "[(a+)+]+", "\\(a+\\)+", "(?#(a+)+)x+",
         "a{,3}b{2}", "a{x}+", "(?i:'s|'t)?x+", "(?:ab|cd)", "[[:alpha:]&&[^aeiou]]+", "[]a]+(b)*", "\\x{263a}+(\\p{L})+",
         // runs that end their branch, or are split by a required match, or cannot be backtracked into
-        "a*a*", "a*a*|b", "a*a*(?:b)?", "a*xa*b", "a*+a*b", "(?>a*)a*b", "a*a*(?!b)", "a{2,5}a*b",
-        "(?:a*x)a*b", "a*(?:x|ya*)b", "(?:a*)?b", "(?i)a*b", "(?:a*)(?=a*)b", "(?:a*(?#c))b", "(?<n>a*)x(?:b*)y",
+        "a*a*", "a*a*|b", "a*a*(?:b)?", "a*+a*b", "(?>a*)a*b", "a{2,5}a*b",
+        "(?:a*)?b", "(?i)a*b", "(?:a*(?#c))b", "(?>a*)(?>a*)b", "a*+a*+b", "a{1,31}a{1,31}c", "(a)\\1*b",
+        // as the real ones, and others seen in the wild (BERT, cl100k's short form, digits in threes)
+        "\\w+|[^\\w\\s]+", "'(?:[sdmt]|ll|ve|re)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+        "\\p{N}{1,3}(?=(?:\\p{N}{3})*(?:\\P{N}|$))",
     })
     void repetitionsThatCannotBacktrackIntoEachOtherPass(String pattern) {
         assertThat(RegexRepetitions.nested(pattern)).isEmpty();
