@@ -27,9 +27,10 @@ import java.util.regex.Pattern;
  *     ({@code a*(?:a+)c}), whose contents are read with the run before them;
  * <li>what scans it again each time the run gives a character back, without offering a choice of its
  *     own: a possessive repetition ({@code a*a*+c}), an atomic group, a lookaround holding a repetition
- *     ({@code a*(?!a*b)c}), a back-reference; each counts once after a run, nothing at its start;
- * <li>what must match: a required atom, what a group matched once, an atomic group or a lookaround
- *     requires, and a negative lookaround of what matches everywhere. An optional group is left when
+ *     ({@code a*(?!a*b)c}), a back-reference; each counts once after a run, nothing at its start (a
+ *     repeated atomic group backtracks over its count, as {@code b+} does: {@code (?>b)+b*c});
+ * <li>what must match: a required atom, an anchor ({@code a*a*$}), what a group matched once, an
+ *     atomic group or a lookaround requires, and a negative lookaround of what matches everywhere. An optional group is left when
  *     it fails, so inside it only its own runs count.
  * </ul>
  * Intervals above {@value #UNBOUNDED_FROM} count as unbounded ({@code a{1,9999}}). Real tokenizers
@@ -182,10 +183,14 @@ final class RegexRepetitions {
             return groupElement(branch, start);
         }
         zeroWidth = false;
+        anchor = false;
         rescans = false;
         boolean atomVariable = atom();
         Quantifiers quantifiers = quantifiers(start, atomVariable);
         if (zeroWidth) {
+            if (anchor) {
+                branch.mustMatch(start, 0); // a*a*$ fails at every split but the last
+            }
             return false; // an anchor or a comment takes no characters from the run
         }
         if (quantifiers.mandatory()) {
@@ -256,7 +261,9 @@ final class RegexRepetitions {
                 branch.required |= quantifiers.mandatory() && inside.required();
             }
             case ATOMIC -> {
-                if (scans) {
+                if (quantifiers.unbounded() && !quantifiers.possessive()) {
+                    branch.share(start, 1); // (?>b)+ backtracks over how often it matched, as b+ does
+                } else if (scans) {
                     branch.rescan();
                 }
                 branch.required |= quantifiers.mandatory() && inside.required();
@@ -352,8 +359,11 @@ final class RegexRepetitions {
         }
     }
 
-    /** Set by {@link #atom()}: the atom matches no characters (an anchor). */
+    /** Set by {@link #atom()}: the atom matches no characters (an anchor, a comment). */
     private boolean zeroWidth;
+
+    /** Set by {@link #atom()}: the atom is an anchor ({@code ^ $ \b \z} …), which must hold where it stands. */
+    private boolean anchor;
 
     /** Set by {@link #atom()}: the atom is a back-reference or a subexpression call, which may take any length. */
     private boolean rescans;
@@ -376,6 +386,7 @@ final class RegexRepetitions {
             }
             default -> {
                 zeroWidth = c == '^' || c == '$';
+                anchor = zeroWidth;
                 at++;
                 return false;
             }
@@ -441,6 +452,7 @@ final class RegexRepetitions {
     private boolean escape() {
         char kind = at + 1 < pattern.length() ? pattern.charAt(at + 1) : 0;
         zeroWidth = "bBAzZG".indexOf(kind) >= 0;
+        anchor = zeroWidth;
         rescans = kind == 'k' || kind == 'g' || kind >= '1' && kind <= '9';
         at += 2;
         if (at < pattern.length() && "pPxkg".indexOf(kind) >= 0

@@ -77,7 +77,7 @@ class RegexRepetitionsTest {
         "a*x?a*b\ta*x?a*b",
         "[a-z]*\\w+(?=\\d)\\d\t[a-z]*\\w+(?=\\d)",
         "a*a*(?:b|c)\ta*a*(?:b|c)",
-        "^a*a*$b\ta*a*$b",
+        "^a*a*$b\ta*a*$",
         // ... followed into and out of groups that match at most once
         "(?:a*)a*c\t(?:a*)a*c",
         "a*(?:a*)c\ta*(?:a*)c",
@@ -109,6 +109,13 @@ class RegexRepetitionsTest {
         // ... into a positive lookahead, which must match
         "a*a*(?=c)\ta*a*(?=c)",
         "a*a*(?!b)\ta*a*(?!b)",
+        // ... into an anchor, which fails at every split but the last
+        "a*a*$\ta*a*$",
+        "a*a*\\b\ta*a*\\b",
+        "(?:a*a*)$\t(?:a*a*)$",
+        // ... and from a repeated atomic group, which backtracks over its count
+        "(?>b)+b*c\t(?>b)+b*c",
+        "(?>b)+\\S++c\t(?>b)+\\S++c",
         "b+?b{2,}?(?=c?\\s{1,3})\tb+?b{2,}?(?=c?\\s{1,3})",
         // ... past an optional possessive, which requires nothing
         "a*b?+a*c\ta*b?+a*c",
