@@ -251,6 +251,7 @@ public class ModelService {
             return "model " + previous + ", unloaded for it, is being deleted and was not loaded again";
         }
         loading = previous;
+        lifecycleWork = "model " + previous + " is being loaded again";
         try {
             Optional<LocalModel> local = registry.find(previous);
             if (local.isEmpty()) {
