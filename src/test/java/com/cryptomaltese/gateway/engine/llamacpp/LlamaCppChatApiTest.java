@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * GGUF models on llama.cpp through /api/v1, from the Hugging Face cache layout of the data dir: the
@@ -273,6 +274,24 @@ class LlamaCppChatApiTest {
         } finally {
             assertThat(api.post(STORIES + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
         }
+    }
+
+    /** The model given up for the failed one cannot come back (its folder was deleted while it served): the 409 says so. */
+    @Test
+    void aModelThatCannotBeLoadedAgainIsNamedAndNoneIsLoaded() throws IOException {
+        Path folder = TestData.linkHubModel(DATA_DIR, LlamaCppEngineTest.STORIES_GGUF, "gone", "stories-GGUF");
+        Reply load = api.post("/api/v1/models/gone%2Fstories-GGUF/load", TestApi.USER_KEY, null);
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        assertThat(FileSystemUtils.deleteRecursively(folder)).isTrue();
+
+        Reply failed = api.post("/api/v1/models/broken%2Fmissing-tensor-GGUF/load", TestApi.USER_KEY, null);
+        assertThat(failed.status()).as(failed.body()).isEqualTo(409);
+        assertThat(failed.json().get("message").asText())
+                .startsWith("model broken/missing-tensor-GGUF cannot be loaded: ")
+                .endsWith("; model gone/stories-GGUF, unloaded for it, is no longer on disk");
+        Reply chat = chat("Once upon a time", GREEDY_PARAMS);
+        assertThat(chat.status()).as(chat.body()).isEqualTo(503);
+        assertThat(chat.json().get("message").asText()).startsWith("no model is loaded");
     }
 
     @Test
