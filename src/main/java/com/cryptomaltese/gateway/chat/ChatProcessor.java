@@ -50,6 +50,8 @@ public class ChatProcessor {
         GenerationSettings requested = request.parameters() == null ? GenerationSettings.NONE : request.parameters();
         ParameterService.validate(requested, "parameters.");
         ConversationKey conversation = ConversationKey.from(request);
+        boolean reset = Boolean.TRUE.equals(request.reset());
+        long erasureMark = conversation == null ? 0 : conversations.erasureMark(conversation);
 
         Instant start = clock.instant();
         return models.withModel(loaded -> {
@@ -61,7 +63,7 @@ public class ChatProcessor {
             Instant deadline = start.plus(settings.deadline());
             GenerationResult result;
             try {
-                List<ChatMessage> messages = prompt(message, history(conversation, request.reset()), loaded.model(),
+                List<ChatMessage> messages = prompt(message, history(conversation, reset), loaded.model(),
                         used.maxLength());
                 result = loaded.model().generate(messages, used.toGenerationParams(), deadline);
             } catch (UnsupportedParameterException e) {
@@ -83,7 +85,7 @@ public class ChatProcessor {
                         + " s passed", List.of(), null);
             }
             if (conversation != null) {
-                conversations.append(conversation, message, result.text());
+                conversations.store(conversation, erasureMark, reset, message, result.text());
             }
             Instant end = clock.instant();
             return new ChatResponse(result.text(), loaded.id().toString(), used,
@@ -107,12 +109,9 @@ public class ChatProcessor {
         return message;
     }
 
-    private List<ChatMessage> history(ConversationKey conversation, Boolean reset) {
-        if (conversation == null) {
-            return List.of();
-        }
-        if (Boolean.TRUE.equals(reset)) {
-            conversations.forget(conversation);
+    /** The conversation so far; none after a reset, which {@link Conversations#store} carries out once the chat is answered. */
+    private List<ChatMessage> history(ConversationKey conversation, boolean reset) {
+        if (conversation == null || reset) {
             return List.of();
         }
         return conversations.recent(conversation);

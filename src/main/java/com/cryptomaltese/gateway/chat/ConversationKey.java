@@ -68,6 +68,13 @@ public record ConversationKey(String channel, String userId, String thread) {
             // No URL names such an id, so what is stored under it could never be exported or erased.
             throw ApiException.badRequest(field, "must not contain an unpaired UTF-16 surrogate");
         }
+        // Nor these: the server refuses "." and ".." as path segments and a backslash in a path.
+        if (id.equals(".") || id.equals("..")) {
+            throw ApiException.badRequest(field, "must not be '.' or '..'");
+        }
+        if (id.indexOf('\\') >= 0) {
+            throw ApiException.badRequest(field, "must not contain a backslash");
+        }
         return id;
     }
 

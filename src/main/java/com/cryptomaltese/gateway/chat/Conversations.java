@@ -11,6 +11,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.engine.ChatMessage;
@@ -18,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Conversation memory per (channel, user, thread): the last turns, as long as the conversation has not
@@ -34,11 +36,15 @@ public class Conversations {
     }
 
     private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
     private final GatewayProperties.Conversations settings;
     private final Clock clock = Clock.systemUTC();
+    /** Erasures per user since start: a chat compares them before and after it ran. */
+    private final Map<String, Long> erasures = new ConcurrentHashMap<>();
 
-    Conversations(JdbcClient jdbc, GatewayProperties properties) {
+    Conversations(JdbcClient jdbc, TransactionTemplate transactions, GatewayProperties properties) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
         this.settings = properties.conversations();
     }
 
@@ -70,11 +76,33 @@ public class Conversations {
         return messages;
     }
 
-    @Transactional
-    public void append(ConversationKey key, String userMessage, String reply) {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        insert(key, "user", userMessage, now);
-        insert(key, "assistant", reply, now.plusMillis(1));
+    /** Where the user's erasures stand; a chat takes it when it begins and gives it back to {@link #store}. */
+    public long erasureMark(ConversationKey key) {
+        return erasures.getOrDefault(user(key.channel(), key.userId()), 0L);
+    }
+
+    /**
+     * Stores one exchange, forgetting the conversation first if the chat asked for a reset (only now
+     * that it was answered: a refused chat forgets nothing). Nothing is stored when the user was
+     * erased since {@code mark}: an erasure wins over a chat that was running when it came.
+     *
+     * @return whether the exchange was stored
+     */
+    public synchronized boolean store(ConversationKey key, long mark, boolean reset, String userMessage, String reply) {
+        if (erasureMark(key) != mark) {
+            log.info("A chat that ended after its user's erasure was not stored");
+            return false;
+        }
+        // Committed before the monitor is let go, so an erasure cannot run between the check and the commit.
+        transactions.executeWithoutResult(status -> {
+            if (reset) {
+                forget(key);
+            }
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+            insert(key, "user", userMessage, now);
+            insert(key, "assistant", reply, now.plusMillis(1));
+        });
+        return true;
     }
 
     private void insert(ConversationKey key, String role, String content, Instant at) {
@@ -97,9 +125,14 @@ public class Conversations {
     }
 
     /** Erases everything stored about a user, every conversation: the right of erasure. */
-    public int erase(String channel, String userId) {
+    public synchronized int erase(String channel, String userId) {
+        erasures.merge(user(channel, userId), 1L, Long::sum);
         return jdbc.sql("DELETE FROM conversation_message WHERE channel = ? AND user_id = ?")
                 .params(channel, userId).update();
+    }
+
+    private static String user(String channel, String userId) {
+        return channel + '\0' + userId;
     }
 
     /** Everything stored about a user, every conversation, oldest first: the right of access. */

@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.cryptomaltese.gateway.TestApi;
@@ -134,6 +137,44 @@ class ConversationMemoryTest {
         assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.USER_KEY).status()).isEqualTo(403);
     }
 
+    /** A chat still generating when its user is erased stores nothing afterwards: the erasure wins. */
+    @Test
+    void anErasureWinsOverAChatThatWasRunning() throws Exception {
+        chat("{\"message\": \"first\", \"user_id\": \"racer\", \"channel\": \"api\", " + PARAMS + "}");
+        engine.entered = new CountDownLatch(1);
+        engine.proceed = new CountDownLatch(1);
+        CompletableFuture<Reply> running = CompletableFuture.supplyAsync(() -> api.post("/api/v1/chat", TestApi.USER_KEY,
+                "{\"message\": \"second\", \"user_id\": \"racer\", \"channel\": \"api\", " + PARAMS + "}"));
+        try {
+            assertThat(engine.entered.await(30, TimeUnit.SECONDS)).isTrue();
+            Reply erased = api.send(api.request("/api/v1/users/api/racer", TestApi.ADMIN_KEY).DELETE());
+            assertThat(erased.json().get("messages_deleted").asInt()).isEqualTo(2);
+        } finally {
+            engine.proceed.countDown();
+            engine.proceed = null;
+        }
+        Reply answered = running.get(60, TimeUnit.SECONDS);
+        assertThat(answered.status()).as(answered.body()).isEqualTo(200);
+        assertThat(count("racer")).isZero();
+        // The user's next chat is stored as usual.
+        chat("{\"message\": \"third\", \"user_id\": \"racer\", \"channel\": \"api\", " + PARAMS + "}");
+        assertThat(count("racer")).isEqualTo(2);
+    }
+
+    /** A reset asked for by a chat that is refused (here: a message too long for the model) forgets nothing. */
+    @Test
+    void aRefusedChatDoesNotCarryOutItsReset() {
+        chat("{\"message\": \"keep me\", \"user_id\": \"grace\", \"channel\": \"api\", " + PARAMS + "}");
+        Reply refused = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"" + "word ".repeat(600)
+                + "\", \"user_id\": \"grace\", \"channel\": \"api\", \"reset\": true, " + PARAMS + "}");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.json().get("message").asText()).contains("is too long for model");
+        assertThat(count("grace")).isEqualTo(2);
+        chat("{\"message\": \"now forget\", \"user_id\": \"grace\", \"channel\": \"api\", \"reset\": true, " + PARAMS + "}");
+        assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("now forget"));
+        assertThat(count("grace")).isEqualTo(2);
+    }
+
     @Test
     void aUsersConversationsAreKeptApartAndErasedTogether() {
         String frank = "\"user_id\": \"frank\", \"channel\": \"telegram\", " + PARAMS;
@@ -185,6 +226,13 @@ class ConversationMemoryTest {
                 "{\"message\": \"x\", \"user_id\": \"a\\udc00\", \"channel\": \"api\"}"), "user_id");
         assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
                 "{\"message\": \"x\", \"conversation_id\": \"c\\ud800\"}"), "conversation_id");
+        // Ids a URL path cannot carry: nothing stored under them could be exported or erased.
+        for (String id : List.of(".", "..", "a\\\\b")) {
+            assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
+                    "{\"message\": \"x\", \"user_id\": \"" + id + "\", \"channel\": \"api\"}"), "user_id");
+            assertField(api.post("/api/v1/chat", TestApi.USER_KEY,
+                    "{\"message\": \"x\", \"conversation_id\": \"" + id + "\"}"), "conversation_id");
+        }
         // A pair is one character (here an emoji) and passes the check.
         assertThat(api.post("/api/v1/chat", TestApi.USER_KEY,
                 "{\"message\": \"x\", \"conversation_id\": \"c\\ud83d\\ude00\"}").status()).isNotEqualTo(400);
@@ -224,6 +272,9 @@ class ConversationMemoryTest {
     static final class RecordingEngine implements InferenceEngine {
         private final InferenceEngine real;
         private final List<List<ChatMessage>> calls = new CopyOnWriteArrayList<>();
+        /** When set, a generation counts {@code entered} down and waits for {@code proceed}. */
+        volatile CountDownLatch entered;
+        volatile CountDownLatch proceed;
 
         RecordingEngine(InferenceEngine real) {
             this.real = real;
@@ -249,6 +300,15 @@ class ConversationMemoryTest {
                 @Override
                 public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
                     calls.add(List.copyOf(messages));
+                    CountDownLatch hold = proceed;
+                    if (hold != null) {
+                        entered.countDown();
+                        try {
+                            assertThat(hold.await(30, TimeUnit.SECONDS)).isTrue();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     return model.generate(messages, params, deadline);
                 }
             };
