@@ -306,7 +306,7 @@ class ApiRoutes extends RouteBuilder {
                 .to("direct:auditedReply");
 
         user(modelIdParam(params.get("/{model_id}/parameters/history").id("getParameterHistory")
-                .description("Who changed which parameter when, newest first")
+                .description("Who changed which parameter when, newest first: the last 500 changes")
                 .outType(ParameterResponses.ParameterHistory.class))
                 .responseMessage("404", "The model is not on disk"))
                 .to("direct:getParameterHistory");

@@ -34,7 +34,8 @@ public final class ParameterResponses {
     public record ParametersUpdated(
             @Schema(example = "success") String status,
             String modelId,
-            @Schema(description = "The fields this request changed, with their new values")
+            @Schema(description = "The fields this request changed, with their new values (a field sent with the value "
+                    + "already stored is not named)")
             GenerationSettings updatedParameters,
             @Schema(description = "All effective parameters after the update")
             GenerationSettings parameters,

@@ -151,15 +151,19 @@ public class ParameterService {
         String model = id.toString();
         Map<Parameter, Object> stored = store.overrides(model);
         Instant now = now();
+        // What was written: a value equal to the one stored already changes nothing and is not named.
+        Map<Parameter, Object> written = new LinkedHashMap<>();
         for (Map.Entry<Parameter, Object> change : Parameter.toMap(changes).entrySet()) {
             Parameter parameter = change.getKey();
             Object before = stored.get(parameter);
             if (!Objects.equals(before, change.getValue())) {
                 store.put(model, parameter, change.getValue(), now);
                 store.recordChange(model, new ParameterStore.Change(now, caller, parameter, before, change.getValue()));
+                written.put(parameter, change.getValue());
             }
         }
-        return new ParametersUpdated("success", model, changes, effective(id), store.lastChange(model).orElse(null));
+        return new ParametersUpdated("success", model, Parameter.fromValues(written), effective(id),
+                store.lastChange(model).orElse(null));
     }
 
     public ParametersReset reset(ModelId id, String caller) {

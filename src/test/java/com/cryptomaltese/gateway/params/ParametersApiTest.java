@@ -104,6 +104,12 @@ class ParametersApiTest extends ApiTestBase {
         JsonNode read = api.get(params("update"), TestApi.USER_KEY).json();
         assertIsDefaultsExcept(read.path("parameters"), Map.of("temperature", 0.3, "top_k", 20));
         assertThat(read.path("last_updated").asText()).isEqualTo(lastUpdated);
+
+        // A field sent with the value stored already changes nothing and is not named.
+        JsonNode again = api.put(params("update"), TestApi.USER_KEY, "{\"temperature\": 0.4, \"top_k\": 20}").json();
+        assertThat(fieldNames(again.path("updated_parameters"))).containsExactly("temperature");
+        assertThat(api.get(params("update") + "/history", TestApi.USER_KEY).json().path("changes").findValuesAsText("parameter"))
+                .containsExactly("temperature", "top_k", "temperature"); // newest first, the first PUT's two by id
     }
 
     static Stream<Arguments> boundsJustInside() {
