@@ -16,7 +16,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * One line per request into {@code access.log}: client, method, path, status, latency and the
- * caller's key fingerprint. Never bodies, query strings or keys: chat text stays out of the logs.
+ * caller's key fingerprint. Never bodies, query strings or keys: chat text stays out of the logs;
+ * nor user ids ({@link LoggedPath}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -49,7 +50,7 @@ class AccessLogFilter extends OncePerRequestFilter {
 
     private static void log(HttpServletRequest request, HttpServletResponse response, long start) {
         Object caller = request.getAttribute(Caller.ATTRIBUTE);
-        access.info("{} {} {} {} {}ms {}", request.getRemoteAddr(), request.getMethod(), request.getRequestURI(),
+        access.info("{} {} {} {} {}ms {}", request.getRemoteAddr(), request.getMethod(), LoggedPath.of(request.getRequestURI()),
                 response.getStatus(), (System.nanoTime() - start) / 1_000_000,
                 caller instanceof Caller c ? c.fingerprint() : "-");
     }

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 
 import com.cryptomaltese.gateway.api.ApiJson;
 import com.cryptomaltese.gateway.api.ErrorBody;
+import com.cryptomaltese.gateway.api.LoggedPath;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -90,11 +91,12 @@ class ApiKeyFilter extends OncePerRequestFilter {
 
     /**
      * An admin operation refused to a key (an unknown one, or a user key) is an audit event, as the
-     * operations it guards are: who tried what. The path is the request's, as sent (still encoded).
+     * operations it guards are: who tried what. The path is the request's, as sent (still encoded),
+     * without a user id.
      */
     private static void auditRefusal(HttpServletRequest request, ApiPath path, String caller, int status) {
         if (path.access() == ApiPath.Access.ADMIN) {
-            audit.info("{} {} {} refused {}", caller, request.getMethod(), request.getRequestURI(), status);
+            audit.info("{} {} {} refused {}", caller, request.getMethod(), LoggedPath.of(request.getRequestURI()), status);
         }
     }
 

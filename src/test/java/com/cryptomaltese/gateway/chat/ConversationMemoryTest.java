@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,7 +121,7 @@ class ConversationMemoryTest {
     }
 
     @Test
-    void exportShowsEverythingAndErasureRemovesIt() {
+    void exportShowsEverythingAndErasureRemovesIt() throws IOException {
         chat("{\"message\": \"secret plans\", \"user_id\": \"dave@example.com\", \"channel\": \"mail\", " + PARAMS + "}");
         Reply export = api.get("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY);
         assertThat(export.status()).as(export.body()).isEqualTo(200);
@@ -135,6 +136,18 @@ class ConversationMemoryTest {
         assertThat(erased.json().get("messages_deleted").asInt()).isEqualTo(2);
         assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY).json().get("messages")).isEmpty();
         assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.USER_KEY).status()).isEqualTo(403);
+
+        // The logs outlive the erasure: neither the access lines nor the audit's refusal name the user.
+        Path logs = DATA_DIR.resolve("logs");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(logs.resolve("access.log")))
+                .contains("DELETE /api/v1/users/mail/* 200").contains("GET /api/v1/users/mail/* 403"));
+        assertThat(Files.readString(logs.resolve("audit.log"))).contains("GET /api/v1/users/mail/* refused 403");
+        for (String log : List.of("access.log", "audit.log", "info.log", "warn.log")) {
+            Path file = logs.resolve(log);
+            if (Files.exists(file)) {
+                assertThat(Files.readString(file)).as(log).doesNotContain("dave");
+            }
+        }
     }
 
     /** A chat still generating when its user is erased stores nothing afterwards: the erasure wins. */
