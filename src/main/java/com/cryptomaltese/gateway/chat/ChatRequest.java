@@ -18,7 +18,8 @@ public record ChatRequest(
         @Schema(description = "Per-request generation parameters, over the model's stored ones")
         GenerationSettings parameters,
         @Schema(description = "Keep a conversation under this id: earlier turns are part of the prompt. "
-                + "Alone, it names a conversation of its own; with user_id + channel, one of that user's "
+                + "Alone, it names a conversation of its own, kept as user_id <id> of channel conversation "
+                + "(export and erase it at /users/conversation/<id>); with user_id + channel, one of that user's "
                 + "conversations (each kept apart, all found by the user's export and erasure)",
                 example = "support-4711")
         String conversationId,
@@ -26,7 +27,8 @@ public record ChatRequest(
         String userId,
         @Schema(description = "The channel user_id belongs to: api, telegram, mail, …", example = "api")
         String channel,
-        @Schema(description = "Forget the conversation's earlier turns before answering", example = "false")
+        @Schema(description = "Forget the conversation's earlier turns before answering (carried out once the chat "
+                + "is answered: a refused chat forgets nothing)", example = "false")
         Boolean reset) {
 
     /** A single message without conversation memory. */
