@@ -59,7 +59,8 @@ public record ConversationKey(String channel, String userId, String thread) {
             throw ApiException.badRequest(field, "must not be empty");
         }
         if (id.length() > MAX_ID) {
-            throw ApiException.badRequest(field, "is longer than " + MAX_ID + " characters");
+            // As the database column counts: UTF-16 units, so an emoji counts two.
+            throw ApiException.badRequest(field, "is longer than " + MAX_ID + " UTF-16 units (an emoji counts two)");
         }
         if (id.chars().anyMatch(Character::isISOControl)) {
             throw ApiException.badRequest(field, "must not contain control characters");
