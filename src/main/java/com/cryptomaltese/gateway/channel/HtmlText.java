@@ -37,7 +37,8 @@ public final class HtmlText {
     private static final Pattern LINE_BREAK = Pattern.compile("<br\\s*/?>", Pattern.CASE_INSENSITIVE);
     private static final Pattern BLOCK = Pattern.compile(
             "</?(p|div|li|ul|ol|tr|table|h[1-6]|pre|hr)\\b" + INSIDE + ">", Pattern.CASE_INSENSITIVE);
-    private static final Pattern TAG = Pattern.compile("<" + INSIDE + ">");
+    /** As HTML parses: a '<' opens a tag only before a letter, '/', '!' or '?'; "5 < 6" is text. */
+    private static final Pattern TAG = Pattern.compile("<(?=[a-zA-Z/!?])" + INSIDE + ">");
     private static final Pattern ENTITY = Pattern.compile("&(#\\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});");
     /** XML's five, a few typographic ones, and HTML's Latin-1 set (U+00A0 to U+00FF, in order). */
     private static final Map<String, String> NAMED = named();

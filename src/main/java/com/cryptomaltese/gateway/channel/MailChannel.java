@@ -17,10 +17,13 @@ import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.ChatResponse;
 import jakarta.mail.BodyPart;
 import jakarta.mail.FetchProfile;
+import jakarta.mail.FolderClosedException;
 import jakarta.mail.Message;
+import jakarta.mail.MessageRemovedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
+import jakarta.mail.StoreClosedException;
 import jakarta.mail.UIDFolder;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
@@ -57,6 +60,8 @@ public class MailChannel {
     static final String TOO_LARGE = "Your mail is larger than I can read (%s at most). Please send a shorter "
             + "message, without attachments.";
     static final String EMPTY = "I could not find a question in your mail. Please write it in the message body.";
+    static final String UNREADABLE = "I could not read your mail (an encoding or format I do not understand). "
+            + "Please send your question as plain text.";
     static final String NO_MODEL = "No model is loaded at the moment, so I cannot answer. Please try again later.";
     static final String TOO_SLOW = "Answering took too long. Please try a shorter question, or again later.";
     static final String BAD_INPUT = "I could not use your message (it may be too long). Please send a shorter one.";
@@ -132,7 +137,19 @@ public class MailChannel {
                     settings.maxSize());
             return action(exchange, "refuse", TOO_LARGE.formatted(settings.maxSize().toKilobytes() + " KB"));
         }
-        incoming = incoming.withText(QuotedText.strip(text(mail)));
+        String text;
+        try {
+            text = text(mail);
+        } catch (IOException | MessagingException e) {
+            if (connectionLost(e)) {
+                throw e; // the IMAP connection's failure, not the mail's: the next poll reads it again
+            }
+            // The mail's own: an encoding or a structure that cannot be decoded fails on every poll,
+            // and twenty such mails would hold every later one back (a poll takes twenty).
+            log.info("Mail {} from {} cannot be read: {}", incoming.messageId(), incoming.from(), e.toString());
+            return action(exchange, "refuse", UNREADABLE);
+        }
+        incoming = incoming.withText(QuotedText.strip(text));
         exchange.setProperty(MAIL, incoming);
         if (incoming.text().isBlank()) {
             return action(exchange, "refuse", EMPTY);
@@ -196,13 +213,31 @@ public class MailChannel {
             out.setHeader("In-Reply-To", mail.messageId());
             List<String> references = new ArrayList<>(mail.references());
             references.add(mail.messageId());
-            out.setHeader("References", String.join(" ", references));
+            out.setHeader("References", String.join(" ", shortened(references)));
         }
         out.setHeader("Auto-Submitted", "auto-replied");
         out.setHeader("Content-Type", "text/plain; charset=UTF-8");
         String signature = settings.signature() == null || settings.signature().isBlank()
                 ? "" : "\n-- \n" + settings.signature().strip() + "\n";
         return text.strip() + "\n" + signature;
+    }
+
+    /**
+     * A References list a header line can hold (RFC 5322: 998 octets): the thread's first id, which
+     * names the thread here, and as many of the latest as fit, as RFC 5322 §3.6.4 suggests trimming it.
+     */
+    static List<String> shortened(List<String> references) {
+        int budget = 900 - references.get(0).length();
+        List<String> latest = new ArrayList<>();
+        for (int i = references.size() - 1; i > 0; i--) {
+            budget -= references.get(i).length() + 1;
+            if (budget < 0) {
+                break;
+            }
+            latest.add(0, references.get(i));
+        }
+        latest.add(0, references.get(0));
+        return latest;
     }
 
     /**
@@ -291,6 +326,18 @@ public class MailChannel {
         synchronized (failures) {
             failures.remove(String.valueOf(key));
         }
+    }
+
+    /** Whether a failure reading a mail came from the connection to the server rather than from the mail. */
+    static boolean connectionLost(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof FolderClosedException || t instanceof StoreClosedException
+                    || t instanceof MessageRemovedException || t instanceof java.net.SocketException
+                    || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What names a mail across polls: its Message-ID, else its IMAP UID. */
@@ -386,8 +433,11 @@ public class MailChannel {
         try {
             // A group ("undisclosed-recipients:;") names nobody to answer.
             for (InternetAddress address : InternetAddress.parseHeader(from, false)) {
-                if (!address.isGroup() && address.getAddress() != null && address.getAddress().contains("@")) {
-                    return address.getAddress().strip().toLowerCase(Locale.ROOT);
+                String mailbox = address.getAddress();
+                // "Alice <alice@ex.com" (no '>') parses leniently into "alice <alice@ex.com": no address at all
+                if (!address.isGroup() && mailbox != null && mailbox.contains("@") && mailbox.indexOf('<') < 0
+                        && mailbox.indexOf('>') < 0) {
+                    return mailbox.strip().toLowerCase(Locale.ROOT);
                 }
             }
             return null;

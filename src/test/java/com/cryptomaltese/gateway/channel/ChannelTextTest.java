@@ -90,6 +90,9 @@ class ChannelTextTest {
         assertThat(HtmlText.toText("<p>Mine</p><blockquote>old1<blockquote>older</blockquote>old2 secret</blockquote>"
                 + "<p>after</p>")).isEqualTo("Mine\n\nafter");
         assertThat(HtmlText.toText("Caf&eacute; &uuml;ber &copy; &Aring;&yuml; &frac12;")).isEqualTo("Café über © Åÿ ½");
+        // A bare '<' is text, as a browser shows it: it opens a tag only before a letter, '/', '!' or '?'.
+        assertThat(HtmlText.toText("<p>Is 5 < 6 and 7 > 3 true? a <b>bold</b> claim</p>"))
+                .isEqualTo("Is 5 < 6 and 7 > 3 true? a bold claim");
         // Never closed: hides the rest, as a browser does.
         assertThat(HtmlText.toText("<p>Question</p><style>p{}<p>rest")).isEqualTo("Question");
         assertThat(HtmlText.toText("Question<!-- never closed <p>rest")).isEqualTo("Question");
@@ -127,7 +130,25 @@ class ChannelTextTest {
         assertThat(MailChannel.sender("a@users.test, b@users.test")).isEqualTo("a@users.test");
         assertThat(MailChannel.sender("undisclosed-recipients:;")).isNull();
         assertThat(MailChannel.sender("nobody")).isNull();
+        // A From line missing its '>' names no mailbox: read leniently it became "alice <alice@ex.com",
+        // which recipient() then quoted into an address of its own making.
+        assertThat(MailChannel.sender("Alice <alice@ex.com")).isNull();
         assertThat(MailChannel.sender(null)).isNull();
+    }
+
+    /** A long thread's References stays one header line under RFC 5322's 998 octets: its first id and the latest. */
+    @Test
+    void aLongReferencesListKeepsTheThreadsFirstAndLatestIds() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add("<message-" + i + "-" + "x".repeat(30) + "@users.test>");
+        }
+        List<String> kept = MailChannel.shortened(ids);
+        assertThat(String.join(" ", kept).length()).isLessThanOrEqualTo(998 - "References: ".length());
+        assertThat(kept.get(0)).isEqualTo(ids.get(0));
+        assertThat(kept.get(kept.size() - 1)).isEqualTo(ids.get(39));
+        assertThat(ids.subList(ids.size() - (kept.size() - 1), ids.size())).isEqualTo(kept.subList(1, kept.size()));
+        assertThat(MailChannel.shortened(List.of("<a@b>", "<c@d>"))).containsExactly("<a@b>", "<c@d>");
     }
 
     @Test

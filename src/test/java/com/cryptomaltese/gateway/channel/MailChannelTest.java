@@ -247,6 +247,24 @@ class MailChannelTest {
         assertThat(GreenMailUtil.getBody(awaitReplyTo("nora@users.test"))).startsWith(StoriesModel.GREEDY);
     }
 
+    /**
+     * A body no decoder reads (an unknown transfer encoding) fails the same way on every poll: it gets
+     * one refusal instead of being tried again, so such mails cannot hold the later ones back.
+     */
+    @Test
+    void aMailWhoseBodyCannotBeDecodedGetsARefusalAndBlocksNothing() throws Exception {
+        String raw = "From: olga@users.test\r\nTo: " + BOT + "\r\nSubject: Weird\r\nMessage-ID: <weird-1@users.test>\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: x-weird\r\n\r\n" + StoriesModel.PROMPT + "\r\n";
+        SERVERS.mailbox.getUserManager().getUser(BOT).deliver(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(raw.getBytes(StandardCharsets.ISO_8859_1))));
+
+        assertThat(GreenMailUtil.getBody(awaitReplyTo("olga@users.test"))).startsWith(MailChannel.UNREADABLE);
+        assertThat(seen("<weird-1@users.test>")).isTrue();
+        send(mail("pia@users.test", "After the weird one", StoriesModel.PROMPT));
+        assertThat(GreenMailUtil.getBody(awaitReplyTo("pia@users.test"))).startsWith(StoriesModel.GREEDY);
+    }
+
     private static MimeMessage mail(String from, String subject, String text) throws MessagingException {
         return SERVERS.mail(from, subject, text);
     }
