@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.channel;
 
+import com.cryptomaltese.gateway.model.ModelService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.slf4j.Logger;
@@ -20,20 +21,31 @@ class ChannelRoutes implements CamelContextConfiguration {
 
     private final TelegramSettings telegram;
     private final MailSettings mail;
+    private final ModelService models;
 
-    ChannelRoutes(TelegramSettings telegram, MailSettings mail) {
+    ChannelRoutes(TelegramSettings telegram, MailSettings mail, ModelService models) {
         this.telegram = telegram;
         this.mail = mail;
+        this.models = models;
     }
 
     @Override
     public void beforeApplicationStart(CamelContext camelContext) {
     }
 
+    /**
+     * Once GATEWAY_DEFAULT_MODEL's load has ended: messages that waited through a restart are then
+     * answered by the model, not told that it is loading (and confirmed as handled).
+     */
     @Override
     public void afterApplicationStart(CamelContext camel) {
-        start(camel, TELEGRAM_ROUTE, telegram.enabled(), "TELEGRAM_BOT_TOKEN is not set");
-        start(camel, MAIL_ROUTE, mail.enabled(), "gateway.mail.imap-uri and gateway.mail.smtp-uri are not both set");
+        models.startupLoadEnded().thenRun(() -> {
+            start(camel, TELEGRAM_ROUTE, telegram.enabled(), "TELEGRAM_BOT_TOKEN is not set");
+            start(camel, MAIL_ROUTE, mail.enabled(), "gateway.mail.imap-uri and gateway.mail.smtp-uri are not both set");
+        }).exceptionally(failure -> {
+            log.error("Channel routes not started: {}", failure.getMessage());
+            return null;
+        });
     }
 
     private static void start(CamelContext camel, String routeId, boolean enabled, String whyNot) {

@@ -63,6 +63,8 @@ public class MailChannel {
     static final String UNREADABLE = "I could not read your mail (an encoding or format I do not understand). "
             + "Please send your question as plain text.";
     static final String NO_MODEL = "No model is loaded at the moment, so I cannot answer. Please try again later.";
+    /** A model is being loaded or unloaded (a 503 with Retry-After): it is a matter of moments. */
+    static final String LOADING = "The model is being loaded or changed right now. Please ask again in a minute.";
     static final String TOO_SLOW = "Answering took too long. Please try a shorter question, or again later.";
     static final String BAD_INPUT = "I could not use your message (it may be too long). Please send a shorter one.";
     static final String BROKEN = "Something went wrong on my side. Please try again later.";
@@ -189,7 +191,7 @@ public class MailChannel {
         if (e instanceof ApiException api) {
             log.info("Mail chat answered {}: {}", api.status(), api.getMessage());
             return switch (api.status()) {
-                case 503 -> NO_MODEL;
+                case 503 -> api.retryAfter() != null ? LOADING : NO_MODEL;
                 case 504 -> TOO_SLOW;
                 case 400, 413 -> BAD_INPUT;
                 default -> BROKEN;

@@ -53,6 +53,8 @@ public class TelegramBot {
     static final String NOT_ALLOWED = "Sorry, this bot is private and you are not on its list of users.";
     static final String SLOW_DOWN = "You are writing faster than I can answer: please slow down and try again in a minute.";
     static final String NO_MODEL = "No model is loaded at the moment, so I cannot answer. Please try again later.";
+    /** A model is being loaded or unloaded (a 503 with Retry-After): it is a matter of moments. */
+    static final String LOADING = "The model is being loaded or changed right now. Please ask again in a minute.";
     static final String TOO_SLOW = "That took me too long to answer. Please try a shorter question, or again later.";
     static final String BAD_INPUT = "I could not use that message (it may be too long). Please try a shorter one.";
     static final String BROKEN = "Something went wrong on my side. Please try again later.";
@@ -183,7 +185,7 @@ public class TelegramBot {
         if (e instanceof ApiException api) {
             log.info("Telegram chat answered {}: {}", api.status(), api.getMessage());
             return switch (api.status()) {
-                case 503 -> NO_MODEL;
+                case 503 -> api.retryAfter() != null ? LOADING : NO_MODEL;
                 case 504 -> TOO_SLOW;
                 case 400, 413 -> BAD_INPUT;
                 default -> BROKEN;

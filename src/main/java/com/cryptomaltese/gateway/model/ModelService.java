@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -95,6 +97,13 @@ public class ModelService {
      * another would otherwise hold an unload off for as long as they keep coming.
      */
     private volatile ModelId unloading;
+    /**
+     * Completes once GATEWAY_DEFAULT_MODEL's load has ended (loaded or not), or at readiness when
+     * there is none to load: the channels start polling then, so messages that waited through a
+     * restart are answered by the model instead of being told it is loading.
+     */
+    private final CompletableFuture<Void> startupLoadEnded = new CompletableFuture<>();
+
     /** GATEWAY_DEFAULT_MODEL from before readiness until its load ends: chats are told it is loading. */
     private volatile ModelId startingWith;
     /** What holds the lifecycle lock ("model x is being loaded"), for the 409 of a load that has to wait. */
@@ -136,6 +145,7 @@ public class ModelService {
     @EventListener(ApplicationReadyEvent.class)
     void loadDefaultModel() {
         if (defaultModel.isEmpty()) {
+            startupLoadEnded.complete(null);
             return;
         }
         ModelId id;
@@ -143,15 +153,18 @@ public class ModelService {
             id = ModelId.parse(defaultModel, "GATEWAY_DEFAULT_MODEL");
         } catch (ApiException e) {
             log.warn("GATEWAY_DEFAULT_MODEL is not a model id: {}", e.getMessage());
+            startupLoadEnded.complete(null);
             return;
         }
         if (registry.find(id).isEmpty()) {
             log.warn("GATEWAY_DEFAULT_MODEL {} is not on disk; starting without a model", id);
+            startupLoadEnded.complete(null);
             return;
         }
         Optional<String> failed = errorOf(id);
         if (failed.isPresent()) {
             log.warn("Not loading GATEWAY_DEFAULT_MODEL {}: {}", id, failed.get());
+            startupLoadEnded.complete(null);
             return;
         }
         // Set before readiness (this listener runs before the gateway accepts traffic) and before the
@@ -164,6 +177,7 @@ public class ModelService {
                 log.warn("Could not load GATEWAY_DEFAULT_MODEL {}: {}", id, e.getMessage());
             } finally {
                 startingWith = null;
+                startupLoadEnded.complete(null);
             }
         }, "default-model-loader");
         loader.setDaemon(true);
@@ -396,6 +410,11 @@ public class ModelService {
         if (leaving != null) {
             throw ApiException.unavailable("model " + leaving + " is being unloaded; retry shortly", RETRY_WHILE_LOADING);
         }
+    }
+
+    /** Completes when the start-up's model load has ended; see {@link #loadDefaultModel()}. */
+    public CompletionStage<Void> startupLoadEnded() {
+        return startupLoadEnded;
     }
 
     public Optional<Loaded> current() {

@@ -3,9 +3,12 @@ package com.cryptomaltese.gateway.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
+import com.cryptomaltese.gateway.api.ApiException;
 import jakarta.mail.Address;
+import jakarta.mail.FolderClosedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.InternetAddress;
 import org.apache.camel.Exchange;
@@ -42,6 +45,23 @@ class MailRefusalTest {
                 new Address[0], new Address[0], new Address[0]))).isFalse();
         assertThat(givesUp(new MessagingException("connection dropped", new IOException("reset")))).isFalse();
         assertThat(givesUp(null)).isFalse();
+    }
+
+    /** A model being loaded (503 with Retry-After) is a matter of moments; none loaded is not: each is told as such. */
+    @Test
+    void aModelBeingLoadedIsToldApartFromNoModel() {
+        assertThat(channel.failure(ApiException.unavailable("model x is loading; retry shortly", Duration.ofSeconds(5))))
+                .isEqualTo(MailChannel.LOADING);
+        assertThat(channel.failure(ApiException.unavailable("no model is loaded", null))).isEqualTo(MailChannel.NO_MODEL);
+    }
+
+    /** A connection lost while reading a mail is tried again on the next poll; what the mail itself holds is refused. */
+    @Test
+    void onlyALostConnectionIsTriedAgainWhenAMailCannotBeRead() {
+        assertThat(MailChannel.connectionLost(new MessagingException("fetch", new FolderClosedException(null)))).isTrue();
+        assertThat(MailChannel.connectionLost(new MessagingException("fetch", new java.net.SocketTimeoutException()))).isTrue();
+        assertThat(MailChannel.connectionLost(new IOException("Unknown encoding: x-weird"))).isFalse();
+        assertThat(MailChannel.connectionLost(new MessagingException("Missing start boundary"))).isFalse();
     }
 
     private boolean givesUp(Exception failure) {
