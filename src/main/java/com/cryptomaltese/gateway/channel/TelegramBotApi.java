@@ -69,8 +69,22 @@ final class TelegramBotApi {
         if (!result.isArray()) {
             throw new TelegramApiException("getUpdates", 200, "the result is not a list", null);
         }
+        return updates(result);
+    }
+
+    /**
+     * The updates of a getUpdates result. An entry without an update id (a number, null) names
+     * nothing to skip past and is left out: read as id 0 it moved the offset back to the start, and
+     * a null failed every poll.
+     */
+    static List<TelegramUpdate> updates(JsonNode result) {
         List<TelegramUpdate> updates = new ArrayList<>();
         for (JsonNode entry : result) {
+            JsonNode id = entry.path("update_id");
+            if (!entry.isObject() || !id.isIntegralNumber() || !id.canConvertToLong()) {
+                log.warn("Telegram getUpdates entry without an update id ignored");
+                continue;
+            }
             updates.add(update(entry));
         }
         return updates;

@@ -126,4 +126,13 @@ class TelegramUpdatesTest {
     private static TelegramUpdate.Message reply(TelegramUpdate.User author) {
         return new TelegramUpdate.Message(40L, author, GROUP, "an earlier message", null, null, null, null, Map.of());
     }
+
+    /** Entries a Bot API never sends but a proxy might: without an update id they are left out, never read as id 0. */
+    @Test
+    void entriesWithoutAnUpdateIdAreLeftOut() throws Exception {
+        List<TelegramUpdate> updates = TelegramBotApi.updates(JSON.readTree("""
+                [{"update_id": 40, "message": {"message_id": "not a number"}}, 7, null, {"message": {}},
+                 {"update_id": "41"}, {"update_id": 1.5}, {"update_id": 42}]"""));
+        assertThat(updates).extracting(TelegramUpdate::updateId).containsExactly(40L, 42L);
+    }
 }
