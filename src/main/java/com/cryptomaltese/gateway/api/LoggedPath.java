@@ -1,5 +1,9 @@
 package com.cryptomaltese.gateway.api;
 
+import java.nio.charset.StandardCharsets;
+
+import org.springframework.web.util.UriUtils;
+
 /**
  * A request path as the logs may keep it. The logs outlive an erasure, so what follows
  * {@code /users/{channel}/} (the user id a caller exported or erased) becomes {@code *}: nothing in
@@ -13,8 +17,9 @@ public final class LoggedPath {
     public static String of(String requestUri) {
         String[] segments = requestUri.split("/", -1);
         for (int i = 0; i + 2 < segments.length; i++) {
-            // "users", also with path parameters ("users;x=1") or in another case, as the server maps it
-            String name = segments[i].split(";", 2)[0];
+            // "users" as the server maps it: with path parameters ("users;x=1"), encoded ("%75sers"),
+            // in another case
+            String name = decoded(segments[i].split(";", 2)[0]);
             if (name.equalsIgnoreCase("users")) {
                 StringBuilder kept = new StringBuilder();
                 for (int j = 0; j <= i + 1; j++) {
@@ -24,5 +29,13 @@ public final class LoggedPath {
             }
         }
         return requestUri;
+    }
+
+    private static String decoded(String segment) {
+        try {
+            return UriUtils.decode(segment, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment; // not valid percent-encoding: the server refused it as it is
+        }
     }
 }

@@ -17,22 +17,21 @@ import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.ChatResponse;
 import jakarta.mail.BodyPart;
 import jakarta.mail.FetchProfile;
-import jakarta.mail.FolderClosedException;
 import jakarta.mail.Message;
-import jakarta.mail.MessageRemovedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
-import jakarta.mail.StoreClosedException;
 import jakarta.mail.UIDFolder;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.internet.ParseException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.mail.MailConstants;
 import org.apache.camel.component.mail.MailMessage;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.util.DecodingException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,8 +142,8 @@ public class MailChannel {
         try {
             text = text(mail);
         } catch (IOException | MessagingException e) {
-            if (connectionLost(e)) {
-                throw e; // the IMAP connection's failure, not the mail's: the next poll reads it again
+            if (!undecodable(e)) {
+                throw e; // the server's or the connection's failure, not the mail's: the next poll reads it again
             }
             // The mail's own: an encoding or a structure that cannot be decoded fails on every poll,
             // and twenty such mails would hold every later one back (a poll takes twenty).
@@ -330,12 +329,17 @@ public class MailChannel {
         }
     }
 
-    /** Whether a failure reading a mail came from the connection to the server rather than from the mail. */
-    static boolean connectionLost(Throwable failure) {
+    /**
+     * Whether a failure reading a mail's body is the body's own (an unknown transfer encoding, broken
+     * base64, a multipart without its boundary), which fails the same way on every poll. Anything
+     * else (a lost connection, the server answering NO while fetching, a mail deleted meanwhile) is
+     * tried again on the next poll.
+     */
+    static boolean undecodable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof FolderClosedException || t instanceof StoreClosedException
-                    || t instanceof MessageRemovedException || t instanceof java.net.SocketException
-                    || t instanceof java.net.SocketTimeoutException) {
+            String message = t.getMessage() == null ? "" : t.getMessage();
+            if (t instanceof DecodingException || t instanceof ParseException
+                    || message.startsWith("Unknown encoding") || message.startsWith("Missing start boundary")) {
                 return true;
             }
         }

@@ -126,9 +126,12 @@ public class Conversations {
 
     /** Erases everything stored about a user, every conversation: the right of erasure. */
     public synchronized int erase(String channel, String userId) {
-        erasures.merge(user(channel, userId), 1L, Long::sum);
-        return jdbc.sql("DELETE FROM conversation_message WHERE channel = ? AND user_id = ?")
+        int deleted = jdbc.sql("DELETE FROM conversation_message WHERE channel = ? AND user_id = ?")
                 .params(channel, userId).update();
+        // Counted once the delete is committed: a chat that took its mark before reads history the
+        // erasure removed and stores nothing; one that takes it after reads none of it.
+        erasures.merge(user(channel, userId), 1L, Long::sum);
+        return deleted;
     }
 
     private static String user(String channel, String userId) {

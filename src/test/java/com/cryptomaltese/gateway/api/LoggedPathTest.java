@@ -14,6 +14,8 @@ class LoggedPathTest {
         "/api/v1/users/telegram/123/extra|/api/v1/users/telegram/*",
         "/api/v1/users;x=1/api/alice|/api/v1/users;x=1/api/*",
         "/API/V1/USERS/api/alice|/API/V1/USERS/api/*",
+        "/api/v1/%75sers/api/alice|/api/v1/%75sers/api/*",
+        "/api/v1/%75sers;x/api/alice|/api/v1/%75sers;x/api/*",
         "/api/v1/users/api/|/api/v1/users/api/*",
         // nothing to hide: no user id in the path
         "/api/v1/users/api|/api/v1/users/api",

@@ -16,6 +16,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.util.DecodingException;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
@@ -55,13 +56,15 @@ class MailRefusalTest {
         assertThat(channel.failure(ApiException.unavailable("no model is loaded", null))).isEqualTo(MailChannel.NO_MODEL);
     }
 
-    /** A connection lost while reading a mail is tried again on the next poll; what the mail itself holds is refused. */
+    /** Only a body that cannot be decoded is refused; the server's or the connection's failures are tried again. */
     @Test
-    void onlyALostConnectionIsTriedAgainWhenAMailCannotBeRead() {
-        assertThat(MailChannel.connectionLost(new MessagingException("fetch", new FolderClosedException(null)))).isTrue();
-        assertThat(MailChannel.connectionLost(new MessagingException("fetch", new java.net.SocketTimeoutException()))).isTrue();
-        assertThat(MailChannel.connectionLost(new IOException("Unknown encoding: x-weird"))).isFalse();
-        assertThat(MailChannel.connectionLost(new MessagingException("Missing start boundary"))).isFalse();
+    void onlyABodyThatCannotBeDecodedIsRefusedWhenAMailCannotBeRead() {
+        assertThat(MailChannel.undecodable(new IOException(new MessagingException("Unknown encoding: x-weird")))).isTrue();
+        assertThat(MailChannel.undecodable(new MessagingException("Missing start boundary"))).isTrue();
+        assertThat(MailChannel.undecodable(new DecodingException("BASE64Decoder: Error in encoded stream"))).isTrue();
+        assertThat(MailChannel.undecodable(new MessagingException("fetch", new FolderClosedException(null)))).isFalse();
+        assertThat(MailChannel.undecodable(new IOException("NO [UNAVAILABLE] try again later"))).isFalse();
+        assertThat(MailChannel.undecodable(new IOException(new MessagingException()))).isFalse();
     }
 
     private boolean givesUp(Exception failure) {

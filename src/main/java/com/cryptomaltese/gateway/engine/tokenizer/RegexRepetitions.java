@@ -41,6 +41,9 @@ final class RegexRepetitions {
     /** An interval allowing at least this many repetitions counts as unbounded. */
     static final int UNBOUNDED_FROM = 32;
 
+    /** Groups nested deeper than this are refused (real tokenizers nest two or three). */
+    static final int MAX_DEPTH = 100;
+
     /**
      * Turns extended mode on ({@code (?x)}, {@code (?ix:…)}): spaces and {@code #} comments are then
      * ignored between an atom and its quantifier, which this reader does not follow.
@@ -49,6 +52,8 @@ final class RegexRepetitions {
 
     private final String pattern;
     private int at;
+    /** Groups open around the one being read. */
+    private int nesting;
 
     private RegexRepetitions(String pattern) {
         this.pattern = pattern;
@@ -74,8 +79,14 @@ final class RegexRepetitions {
     static Optional<String> nested(String pattern) {
         RegexRepetitions parser = new RegexRepetitions(pattern);
         try {
-            parser.alternation(0, -1);
-            return Optional.empty();
+            // A ')' without its '(' (Oniguruma refuses the pattern anyway) ends no more than itself.
+            while (true) {
+                parser.alternation(0, -1);
+                if (parser.at >= pattern.length()) {
+                    return Optional.empty();
+                }
+                parser.at++;
+            }
         } catch (RegexRepetitions.Nested found) {
             return Optional.of(found.text);
         }
@@ -212,6 +223,18 @@ final class RegexRepetitions {
      * it fails, so only its own runs count there; after it, its runs join the branch's.
      */
     private boolean groupElement(Branch branch, int start) {
+        if (++nesting > MAX_DEPTH) {
+            // Deeper than real patterns go: refused rather than read on a stack it could exhaust.
+            throw new Nested(start, pattern.length());
+        }
+        try {
+            return groupAt(branch, start);
+        } finally {
+            nesting--;
+        }
+    }
+
+    private boolean groupAt(Branch branch, int start) {
         GroupKind kind = kindAt(start + 1);
         int body = at;
         skipGroup();
@@ -299,7 +322,7 @@ final class RegexRepetitions {
         while (at < pattern.length()) {
             char c = pattern.charAt(at);
             if (c == '\\') {
-                at += 2;
+                at = Math.min(at + 2, pattern.length());
             } else if (c == '[') {
                 characterClass();
             } else if (pattern.startsWith("(?#", at)) {
@@ -422,7 +445,7 @@ final class RegexRepetitions {
         while (at < pattern.length()) {
             char c = pattern.charAt(at);
             if (c == '\\') {
-                at += 2;
+                at = Math.min(at + 2, pattern.length());
                 continue;
             }
             if (c == '[') {
@@ -454,7 +477,7 @@ final class RegexRepetitions {
         zeroWidth = "bBAzZG".indexOf(kind) >= 0;
         anchor = zeroWidth;
         rescans = kind == 'k' || kind == 'g' || kind >= '1' && kind <= '9';
-        at += 2;
+        at = Math.min(at + 2, pattern.length()); // a lone '\\' at the end escapes nothing
         if (at < pattern.length() && "pPxkg".indexOf(kind) >= 0
                 && (pattern.charAt(at) == '{' || pattern.charAt(at) == '<')) {
             skipPast(pattern.charAt(at) == '{' ? '}' : '>');
@@ -520,10 +543,19 @@ final class RegexRepetitions {
             return Quantifier.ONCE;
         }
         int comma = body.indexOf(',');
-        int min = comma == 0 ? 0 : Integer.parseInt(comma < 0 ? body : body.substring(0, comma));
-        int max = comma < 0 ? min : comma == body.length() - 1 ? Integer.MAX_VALUE : Integer.parseInt(body.substring(comma + 1));
+        int min = comma == 0 ? 0 : count(comma < 0 ? body : body.substring(0, comma));
+        int max = comma < 0 ? min : comma == body.length() - 1 ? Integer.MAX_VALUE : count(body.substring(comma + 1));
         at = close; // the caller steps past '}'
         return new Quantifier(min, max, false);
+    }
+
+    /** A count of an interval; one past int's range is as good as unbounded. */
+    private static int count(String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
     }
 
     /** @param possessive {@code *+ ++ ?+}: what it took, its atom matched once its way, is never given back */

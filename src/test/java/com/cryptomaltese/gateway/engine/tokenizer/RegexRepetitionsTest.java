@@ -2,6 +2,8 @@ package com.cryptomaltese.gateway.engine.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -155,5 +157,23 @@ class RegexRepetitionsTest {
     })
     void repetitionsThatCannotBacktrackIntoEachOtherPass(String pattern) {
         assertThat(RegexRepetitions.nested(pattern)).isEmpty();
+    }
+
+    /**
+     * Patterns Oniguruma refuses or that no tokenizer writes still get an answer, never another
+     * exception (a StackOverflowError escaped the tokenizer's clean-up, leaking its native half).
+     */
+    @Test
+    void oddPatternsGetAnAnswerNotAnException() {
+        String deep = "(?:".repeat(5_000) + "a" + ")".repeat(5_000);
+        assertThat(RegexRepetitions.nested(deep)).isPresent();
+        assertThat(RegexRepetitions.nested("(?:".repeat(RegexRepetitions.MAX_DEPTH) + "a" + ")".repeat(RegexRepetitions.MAX_DEPTH)))
+                .isEmpty();
+        for (String odd : List.of("a*a*\\", "a*a*[\\", "a*(?:a+c\\", "\\", "(?", "[", "(", "a{", "a{1,", "x{,}")) {
+            assertThat(RegexRepetitions.nested(odd)).as(odd).isNotNull();
+        }
+        assertThat(RegexRepetitions.nested("a{99999999999}a*c")).contains("a{99999999999}a*c");
+        // a ')' without its '(' ends no more than itself: what follows is read too
+        assertThat(RegexRepetitions.nested("a)(a+)+b")).contains("(a+)+");
     }
 }
