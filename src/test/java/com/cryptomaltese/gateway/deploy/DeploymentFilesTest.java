@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
 import com.cryptomaltese.gateway.ApiTestBase;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.util.unit.DataSize;
 import org.yaml.snakeyaml.Yaml;
 
@@ -246,7 +249,10 @@ class DeploymentFilesTest extends ApiTestBase {
         String runtime = runtimeStage();
         assertThat(runtime).contains("libgomp1").contains("COPY routes routes").contains("WORKDIR /app")
                 .contains("ENGINE_CACHE_DIR=/opt/djl").contains("COPY --from=build /opt/djl /opt/djl")
-                .contains("MaxRAMPercentage").contains("-Dai.djl.offline=true");
+                .contains("MaxRAMPercentage").contains("COPY docker/entrypoint.sh entrypoint.sh")
+                .contains("ENTRYPOINT [\"/app/entrypoint.sh\"]");
+        assertThat(read("docker/entrypoint.sh")).contains("-Dai.djl.offline=true -jar /app/app.jar");
+        assertThat(Files.isExecutable(ROOT.resolve("docker/entrypoint.sh"))).as("COPY keeps the mode").isTrue();
         // llama.cpp's library needs libgomp.so.1 wherever tests run too: CI installs it when missing.
         assertThat(read(".ci/run")).contains("missing+=(libgomp1)");
         Matcher user = Pattern.compile("(?m)^USER\\s+(\\S+)").matcher(runtime);
@@ -258,6 +264,36 @@ class DeploymentFilesTest extends ApiTestBase {
         assertThat(ROOT.resolve("docker/DjlNatives.java")).exists();
         // The routes are read from the working directory, as application.yml says.
         assertThat(applicationDefault("GATEWAY_ROUTES")).isEqualTo("file:routes/*.yaml");
+    }
+
+    /**
+     * A model's weights live in direct buffers, which the JVM caps at the heap's maximum unless told
+     * otherwise: the entrypoint gives them 65 % of the container's limit (of the machine's memory when
+     * there is none, or when the limit is above it), and leaves a limit set by the operator alone.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "4294967296|MemTotal:       16384000 kB||-XX:MaxDirectMemorySize=2791728680",
+        "max|MemTotal:        1000000 kB||-XX:MaxDirectMemorySize=665600000",
+        "99999999999999|MemTotal:        1000000 kB||-XX:MaxDirectMemorySize=665600000",
+        "4294967296|MemTotal:       16384000 kB|-XX:MaxDirectMemorySize=1g|",
+    })
+    void theEntrypointGivesWeightsMostOfTheContainersMemory(String limit, String meminfo, String toolOptions,
+                                                            String expected) throws Exception {
+        Path dir = Files.createTempDirectory("entrypoint");
+        Files.writeString(dir.resolve("memory.max"), limit + "\n");
+        Files.writeString(dir.resolve("meminfo"), meminfo + "\n");
+        ProcessBuilder sh = new ProcessBuilder("sh", ROOT.resolve("docker/entrypoint.sh").toString(), "--extra")
+                .redirectErrorStream(true);
+        sh.environment().put("JAVA", "echo");
+        sh.environment().put("MEMORY_LIMIT_FILE", dir.resolve("memory.max").toString());
+        sh.environment().put("MEMINFO", dir.resolve("meminfo").toString());
+        sh.environment().put("JAVA_TOOL_OPTIONS", toolOptions == null ? "" : toolOptions);
+        Process process = sh.start();
+        String command = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(process.waitFor()).as(command).isZero();
+        String rest = "--extra -Dai.djl.offline=true -jar /app/app.jar";
+        assertThat(command).isEqualTo(expected == null ? rest : expected + " " + rest);
     }
 
     @Test
