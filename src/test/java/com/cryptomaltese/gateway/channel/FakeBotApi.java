@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.channel;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -65,6 +66,16 @@ final class FakeBotApi implements AutoCloseable {
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
+    }
+
+    /** A fake Bot API, with the TinyStories model linked into {@code dataDir} for the gateway to answer with. */
+    static FakeBotApi withStoriesIn(Path dataDir) {
+        StoriesModel.linkInto(dataDir);
+        try {
+            return new FakeBotApi();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     String url() {

@@ -3,7 +3,6 @@ package com.cryptomaltese.gateway.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -41,19 +40,15 @@ class TelegramBacklogAfterRestartTest {
 
     static final String DATA = "target/test-data/channel-telegram-backlog";
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
-    static final HeldDjlEngine ENGINE = new HeldDjlEngine();
-    static final FakeBotApi BOT_API = start();
+    static final HeldDjlEngine ENGINE = heldLoad();
+    static final FakeBotApi BOT_API = FakeBotApi.withStoriesIn(DATA_DIR);
     static final long WAITING_MESSAGE = BOT_API.privateMessage(1001, StoriesModel.PROMPT);
 
-    static FakeBotApi start() {
-        StoriesModel.linkInto(DATA_DIR);
-        ENGINE.loadEntered = new CountDownLatch(1);
-        ENGINE.loadProceed = new CountDownLatch(1);
-        try {
-            return new FakeBotApi();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    private static HeldDjlEngine heldLoad() {
+        HeldDjlEngine engine = new HeldDjlEngine();
+        engine.loadEntered = new CountDownLatch(1);
+        engine.loadProceed = new CountDownLatch(1);
+        return engine;
     }
 
     @DynamicPropertySource

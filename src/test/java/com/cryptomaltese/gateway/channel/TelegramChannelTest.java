@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.mockito.Mockito.verify;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +54,7 @@ class TelegramChannelTest {
 
     static final String DATA = "target/test-data/channel-telegram";
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
-    static final FakeBotApi BOT_API = start();
+    static final FakeBotApi BOT_API = FakeBotApi.withStoriesIn(DATA_DIR);
     static final Duration WAIT = Duration.ofSeconds(60);
     static final int PART_LIMIT = 200;
     static final int SEND_ATTEMPTS = 2;
@@ -70,15 +69,6 @@ class TelegramChannelTest {
     ChatProcessor chatProcessor;
     @MockitoSpyBean
     Conversations conversations;
-
-    static FakeBotApi start() {
-        StoriesModel.linkInto(DATA_DIR);
-        try {
-            return new FakeBotApi();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @DynamicPropertySource
     static void botApi(DynamicPropertyRegistry registry) {
