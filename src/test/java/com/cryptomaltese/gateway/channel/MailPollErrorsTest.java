@@ -10,14 +10,14 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 @ExtendWith(OutputCaptureExtension.class)
-class MailPollStrategyTest {
+class MailPollErrorsTest {
 
-    /** A poll failing as a whole is one warning line, no stack trace, and waits for the next scheduled poll. */
+    /** A poll failing as a whole is one warning line naming the failure and its cause, no stack trace. */
     @Test
-    void aFailedPollIsOneLineAndTriedAtTheNextPoll(CapturedOutput output) {
+    void aFailedPollIsOneLine(CapturedOutput output) {
         MessagingException failure = new MessagingException("cannot open the folder",
                 new FolderNotFoundException(null, "Archive2 not found"));
-        assertThat(new MailPollStrategy().rollback(null, null, 0, failure)).isFalse();
+        new MailPollErrors().handleException("Failed polling endpoint: imap://x", failure);
         assertThat(output.getAll()).contains("Mail poll failed, trying again at the next poll: MessagingException: "
                 + "cannot open the folder (FolderNotFoundException: Archive2 not found)").doesNotContain("\tat ");
     }

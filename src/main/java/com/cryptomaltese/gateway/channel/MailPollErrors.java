@@ -1,0 +1,52 @@
+package com.cryptomaltese.gateway.channel;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.spi.ExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * What the IMAP consumer of routes/mail.yaml cannot hand to the route. A poll that fails as a whole
+ * (a folder that does not exist, a refused login, the server unreachable) is one warning line naming
+ * the failure, and the next scheduled poll tries again: Camel's own handler wrote a full stack trace
+ * on every poll, for as long as the setting stayed wrong. A mail whose exchange failed was logged by
+ * {@link MailChannel#failed} already and stays unseen for the next poll.
+ */
+@Component("mailPollErrors")
+class MailPollErrors implements ExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(MailPollErrors.class);
+
+    @Override
+    public void handleException(Throwable exception) {
+        handleException(null, null, exception);
+    }
+
+    @Override
+    public void handleException(String message, Throwable exception) {
+        handleException(message, null, exception);
+    }
+
+    @Override
+    public void handleException(String message, Exchange exchange, Throwable exception) {
+        if (exchange != null) {
+            log.debug("Mail exchange failed, the mail stays unseen for the next poll: {}", describe(exception));
+        } else {
+            log.warn("Mail poll failed, trying again at the next poll: {}", describe(exception));
+        }
+    }
+
+    /** The failure and its innermost cause, type and message, on one line. */
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown failure";
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        return root == cause ? text : text + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+}
