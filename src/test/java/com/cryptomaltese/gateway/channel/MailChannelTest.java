@@ -72,8 +72,7 @@ class MailChannelTest {
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        registry.add("gateway.mail.imap-uri", SERVERS::imapUri);
-        registry.add("gateway.mail.smtp-uri", SERVERS::smtpUri);
+        SERVERS.register(registry);
     }
 
     @AfterAll

@@ -19,6 +19,7 @@ import jakarta.mail.Store;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * GreenMail for the mail route tests: the gateway's mailbox on a real IMAP server (where users'
@@ -61,6 +62,12 @@ final class MailServers {
         }
         setup.setServerStartupTimeout(STARTUP_MILLIS);
         return setup;
+    }
+
+    /** Points the gateway's mail channel at these servers (from a test class's {@code @DynamicPropertySource}). */
+    void register(DynamicPropertyRegistry registry) {
+        registry.add("gateway.mail.imap-uri", this::imapUri);
+        registry.add("gateway.mail.smtp-uri", this::smtpUri);
     }
 
     String imapUri() {
