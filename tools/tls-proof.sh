@@ -141,6 +141,14 @@ fi
 NGINX_ARGS=(-p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log")
 
 # --- the gateway ---------------------------------------------------------------------------
+# The trained TinyStories-260K (../shared/models) in the data dir's Hub cache layout, for a streamed chat.
+STORIES=$ROOT/../shared/models/stories260K/hf
+if [ -d "$STORIES" ]; then
+    snapshot="$WORK/data/models/models--karpathy--stories260K/snapshots/0123abcd"
+    mkdir -p "$snapshot" "$WORK/data/models/models--karpathy--stories260K/refs"
+    for f in "$STORIES"/*; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$snapshot/"; done
+    printf 0123abcd >"$WORK/data/models/models--karpathy--stories260K/refs/main"
+fi
 # Only 127.0.0.1 is a trusted proxy here, so a request from 127.0.0.2 stands for any client
 # that reaches the gateway without going through nginx.
 SERVER_ADDRESS=127.0.0.1 SERVER_PORT=$GATEWAY_PORT GATEWAY_DATA_DIR="$WORK/data" \
@@ -203,6 +211,20 @@ out=$(c -o "$WORK/nokey.json" -w '%{http_code}' -H 'Content-Type: application/js
     -d "$chat" "$BASE/api/v1/chat")
 check "chat without a key gets the gateway's 401 JSON: $out $(head -c 80 "$WORK/nokey.json")" \
     both '[ "$out" = 401 ]' 'file_has "$WORK/nokey.json" "\"status\":\"error\""'
+
+# A streamed chat through the proxy (chunked text/event-stream, nginx told not to buffer it).
+if [ -d "$STORIES" ]; then
+    c -o /dev/null -X POST -H "X-API-Key: $API_KEY" "$BASE/api/v1/models/karpathy%2Fstories260K/load"
+    stream='{"message":"Once upon a time","stream":true,"parameters":{"do_sample":false,"max_length":30,"repetition_penalty":1.0}}'
+    out=$(c -N -o "$WORK/stream.txt" -w '%{http_code} %{content_type}' -H "X-API-Key: $API_KEY" \
+        -H 'Content-Type: application/json' -d "$stream" "$BASE/api/v1/chat")
+    tokens=$(grep -c '^event: token$' "$WORK/stream.txt" || true)
+    check "a streamed chat comes through the proxy: $out, $tokens token events, then the whole reply" \
+        both 'has "$out" "^200 text/event-stream" && [ "$tokens" -gt 1 ]' \
+        'file_has "$WORK/stream.txt" "^data: \{\"response\":\", there was a little girl named Lily"'
+else
+    echo "note - no streamed chat checked: $STORIES is missing"
+fi
 
 # Security headers (on the health answer above).
 header() { grep -i "^$1:" "$WORK/health.h" | head -1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }

@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,6 +58,19 @@ public final class TestApi {
     public Reply put(String path, String key, String json) {
         return send(request(path, key).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** A POST of {@code json} whose response body is read as it arrives (a streamed chat). */
+    public HttpResponse<InputStream> postStreaming(String path, String key, String json) {
+        try {
+            return http.send(request(path, key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new AssertionError("request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     public Reply send(HttpRequest.Builder builder) {

@@ -16,6 +16,7 @@ import org.springframework.stereotype.Component;
 public class ApiErrorResponder {
 
     private static final Logger log = LoggerFactory.getLogger(ApiErrorResponder.class);
+    static final String INTERNAL = "internal error; the gateway log has the details";
 
     private final ApiReply reply;
     private final AuditLog audit;
@@ -30,7 +31,7 @@ public class ApiErrorResponder {
         ApiException api = find(caught);
         if (api == null) {
             log.error("Unexpected failure in route {}", exchange.getFromRouteId(), caught);
-            api = new ApiException(500, "internal error; the gateway log has the details", List.of(), null);
+            api = new ApiException(500, INTERNAL, List.of(), null);
         }
         if (exchange.getProperty(AuditLog.TARGET) != null) {
             audit.failed(exchange, api.status());
@@ -42,7 +43,7 @@ public class ApiErrorResponder {
     }
 
     /** Camel wraps failures of type conversion and bean binding; the cause chain holds ours. */
-    private static ApiException find(Throwable t) {
+    static ApiException find(Throwable t) {
         for (Throwable cause = t; cause != null; cause = cause.getCause()) {
             if (cause instanceof ApiException api) {
                 return api;

@@ -168,7 +168,8 @@ class ApiRoutes extends RouteBuilder {
 
     private void chat() {
         withJsonBody(user(rest("/chat").description("Chat with the loaded model")
-                .post().id("postChat").description("Send a message to the loaded model and get its reply. "
+                .post().id("postChat").description("Send a message to the loaded model and get its reply; with "
+                        + "\"stream\": true, as text/event-stream while it is generated (see the stream field). "
                         + "Parameters merge as the gateway's defaults <- the model's generation_config.json <- the "
                         + "model's stored parameters <- this request's parameters. eos_token_id and pad_token_id "
                         + "beyond the model's vocabulary are refused (400).")
@@ -182,8 +183,13 @@ class ApiRoutes extends RouteBuilder {
                 .to("direct:postChat");
         // The REST channel's adapter: JSON in, the shared chat route, JSON out.
         route("postChat").process(e -> body(e, json.read(bytes(e), ChatRequest.class)))
-                .to("direct:chat")
-                .bean("apiReply", "ok");
+                .choice()
+                    .when(e -> e.getMessage().getBody(ChatRequest.class).streamed())
+                        .bean("chatStreams", "open")
+                    .otherwise()
+                        .to("direct:chat")
+                        .bean("apiReply", "ok")
+                .end();
 
         rest("/health").description("Liveness")
                 .get().id("health").description("Liveness and the loaded model; needs no key").outType(ModelViews.Health.class)

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
@@ -45,6 +46,15 @@ public class ChatProcessor {
     }
 
     public ChatResponse chat(ChatRequest request) {
+        return stream(request, null);
+    }
+
+    /**
+     * Answers {@code request}, handing the reply's text to {@code onText} piece by piece as it is
+     * generated (null: only the whole reply). What {@code onText} throws ends the generation and
+     * leaves this method; the conversation then keeps nothing of the turn.
+     */
+    public ChatResponse stream(ChatRequest request, Consumer<String> onText) {
         String message = validMessage(request.message());
         ModelId expected = request.modelId() == null ? null : ModelId.parse(request.modelId(), "model_id");
         GenerationSettings requested = request.parameters() == null ? GenerationSettings.NONE : request.parameters();
@@ -65,7 +75,9 @@ public class ChatProcessor {
             try {
                 List<ChatMessage> messages = prompt(message, history(conversation, reset), loaded.model(),
                         used.maxLength());
-                result = loaded.model().generate(messages, used.toGenerationParams(), deadline);
+                result = onText == null
+                        ? loaded.model().generate(messages, used.toGenerationParams(), deadline)
+                        : loaded.model().generate(messages, used.toGenerationParams(), deadline, onText);
             } catch (UnsupportedParameterException e) {
                 throw ApiException.badRequest("parameters." + e.parameter(), e.getMessage());
             } catch (BrokenModelException e) {

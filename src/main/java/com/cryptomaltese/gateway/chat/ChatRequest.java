@@ -29,11 +29,21 @@ public record ChatRequest(
         String channel,
         @Schema(description = "Forget the conversation's earlier turns before answering (carried out once the chat "
                 + "is answered: a refused chat forgets nothing)", example = "false")
-        Boolean reset) {
+        Boolean reset,
+        @Schema(description = "Send the reply as it is generated: text/event-stream with a token event per piece of "
+                + "text ({\"text\": …}), then a done event holding this operation's usual JSON reply, or an error "
+                + "event ({\"status\": \"error\", \"message\": …}) if the generation fails once the stream has begun. "
+                + "A request refused before the first piece gets the usual JSON error and status code", example = "false")
+        Boolean stream) {
+
+    /** Whether the reply is to be sent as it is generated. */
+    public boolean streamed() {
+        return Boolean.TRUE.equals(stream);
+    }
 
     /** A single message without conversation memory. */
     public static ChatRequest of(String message, GenerationSettings parameters) {
-        return new ChatRequest(message, null, parameters, null, null, null, null);
+        return new ChatRequest(message, null, parameters, null, null, null, null, null);
     }
 
     /**
@@ -42,6 +52,6 @@ public record ChatRequest(
      */
     public static ChatRequest fromChannel(String channel, String userId, String thread, String message) {
         return new ChatRequest(message, null, null, thread == null || thread.isEmpty() ? null : thread, userId,
-                channel, null);
+                channel, null, null);
     }
 }

@@ -2,8 +2,13 @@ package com.cryptomaltese.gateway.engine;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
-/** A model that passes every call to another; subclasses add to the calls they change (and tests watch or hold them). */
+/**
+ * A model that passes every call to another; subclasses add to the calls they change (and tests watch
+ * or hold them). The two {@code generate} methods are forwarded separately: a subclass that changes
+ * one changes only the replies that go through it (whole, or streamed).
+ */
 public class ForwardingLanguageModel implements LanguageModel {
 
     protected final LanguageModel model;
@@ -15,6 +20,12 @@ public class ForwardingLanguageModel implements LanguageModel {
     @Override
     public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
         return model.generate(messages, params, deadline);
+    }
+
+    @Override
+    public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline,
+                                     Consumer<String> onText) {
+        return model.generate(messages, params, deadline, onText);
     }
 
     @Override

@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.engine;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A model in memory, ready to answer. The gateway knows models only through this interface:
@@ -14,6 +15,21 @@ public interface LanguageModel extends AutoCloseable {
      * tokens, or when {@code deadline} passes, and say which in the result.
      */
     GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline);
+
+    /**
+     * Generates a reply and hands its text to {@code onText} as it becomes final, in pieces whose
+     * concatenation is the result's text. An exception thrown by {@code onText} ends the generation
+     * and leaves this method (a reader that went away). This default hands over the whole text once
+     * generated; engines that produce tokens one by one hand over each token's text.
+     */
+    default GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline,
+                                      Consumer<String> onText) {
+        GenerationResult result = generate(messages, params, deadline);
+        if (!result.text().isEmpty()) {
+            onText.accept(result.text());
+        }
+        return result;
+    }
 
     /** Tokens the model can attend to: prompt and reply together. */
     default int contextLength() {

@@ -57,7 +57,7 @@ class ChatApiTest extends ApiTestBase {
             "{\"message\": \"hi\", \"parameters\": {\"num_beams\": 0}}          | parameters.num_beams",
             "{\"message\": \"hi\", \"parameters\": {\"repetition_penalty\": 0}} | parameters.repetition_penalty",
             "{\"message\": \"hi\", \"parameters\": {\"early_stopping\": \"no\"}} | parameters.early_stopping",
-            "{\"message\": \"hi\", \"stream\": true}                             | stream",
+            "{\"message\": \"hi\", \"stream\": \"yes\"}                          | stream",
             "not json                                                            | body"})
     void invalidRequestsAre400NamingTheField(String body, String field) {
         Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY, body);

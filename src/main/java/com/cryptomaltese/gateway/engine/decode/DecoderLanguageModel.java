@@ -8,6 +8,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 
 import ai.djl.ndarray.NDManager;
@@ -19,6 +21,7 @@ import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
+import com.cryptomaltese.gateway.engine.tokenizer.IncrementalDetokenizer;
 import com.cryptomaltese.gateway.engine.tokenizer.Prompt;
 import com.cryptomaltese.gateway.engine.tokenizer.PromptBuilder;
 import com.cryptomaltese.gateway.engine.tokenizer.TokenCodec;
@@ -99,8 +102,18 @@ public final class DecoderLanguageModel implements LanguageModel {
     }
 
     @Override
+    public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline) {
+        return generate(messages, params, deadline, null);
+    }
+
+    /**
+     * Sampling and greedy search hand over each token's text as it comes; beam search knows its reply
+     * only at the end (its best hypothesis can change up to the last step), so it hands over the whole
+     * text then, as transformers' streamers, which refuse beam search, leave no other choice.
+     */
+    @Override
     public synchronized GenerationResult generate(List<ChatMessage> messages, GenerationParams params,
-                                                  Instant deadline) {
+                                                  Instant deadline, Consumer<String> onText) {
         int[] ids = tokenize(messages);
         if (ids.length == 0) {
             throw new BrokenModelException("its chat template and tokenizer make this conversation an empty prompt, "
@@ -108,12 +121,26 @@ public final class DecoderLanguageModel implements LanguageModel {
         }
         checkRows(ids);
         Set<Integer> eos = params.eosOr(eosIds);
-        Generator.Output out = Decoding.of(params) == Decoding.BEAM_SEARCH
+        boolean beams = Decoding.of(params) == Decoding.BEAM_SEARCH;
+        IncrementalDetokenizer pieces = onText == null || beams ? null : new IncrementalDetokenizer(tokenizer, true);
+        IntConsumer onToken = pieces == null ? token -> { } : token -> handOver(pieces.next(token), onText);
+        Generator.Output out = beams
                 ? generator.beamSearch(ids, params, eos, deadline)
                 : generator.generate(ids, params.maxLength(), eos, TokenSelector.of(params, random(params)),
-                        deadline, token -> { });
+                        deadline, onToken);
         String text = tokenizer.decode(out.tokens(), true);
+        // A generation cut off by its deadline is a failure to its caller: nothing more is handed over
+        // (beam search's caller then gets no piece at all, and can still answer with an error status).
+        if (onText != null && out.finishReason() != GenerationResult.FinishReason.DEADLINE) {
+            handOver(pieces == null ? text : pieces.flush(), onText);
+        }
         return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
+    }
+
+    private static void handOver(String piece, Consumer<String> onText) {
+        if (!piece.isEmpty()) {
+            onText.accept(piece);
+        }
     }
 
     @Override

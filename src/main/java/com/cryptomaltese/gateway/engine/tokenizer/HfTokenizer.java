@@ -100,11 +100,6 @@ public final class HfTokenizer implements TokenCodec {
         return tokenizer.decode(longs, skipSpecialTokens);
     }
 
-    /** A fresh streaming detokenizer for one generated sequence. */
-    public IncrementalDetokenizer detokenizer(boolean skipSpecialTokens) {
-        return new IncrementalDetokenizer(this, skipSpecialTokens);
-    }
-
     @Override
     public void close() {
         tokenizer.close();

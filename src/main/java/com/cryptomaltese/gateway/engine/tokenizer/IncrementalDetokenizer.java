@@ -14,7 +14,7 @@ import java.util.Arrays;
  */
 public final class IncrementalDetokenizer {
 
-    private final HfTokenizer tokenizer;
+    private final TokenCodec tokenizer;
     private final boolean skipSpecialTokens;
     private int[] ids = new int[16];
     private int size;
@@ -23,7 +23,7 @@ public final class IncrementalDetokenizer {
     /** End of what has been emitted. */
     private int readOffset;
 
-    IncrementalDetokenizer(HfTokenizer tokenizer, boolean skipSpecialTokens) {
+    public IncrementalDetokenizer(TokenCodec tokenizer, boolean skipSpecialTokens) {
         this.tokenizer = tokenizer;
         this.skipSpecialTokens = skipSpecialTokens;
     }

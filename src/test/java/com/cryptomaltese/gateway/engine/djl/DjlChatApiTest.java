@@ -3,7 +3,9 @@ package com.cryptomaltese.gateway.engine.djl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,11 +15,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import com.cryptomaltese.gateway.EventStreamReader;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,15 +82,25 @@ class DjlChatApiTest {
         String message = golden.at("/prompts/chat/messages/0/content").asText();
         assertThat(api.post("/api/v1/models/fixtures%2Fllama/load", TestApi.USER_KEY, null).status()).isEqualTo(200);
         try {
-            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, new ObjectMapper().createObjectNode()
+            String request = new ObjectMapper().createObjectNode()
                     .put("message", message)
                     .set("parameters", new ObjectMapper().createObjectNode()
                             .put("do_sample", false).put("max_length", 32).put("repetition_penalty", 1.0))
-                    .toString());
+                    .toString();
+            Reply chat = api.post("/api/v1/chat", TestApi.USER_KEY, request);
             assertThat(chat.status()).as(chat.body()).isEqualTo(200);
             assertThat(chat.json().get("response").asText()).isEqualTo(golden.at("/greedy/text_skip_special").asText());
             assertThat(chat.json().at("/usage/prompt_tokens").asInt()).isEqualTo(golden.at("/prompts/chat/ids").size());
             assertThat(chat.json().at("/usage/completion_tokens").asInt()).isEqualTo(32);
+
+            // Streamed, the pieces add up to the same text (random weights: byte tokens, partial characters).
+            HttpResponse<InputStream> streamed = api.postStreaming("/api/v1/chat", TestApi.USER_KEY,
+                    ((ObjectNode) new ObjectMapper().readTree(request)).put("stream", true).toString());
+            assertThat(streamed.statusCode()).isEqualTo(200);
+            List<EventStreamReader.Event> events = EventStreamReader.readAll(streamed.body());
+            assertThat(EventStreamReader.tokenText(events)).isEqualTo(golden.at("/greedy/text_skip_special").asText());
+            assertThat(events.get(events.size() - 1).data().get("response").asText())
+                    .isEqualTo(golden.at("/greedy/text_skip_special").asText());
         } finally {
             api.post("/api/v1/models/fixtures%2Fllama/unload", TestApi.USER_KEY, null);
         }

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import com.cryptomaltese.gateway.engine.ChatMessage;
@@ -33,6 +36,13 @@ public final class HeldDjlEngine implements InferenceEngine {
     public volatile CountDownLatch loadProceed = new CountDownLatch(0);
     public volatile CountDownLatch generateEntered = new CountDownLatch(0);
     public volatile CountDownLatch generateProceed = new CountDownLatch(0);
+    /** A streamed generation has handed on its first piece of text, and waits for {@link #afterFirstPiece}. */
+    public volatile CountDownLatch firstPieceSent = new CountDownLatch(0);
+    public volatile CountDownLatch afterFirstPiece = new CountDownLatch(0);
+    /** How each streamed generation ended: its finish reason, or the simple name of what it threw. */
+    public final BlockingQueue<String> streamEnds = new LinkedBlockingQueue<>();
+    /** Pieces of text the last streamed generation handed on. */
+    public final AtomicInteger streamedPieces = new AtomicInteger();
     public volatile CountDownLatch closeEntered = new CountDownLatch(0);
     public volatile CountDownLatch closeProceed = new CountDownLatch(0);
 
@@ -74,6 +84,28 @@ public final class HeldDjlEngine implements InferenceEngine {
                 generateEntered.countDown();
                 await(generateProceed, "generation");
                 return model.generate(messages, params, deadline);
+            }
+
+            @Override
+            public GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline,
+                                             Consumer<String> onText) {
+                generateEntered.countDown();
+                await(generateProceed, "generation");
+                streamedPieces.set(0);
+                try {
+                    GenerationResult result = model.generate(messages, params, deadline, text -> {
+                        onText.accept(text);
+                        if (streamedPieces.incrementAndGet() == 1) {
+                            firstPieceSent.countDown();
+                            await(afterFirstPiece, "streamed generation");
+                        }
+                    });
+                    streamEnds.add(result.finishReason().name());
+                    return result;
+                } catch (RuntimeException e) {
+                    streamEnds.add(e.getClass().getSimpleName());
+                    throw e;
+                }
             }
 
             @Override

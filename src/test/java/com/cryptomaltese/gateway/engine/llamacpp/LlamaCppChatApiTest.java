@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import com.cryptomaltese.gateway.EventStreamReader;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
@@ -147,6 +149,16 @@ class LlamaCppChatApiTest {
             assertThat(reply.status()).as(reply.body()).isEqualTo(200);
             assertThat(reply.json().get("response").asText()).isEqualTo(golden.at("/greedy/text_skip_special").asText());
             assertThat(reply.json().at("/usage/prompt_tokens").asInt()).isEqualTo(golden.at("/prompt/ids").size());
+
+            // Streamed, the pieces add up to the same text (random weights: byte tokens, partial characters).
+            HttpResponse<InputStream> streamed = api.postStreaming("/api/v1/chat", TestApi.USER_KEY,
+                    JSON.createObjectNode().put("message", golden.at("/prompt/messages/0/content").asText())
+                            .put("stream", true).set("parameters", JSON.readTree("{\"do_sample\": false, "
+                                    + "\"repetition_penalty\": 1.0, \"max_length\": "
+                                    + golden.at("/greedy/kwargs/max_new_tokens") + "}")).toString());
+            assertThat(streamed.statusCode()).isEqualTo(200);
+            assertThat(EventStreamReader.tokenText(EventStreamReader.readAll(streamed.body())))
+                    .isEqualTo(golden.at("/greedy/text_skip_special").asText());
         } finally {
             api.post(F32 + "/unload", TestApi.USER_KEY, null);
         }

@@ -41,7 +41,7 @@ class IncrementalDetokenizerTest {
     }
 
     private static List<String> stream(int[] ids) {
-        IncrementalDetokenizer detokenizer = tokenizer.detokenizer(true);
+        IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, true);
         List<String> pieces = new ArrayList<>();
         for (int id : ids) {
             pieces.add(detokenizer.next(id));

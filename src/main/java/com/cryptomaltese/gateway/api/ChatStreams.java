@@ -1,0 +1,118 @@
+package com.cryptomaltese.gateway.api;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.cryptomaltese.gateway.chat.ChatProcessor;
+import com.cryptomaltese.gateway.chat.ChatRequest;
+import com.cryptomaltese.gateway.chat.ChatResponse;
+import jakarta.annotation.PreDestroy;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The REST channel's streamed replies ({@code "stream": true}): the chat runs on a thread of its own
+ * and sends each piece of text as a {@code token} event, then the usual reply as a {@code done} event,
+ * while the web server writes the events out as they come.
+ *
+ * <p>The response begins only with the first piece of text: until then a refusal (validation, no model,
+ * a prompt too long, the deadline) is the usual JSON error with its status code. A failure after that
+ * can only be told in the stream, as an {@code error} event, and the conversation keeps nothing of the
+ * turn, as with the same failure unstreamed. A client that goes away ends the generation at its next
+ * piece, and the turn is not kept either.
+ */
+@Component
+public class ChatStreams {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatStreams.class);
+
+    /** One thread per streamed chat; each also holds a web server thread, whose pool bounds them. */
+    private final ExecutorService generations = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "chat-stream-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
+
+    private final ChatProcessor chats;
+    private final ApiJson json;
+    private final ApiReply reply;
+
+    ChatStreams(ChatProcessor chats, ApiJson json, ApiReply reply) {
+        this.chats = chats;
+        this.json = json;
+        this.reply = reply;
+    }
+
+    /** A piece of the reply's text, as a {@code token} event carries it. */
+    record Piece(String text) {
+    }
+
+    /** Starts the chat in the exchange's body and makes the response its event stream, once it has begun. */
+    public void open(Exchange exchange) {
+        ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
+        ServerSentEvents events = new ServerSentEvents();
+        CompletableFuture<Void> begun = new CompletableFuture<>();
+        generations.execute(() -> answer(request, events, begun));
+        try {
+            begun.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            events.close();
+            throw ApiException.unavailable("the gateway is stopping", null);
+        }
+        reply.stream(exchange, events);
+    }
+
+    private void answer(ChatRequest request, ServerSentEvents events, CompletableFuture<Void> begun) {
+        try {
+            ChatResponse response = chats.stream(request, text -> {
+                events.send("token", json.write(new Piece(text)));
+                begun.complete(null);
+            });
+            events.send("done", json.write(response));
+            begun.complete(null);
+        } catch (ServerSentEvents.Closed e) {
+            log.debug("Streamed chat ended: the client went away");
+        } catch (RuntimeException e) {
+            if (!begun.completeExceptionally(e)) {
+                tellInStream(e, events);
+            }
+        } finally {
+            events.end();
+            // An Error (out of memory) must not leave the request waiting for a beginning.
+            begun.completeExceptionally(new IllegalStateException("the streamed chat ended without a reply"));
+        }
+    }
+
+    private void tellInStream(RuntimeException failure, ServerSentEvents events) {
+        ApiException api = ApiErrorResponder.find(failure);
+        if (api == null) {
+            log.error("Unexpected failure in a streamed chat", failure);
+            api = new ApiException(500, ApiErrorResponder.INTERNAL, List.of(), null);
+        }
+        try {
+            events.send("error", json.write(ErrorBody.of(api.getMessage(), api.details())));
+        } catch (ServerSentEvents.Closed gone) {
+            log.debug("Streamed chat failed after the client went away: {}", api.getMessage());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        generations.shutdown();
+    }
+}
