@@ -3,11 +3,16 @@ package com.cryptomaltese.gateway.engine.exported;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.util.List;
 
+import com.cryptomaltese.gateway.EventStreamReader;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What the chat-API test of every exported format checks through the running gateway: the model
@@ -40,6 +45,9 @@ public final class ExportedChatChecks {
             assertThat(chat.json().get("finish_reason").asText()).isEqualTo("length");
             assertThat(chat.json().at("/usage/prompt_tokens").asInt()).isEqualTo(golden.at("/prompts/chat/ids").size());
             assertThat(chat.json().at("/usage/completion_tokens").asInt()).isEqualTo(32);
+            // Streamed, the pieces add up to the same text (random weights: byte tokens, partial characters).
+            assertThat(streamedText(api, golden, "{\"do_sample\": false, \"max_length\": 32, \"repetition_penalty\": 1.0}"))
+                    .isEqualTo(golden.at("/greedy/text_skip_special").asText());
 
             Reply beam = api.post("/api/v1/chat", TestApi.USER_KEY, chatBody(golden, "{\"do_sample\": false, "
                     + "\"num_beams\": 3, \"length_penalty\": 0.8, \"early_stopping\": true, \"max_length\": 16, "
@@ -54,6 +62,19 @@ public final class ExportedChatChecks {
         } finally {
             assertThat(api.post(path + "/unload", TestApi.USER_KEY, null).status()).isEqualTo(200);
         }
+    }
+
+    /** The text of the token events of a streamed chat, checked to end with a done event holding the same text. */
+    private static String streamedText(TestApi api, JsonNode golden, String parametersJson) throws IOException {
+        ObjectNode body = (ObjectNode) JSON.readTree(chatBody(golden, parametersJson));
+        HttpResponse<InputStream> response = api.postStreaming("/api/v1/chat", TestApi.USER_KEY,
+                body.put("stream", true).toString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<EventStreamReader.Event> events = EventStreamReader.readAll(response.body());
+        String text = EventStreamReader.tokenText(events);
+        assertThat(events.get(events.size() - 1).name()).isEqualTo("done");
+        assertThat(events.get(events.size() - 1).data().get("response").asText()).isEqualTo(text);
+        return text;
     }
 
     /** The entry of {@code id} in GET /api/v1/models. */
