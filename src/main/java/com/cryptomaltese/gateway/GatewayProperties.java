@@ -29,10 +29,18 @@ public record GatewayProperties(
      * @param maxMessageChars longest accepted chat message; longer ones answer 400
      * @param deadline        time one generation may take before the caller gets 504
      * @param systemPrompt    prepended as a system message when set; none by default
+     * @param maxQueued       chats over the API being answered or waiting for the model at once; more answer 503
      */
     public record Chat(@DefaultValue("32768") int maxMessageChars,
                        @DefaultValue("60s") Duration deadline,
-                       String systemPrompt) {
+                       String systemPrompt,
+                       @DefaultValue("32") int maxQueued) {
+
+        public Chat {
+            if (maxQueued < 1) {
+                throw new IllegalArgumentException("gateway.chat.max-queued must be at least 1, got " + maxQueued);
+            }
+        }
     }
 
     /** @param maxBodySize request bodies above this answer 413 before they are read */

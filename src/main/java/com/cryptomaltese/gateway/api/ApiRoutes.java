@@ -178,11 +178,13 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("409", "model_id names a model that is not loaded")
                 .responseMessage("500", "The loaded model cannot answer because of its own files (NaN scores, a "
                         + "prompt token its weights have no row for, a chat template that fails): the message says which")
-                .responseMessage("503", "No model is loaded, or one is loading (Retry-After)")
+                .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy: "
+                        + "gateway.chat.max-queued chats are being answered or waiting (Retry-After)")
                 .responseMessage("504", "The generation deadline (60 s) passed")))
                 .to("direct:postChat");
         // The REST channel's adapter: JSON in, the shared chat route, JSON out.
         route("postChat").process(e -> body(e, json.read(bytes(e), ChatRequest.class)))
+                .bean("chatAdmission", "enter")
                 .choice()
                     .when(e -> e.getMessage().getBody(ChatRequest.class).streamed())
                         .bean("chatStreams", "open")
