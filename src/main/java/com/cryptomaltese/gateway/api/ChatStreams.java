@@ -33,7 +33,7 @@ public class ChatStreams {
 
     private static final Logger log = LoggerFactory.getLogger(ChatStreams.class);
 
-    /** One thread per streamed chat; each also holds a web server thread, whose pool bounds them. */
+    /** One thread per streamed chat; {@link ChatAdmission} bounds how many there are. */
     private final ExecutorService generations = Executors.newCachedThreadPool(new ThreadFactory() {
         private final AtomicInteger count = new AtomicInteger();
 
