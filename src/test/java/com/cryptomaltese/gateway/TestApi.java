@@ -94,6 +94,11 @@ public final class TestApi {
         return builder;
     }
 
+    /** The client the other methods send with, for requests they do not cover. */
+    public HttpClient http() {
+        return http;
+    }
+
     public String base() {
         return base;
     }

@@ -52,6 +52,8 @@ class ApiRoutes extends RouteBuilder {
                 .component("platform-http")
                 .contextPath("/api/v1")
                 .bindingMode(RestBindingMode.off)
+                // A response that cannot be written back (the client went away) is one log line, not a stack trace.
+                .endpointProperty("exceptionHandler", "#responseWriteFailures")
                 .apiContextPath("/openapi.json")
                 // The document's server URL stays relative (/api/v1), so Swagger UI's "Try it out"
                 // calls the host it loaded the document from, behind nginx too: with no X-Forwarded-Host
@@ -180,7 +182,8 @@ class ApiRoutes extends RouteBuilder {
                         + "prompt token its weights have no row for, a chat template that fails): the message says which")
                 .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy: "
                         + "gateway.chat.max-queued chats are being answered or waiting (Retry-After)")
-                .responseMessage("504", "The generation deadline (60 s) passed")))
+                .responseMessage("504", "The generation deadline (60 s) passed"))
+                .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
                 .to("direct:postChat");
         // The REST channel's adapter: JSON in, the shared chat route, JSON out.
         route("postChat").process(e -> body(e, json.read(bytes(e), ChatRequest.class)))

@@ -108,7 +108,12 @@ class CachedApiDocument implements RestApiProcessorFactory {
             }
             Map<String, Object> headers = new HashMap<>(clean.getMessage().getHeaders());
             headers.remove(Exchange.HTTP_PATH);
-            Rendered answer = new Rendered(clean.getMessage().getBody(), Map.copyOf(headers));
+            Object body = clean.getMessage().getBody();
+            if (body != null && headers.get(Exchange.HTTP_RESPONSE_CODE) == null
+                    && String.valueOf(headers.get(Exchange.CONTENT_TYPE)).startsWith("application/json")) {
+                body = ApiDocumentFixes.apply(clean.getMessage().getBody(String.class));
+            }
+            Rendered answer = new Rendered(body, Map.copyOf(headers));
             // Only a complete document is kept; anything else is answered once and tried again next time.
             if (answer.body() != null && headers.get(Exchange.HTTP_RESPONSE_CODE) == null) {
                 rendered = answer;

@@ -25,8 +25,10 @@ import org.springframework.stereotype.Component;
  * <p>The response begins only with the first piece of text: until then a refusal (validation, no model,
  * a prompt too long, the deadline) is the usual JSON error with its status code. A failure after that
  * can only be told in the stream, as an {@code error} event, and the conversation keeps nothing of the
- * turn, as with the same failure unstreamed. A client that goes away ends the generation at its next
- * piece, and the turn is not kept either.
+ * turn, as with the same failure unstreamed. A client that goes away while the reply is generated ends
+ * the generation at its next piece, and the turn is not kept either. The events wait in memory for the
+ * client, never the other way round: the model answers one chat at a time and is not held by a slow
+ * reader, so a reply generated in full is kept whether or not the client reads it to its end.
  */
 @Component
 public class ChatStreams {

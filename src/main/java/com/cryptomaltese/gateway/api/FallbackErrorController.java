@@ -49,7 +49,8 @@ class FallbackErrorController implements ErrorController {
             case NOT_FOUND -> "no such endpoint: " + uri;
             case METHOD_NOT_ALLOWED -> "method not allowed on " + uri;
             case UNSUPPORTED_MEDIA_TYPE -> "unsupported Content-Type: send application/json";
-            case NOT_ACCEPTABLE -> "this endpoint answers application/json only";
+            case NOT_ACCEPTABLE -> "Accept names nothing this endpoint answers: application/json (POST /chat "
+                    + "also text/event-stream)";
             case BAD_REQUEST -> "bad request";
             default -> status.getReasonPhrase().toLowerCase();
         };

@@ -1,5 +1,6 @@
 package com.cryptomaltese.gateway.channel;
 
+import com.cryptomaltese.gateway.Failures;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.ExceptionHandler;
 import org.slf4j.Logger;
@@ -31,22 +32,9 @@ class MailPollErrors implements ExceptionHandler {
     @Override
     public void handleException(String message, Exchange exchange, Throwable exception) {
         if (exchange != null) {
-            log.debug("Mail exchange failed, the mail stays unseen for the next poll: {}", describe(exception));
+            log.debug("Mail exchange failed, the mail stays unseen for the next poll: {}", Failures.oneLine(exception));
         } else {
-            log.warn("Mail poll failed, trying again at the next poll: {}", describe(exception));
+            log.warn("Mail poll failed, trying again at the next poll: {}", Failures.oneLine(exception));
         }
-    }
-
-    /** The failure and its innermost cause, type and message, on one line. */
-    static String describe(Throwable cause) {
-        if (cause == null) {
-            return "unknown failure";
-        }
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String text = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        return root == cause ? text : text + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
     }
 }

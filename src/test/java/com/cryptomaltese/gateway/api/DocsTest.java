@@ -96,6 +96,17 @@ class DocsTest extends ApiTestBase {
             assertThat(verb.getValue().get("responses").has("415")).as(where).isTrue();
         }));
         assertThat(doc.at("/paths/~1chat/post/responses/500").isMissingNode()).isFalse();
+        // A chat answers an event stream when streamed; its errors are JSON whatever it was asked.
+        JsonNode chat = doc.at("/paths/~1chat/post/responses");
+        assertThat(chat.at("/200/content/application~1json/schema/$ref").asText()).endsWith("/ChatResponse");
+        assertThat(chat.at("/200/content/text~1event-stream/schema/type").asText()).isEqualTo("string");
+        assertThat(chat.at("/200/content/text~1event-stream/schema/description").asText()).contains("token", "done", "error");
+        chat.fields().forEachRemaining(response -> {
+            if (!response.getKey().equals("200") && response.getValue().has("content")) {
+                assertThat(response.getValue().get("content").fieldNames()).toIterable().as(response.getKey())
+                        .containsExactly("application/json");
+            }
+        });
         assertThat(doc.at("/paths/~1health/get/responses/503").isMissingNode()).isFalse();
         assertProperties(doc.at("/components/schemas"), "ErrorBody", "status", "message", "details");
         assertThat(doc.at("/paths/~1admin~1purge-logs/post/responses/415").isMissingNode()).isFalse();

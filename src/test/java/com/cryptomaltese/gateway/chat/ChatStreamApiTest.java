@@ -1,10 +1,13 @@
 package com.cryptomaltese.gateway.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +43,8 @@ import org.springframework.core.annotation.Order;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.data-dir=" + ChatStreamApiTest.DATA,
         "gateway.security.api-keys=" + TestApi.USER_KEY, "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
-        "gateway.chat.deadline=" + ChatStreamApiTest.DEADLINE_SECONDS + "s"})
+        "gateway.chat.deadline=" + ChatStreamApiTest.DEADLINE_SECONDS + "s",
+        "logging.level.com.cryptomaltese.gateway.api.ResponseWriteFailures=DEBUG"})
 class ChatStreamApiTest {
 
     static final String DATA = "target/test-data/chat-stream";
@@ -140,6 +144,9 @@ class ChatStreamApiTest {
 
         assertThat(ENGINE.streamEnds.poll(30, TimeUnit.SECONDS)).isEqualTo("Closed");
         assertThat(ENGINE.streamedPieces.get()).isLessThan(400);
+        // One debug line for the response that could not be written, no warning with a stack trace.
+        await().atMost(Duration.ofSeconds(30)).until(() -> logged("debug.log", "the client went away"));
+        assertThat(logged("warn.log", "/api/v1/chat")).isFalse();
         Reply kept = api.get("/api/v1/users/conversation/leaver", TestApi.ADMIN_KEY);
         assertThat(kept.status()).as(kept.body()).isEqualTo(200);
         assertThat(kept.json().get("messages")).isEmpty();
@@ -179,6 +186,21 @@ class ChatStreamApiTest {
         assertThat(events.get(events.size() - 1).data().get("response").asText()).isEqualTo(STORIES_GREEDY);
     }
 
+    /** What an event-stream client sends (EventSource does), and what no operation answers. */
+    @Test
+    void acceptMayNameTheEventStream() throws Exception {
+        HttpResponse<InputStream> response = api.http().send(api.request("/api/v1/chat", TestApi.USER_KEY)
+                .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"message\": \"Once upon a time\", \"stream\": true, "
+                        + GREEDY_30 + "}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(EventStreamReader.tokenText(readAll(response))).isEqualTo(STORIES_GREEDY);
+
+        Reply html = api.send(api.request("/api/v1/chat", TestApi.USER_KEY).header("Content-Type", "application/json")
+                .header("Accept", "text/html").POST(HttpRequest.BodyPublishers.ofString("{\"message\": \"hi\"}")));
+        assertThat(html.status()).isEqualTo(406);
+        assertThat(html.json().get("message").asText()).contains("application/json", "text/event-stream");
+    }
+
     /** Beam search knows its reply only at the end: one piece, the whole text. */
     @Test
     void beamSearchStreamsItsReplyAsOnePiece() throws Exception {
@@ -208,6 +230,11 @@ class ChatStreamApiTest {
         Reply noModel = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"hi\", \"stream\": true}");
         assertThat(noModel.status()).isEqualTo(503);
         assertThat(noModel.json().get("message").asText()).startsWith("no model is loaded");
+    }
+
+    private static boolean logged(String file, String text) throws IOException {
+        Path log = DATA_DIR.resolve("logs").resolve(file);
+        return Files.exists(log) && Files.readString(log).contains(text);
     }
 
     private HttpResponse<InputStream> stream(String body) {

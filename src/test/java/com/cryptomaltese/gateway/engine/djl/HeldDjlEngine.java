@@ -94,8 +94,10 @@ public final class HeldDjlEngine implements InferenceEngine {
                 streamedPieces.set(0);
                 try {
                     GenerationResult result = model.generate(messages, params, deadline, text -> {
+                        // Counted before it is handed on: the client may read the piece before accept returns.
+                        int piece = streamedPieces.incrementAndGet();
                         onText.accept(text);
-                        if (streamedPieces.incrementAndGet() == 1) {
+                        if (piece == 1) {
                             firstPieceSent.countDown();
                             await(afterFirstPiece, "streamed generation");
                         }
