@@ -52,6 +52,13 @@ public record GatewayProperties(
      * memory use reaches the warning percentage, {@code critical} at the critical one.
      */
     public record Status(@DefaultValue("80") int warningPercent, @DefaultValue("95") int criticalPercent) {
+
+        public Status {
+            if (warningPercent < 0 || warningPercent > criticalPercent || criticalPercent > 100) {
+                throw new IllegalArgumentException("gateway.status needs 0 <= warning-percent <= critical-percent "
+                        + "<= 100, got " + warningPercent + " and " + criticalPercent);
+            }
+        }
     }
 
     /**

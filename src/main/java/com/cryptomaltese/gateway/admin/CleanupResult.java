@@ -9,13 +9,17 @@ import io.swagger.v3.oas.annotations.media.Schema;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @Schema(description = "What a cleanup deleted")
 public record CleanupResult(
-        @Schema(example = "success") String status,
+        @Schema(description = "success, or partial when something could not be deleted (see not_removed)",
+                allowableValues = {"success", "partial"}, example = "success") String status,
         List<String> operationsCompleted,
-        @Schema(description = "Bytes deleted from disk") long spaceFreed,
+        @Schema(description = "Bytes deleted (the files' sizes)") long spaceFreed,
         long filesRemoved,
-        List<OperationResult> details) {
+        List<OperationResult> details,
+        @Schema(description = "What could not be deleted, as 'path inside the data directory: reason' (at most 50, "
+                + "then how many more); empty on success") List<String> notRemoved) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record OperationResult(String operation, long filesRemoved, long spaceFreed) {
+    public record OperationResult(String operation, long filesRemoved, long spaceFreed,
+                                  @Schema(description = "Files or folders this operation could not delete") long notRemoved) {
     }
 }

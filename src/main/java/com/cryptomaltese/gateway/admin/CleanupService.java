@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -45,42 +46,62 @@ public class CleanupService {
     private final ModelRegistry registry;
     private final MaintenanceRuns runs;
     private final DownloadManager downloads;
+    private final MaintenanceLock lock;
 
     CleanupService(GatewayProperties properties, ModelService models, ModelRegistry registry, MaintenanceRuns runs,
-                   DownloadManager downloads) {
+                   DownloadManager downloads, MaintenanceLock lock) {
         this.properties = properties;
         this.models = models;
         this.registry = registry;
         this.runs = runs;
         this.downloads = downloads;
+        this.lock = lock;
     }
 
+    /**
+     * Runs the operations one after another, each deleting what it can: a file that cannot be deleted
+     * (held, immutable, a read-only folder) is named in the answer, whose status is then
+     * {@code partial}, and does not stop the rest. One maintenance run at a time ({@link MaintenanceLock}).
+     */
     public CleanupResult cleanup(CleanupRequest request, String caller) {
         Set<String> operations = operations(request.operations());
         if (models.busy() && !Boolean.TRUE.equals(request.force())) {
             throw ApiException.conflict("a generation is running; retry later or send \"force\": true");
         }
+        return lock.exclusively(() -> run(operations, caller));
+    }
+
+    private CleanupResult run(Set<String> operations, String caller) {
         List<CleanupResult.OperationResult> details = new ArrayList<>();
+        List<Deletions> all = new ArrayList<>();
         for (String operation : operations) {
-            Tally tally = new Tally();
+            Deletions deletions = new Deletions(properties.dataDir());
             switch (operation) {
-                case "clean_logs" -> LogFiles.archives(properties.logsDir()).forEach(a -> delete(a.path(), tally));
+                case "clean_logs" -> LogFiles.archives(properties.logsDir()).forEach(a -> delete(a.path(), deletions));
                 case "clean_cache" -> {
-                    deleteChildren(properties.cacheDir(), tally);
-                    downloads.cleanLeftovers(file -> delete(file, tally));
+                    deleteChildren(properties.cacheDir(), deletions);
+                    downloads.cleanLeftovers(file -> delete(file, deletions));
                 }
-                case "clean_temp" -> deleteChildren(properties.tempDir(), tally);
-                case "clean_models" -> cleanModels(tally);
+                case "clean_temp" -> deleteChildren(properties.tempDir(), deletions);
+                case "clean_models" -> cleanModels(deletions);
                 default -> throw new IllegalStateException(operation);
             }
-            details.add(new CleanupResult.OperationResult(operation, tally.files, tally.bytes));
+            if (!deletions.complete()) {
+                log.warn("Cleanup {} could not remove {} files or folders: {}", operation, deletions.failureCount(),
+                        Deletions.describe(List.of(deletions)).get(0));
+            }
+            all.add(deletions);
+            details.add(new CleanupResult.OperationResult(operation, deletions.files, deletions.bytes,
+                    deletions.failureCount()));
         }
         long files = details.stream().mapToLong(CleanupResult.OperationResult::filesRemoved).sum();
         long bytes = details.stream().mapToLong(CleanupResult.OperationResult::spaceFreed).sum();
         List<String> completed = List.copyOf(operations);
+        List<String> notRemoved = Deletions.describe(all);
         runs.record("cleanup", completed, files, bytes, caller);
         log.info("Cleanup {} removed {} files, {} bytes", completed, files, bytes);
-        return new CleanupResult("success", completed, bytes, files, details);
+        return new CleanupResult(notRemoved.isEmpty() ? "success" : "partial", completed, bytes, files, details,
+                notRemoved);
     }
 
     private static Set<String> operations(List<String> requested) {
@@ -112,7 +133,7 @@ public class CleanupService {
      * either keeps its model (the cleanup skips it) or is refused (409), never reads vanishing files.
      * Whatever else is in the models folder (lock files, strays) goes too.
      */
-    private void cleanModels(Tally tally) {
+    private void cleanModels(Deletions deletions) {
         Path dir = registry.modelsDir();
         if (!Files.isDirectory(dir)) {
             return;
@@ -126,18 +147,18 @@ public class CleanupService {
         for (Path child : children) {
             ModelId id = ModelId.fromCacheFolderName(child.getFileName().toString());
             if (id == null || !id.cacheFolderIn(dir).equals(child.toAbsolutePath().normalize())) {
-                deleteTree(child, tally);
+                deleteTree(child, deletions);
                 continue;
             }
             try {
                 models.whileUnused(id, () -> {
-                    downloads.deleteModel(id, file -> delete(file, tally));
+                    downloads.deleteModel(id, file -> delete(file, deletions));
                     return id;
                 });
             } catch (ApiException e) {
                 log.info("Cleanup kept model {}: {}", id, e.getMessage());
             } catch (UncheckedIOException e) {
-                log.warn("Cleanup could not fully remove model {}: {}", id, e.getMessage());
+                deletions.failed(child, e.getCause());
             }
         }
         // A failed download's record would still list the model (status error) with nothing left on disk.
@@ -146,50 +167,64 @@ public class CleanupService {
                 .forEach(downloads::forget);
     }
 
-    private void deleteChildren(Path dir, Tally tally) {
+    private void deleteChildren(Path dir, Deletions deletions) {
         if (!Files.isDirectory(dir)) {
             return;
         }
         try (Stream<Path> children = Files.list(dir)) {
-            children.forEach(child -> deleteTree(child, tally));
+            children.forEach(child -> deleteTree(child, deletions));
         } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + dir, e);
+            deletions.failed(dir, e);
         }
     }
 
-    private void deleteTree(Path root, Tally tally) {
+    /** Deletes what it can of the tree; what it cannot is named in {@code deletions}, and the walk goes on. */
+    private void deleteTree(Path root, Deletions deletions) {
         requireInsideDataDir(root);
         try {
             // walkFileTree without FOLLOW_LINKS reports a link as a file: the link is deleted, not its target.
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    delete(file, tally);
+                    delete(file, deletions);
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                    Files.deleteIfExists(dir);
+                public FileVisitResult visitFileFailed(Path file, IOException failure) {
+                    if (!(failure instanceof NoSuchFileException)) {
+                        deletions.failed(file, failure);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException failure) {
+                    try {
+                        Files.deleteIfExists(dir);
+                    } catch (IOException e) {
+                        deletions.failed(dir, e);
+                    }
                     return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException e) {
-            log.warn("Cleanup could not fully remove {}: {}", root.getFileName(), e.getMessage());
+            deletions.failed(root, e);
         }
     }
 
-    private void delete(Path file, Tally tally) {
+    private void delete(Path file, Deletions deletions) {
         requireInsideDataDir(file);
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
             if (Files.deleteIfExists(file)) {
-                tally.files++;
-                tally.bytes += attrs.isRegularFile() ? attrs.size() : 0;
+                deletions.removed(attrs.isRegularFile() ? attrs.size() : 0);
             }
+        } catch (NoSuchFileException gone) {
+            // deleted meanwhile: nothing to do, nothing failed
         } catch (IOException e) {
-            log.warn("Cleanup could not delete {}: {}", file.getFileName(), e.getMessage());
+            deletions.failed(file, e);
         }
     }
 
@@ -198,10 +233,5 @@ public class CleanupService {
         if (!path.toAbsolutePath().normalize().startsWith(data)) {
             throw new IllegalStateException("refusing to delete outside the data directory: " + path);
         }
-    }
-
-    private static final class Tally {
-        long files;
-        long bytes;
     }
 }

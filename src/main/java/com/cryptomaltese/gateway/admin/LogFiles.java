@@ -3,7 +3,10 @@ package com.cryptomaltese.gateway.admin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -37,7 +40,7 @@ final class LogFiles {
             "(" + String.join("|", STREAMS) + ")\\.(\\d{4}-\\d{2}-\\d{2})\\.(\\d+)\\.log(\\.gz)?");
 
     /** A rolled file of one stream; date and index order archives from oldest to newest. */
-    record Archive(Path path, String stream, String date, int index, long size, long lastModifiedMillis) {
+    record Archive(Path path, String stream, String date, long index, long size, long lastModifiedMillis) {
     }
 
     private LogFiles() {
@@ -52,9 +55,19 @@ final class LogFiles {
         try (Stream<Path> files = Files.list(logsDir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Matcher m = ARCHIVE.matcher(file.getFileName().toString());
-                if (m.matches() && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    found.add(new Archive(file, m.group(1), m.group(2), Integer.parseInt(m.group(3)),
-                            Files.size(file), Files.getLastModifiedTime(file).toMillis()));
+                // An index past a long's range is no file logback wrote: left alone, as any other stray.
+                if (!m.matches() || m.group(3).length() > 18) {
+                    continue;
+                }
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException gone) {
+                    continue; // deleted since it was listed (a purge running on the schedule)
+                }
+                if (attributes.isRegularFile()) {
+                    found.add(new Archive(file, m.group(1), m.group(2), Long.parseLong(m.group(3)),
+                            attributes.size(), attributes.lastModifiedTime().toMillis()));
                 }
             }
         } catch (IOException e) {

@@ -13,6 +13,7 @@ import java.util.Set;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
+import com.cryptomaltese.gateway.api.AuditLog;
 import com.cryptomaltese.gateway.api.FieldProblem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,29 +32,45 @@ public class LogPurger {
 
     private final GatewayProperties properties;
     private final MaintenanceRuns runs;
+    private final MaintenanceLock lock;
+    private final AuditLog audit;
     private final int defaultOlderThanDays;
     private final int defaultKeepLatestFiles;
     private final Clock clock = Clock.systemUTC();
 
-    LogPurger(GatewayProperties properties, MaintenanceRuns runs,
+    LogPurger(GatewayProperties properties, MaintenanceRuns runs, MaintenanceLock lock, AuditLog audit,
               @Value("${gateway.logs.purge-older-than-days:14}") int defaultOlderThanDays,
               @Value("${gateway.logs.purge-keep-latest-files:7}") int defaultKeepLatestFiles) {
+        // Checked at start-up as a request's values are: -1 would make the scheduled purge delete every archive.
+        if (defaultOlderThanDays < 0 || defaultKeepLatestFiles < 0) {
+            throw new IllegalArgumentException("gateway.logs.purge-older-than-days and purge-keep-latest-files "
+                    + "must be 0 or more, got " + defaultOlderThanDays + " and " + defaultKeepLatestFiles);
+        }
         this.properties = properties;
         this.runs = runs;
+        this.lock = lock;
+        this.audit = audit;
         this.defaultOlderThanDays = defaultOlderThanDays;
         this.defaultKeepLatestFiles = defaultKeepLatestFiles;
     }
 
+    /**
+     * Deletes what it can: an archive that cannot be deleted is named in the answer (status
+     * {@code partial}) and does not stop the rest. One maintenance run at a time ({@link MaintenanceLock}).
+     */
     public PurgeLogsResult purge(PurgeLogsRequest request, String caller) {
         PurgeLogsRequest r = request == null ? PurgeLogsRequest.DEFAULTS : request;
         int olderThanDays = nonNegative(r.olderThanDays(), defaultOlderThanDays, "older_than_days");
         int keep = nonNegative(r.keepLatestFiles(), defaultKeepLatestFiles, "keep_latest_files");
         Set<String> streams = streams(r.logLevels());
+        return lock.exclusively(() -> run(olderThanDays, keep, streams, caller));
+    }
 
+    private PurgeLogsResult run(int olderThanDays, int keep, Set<String> streams, String caller) {
         long cutoff = clock.millis() - Duration.ofDays(olderThanDays).toMillis();
         Map<String, Integer> seen = new HashMap<>();
         List<String> removed = new ArrayList<>();
-        long freed = 0;
+        Deletions deletions = new Deletions(properties.dataDir());
         for (LogFiles.Archive archive : LogFiles.archives(properties.logsDir())) {
             int rank = seen.merge(archive.stream(), 1, Integer::sum);
             if (!streams.contains(archive.stream()) || rank <= keep || archive.lastModifiedMillis() > cutoff) {
@@ -62,21 +79,29 @@ public class LogPurger {
             try {
                 if (Files.deleteIfExists(archive.path())) {
                     removed.add(archive.path().getFileName().toString());
-                    freed += archive.size();
+                    deletions.removed(archive.size());
                 }
             } catch (IOException e) {
-                log.warn("Could not delete log file {}: {}", archive.path().getFileName(), e.getMessage());
+                deletions.failed(archive.path(), e);
             }
         }
-        runs.record("purge-logs", List.of("purge_logs"), removed.size(), freed, caller);
-        return new PurgeLogsResult("success", removed.size(), freed, removed, olderThanDays, keep,
-                streams.stream().map(LogFiles::levelName).toList());
+        List<String> notRemoved = Deletions.describe(List.of(deletions));
+        if (!notRemoved.isEmpty()) {
+            log.warn("Log purge could not delete {} files: {}", deletions.failureCount(), notRemoved.get(0));
+        }
+        runs.record("purge-logs", List.of("purge_logs"), removed.size(), deletions.bytes, caller);
+        return new PurgeLogsResult(notRemoved.isEmpty() ? "success" : "partial", removed.size(), deletions.bytes,
+                removed, olderThanDays, keep, streams.stream().map(LogFiles::levelName).toList(), notRemoved);
     }
 
-    /** The Quartz job of routes/schedules.yaml: the configured defaults, all streams. */
+    /**
+     * The Quartz job of routes/schedules.yaml: the configured defaults, all streams. Audited as the API's
+     * purges are: it deletes audit archives too.
+     */
     public PurgeLogsResult purgeOnSchedule() {
         PurgeLogsResult result = purge(PurgeLogsRequest.DEFAULTS, "schedule");
         log.info("Scheduled log purge removed {} files, {} bytes", result.filesRemoved(), result.spaceFreed());
+        audit.scheduled("purgeLogs", result.status().equals("success") ? "ok" : "partial");
         return result;
     }
 

@@ -25,7 +25,8 @@ public record SystemStatus(
         @Schema(nullable = true) LastCleanup lastCleanup) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @Schema(description = "The filesystem holding the data directory")
+    @Schema(description = "The filesystem holding the data directory, counted as df counts it: free_bytes is what "
+            + "the gateway can still write, used_percent is used / (used + free), blocks reserved for root are neither")
     public record Disk(String path, long totalBytes, long usedBytes, long freeBytes, double usedPercent,
                        @Schema(description = "Bytes under the data directory: models, logs, database, temp") long dataDirBytes) {
     }

@@ -83,10 +83,13 @@ public class SystemStatusService {
         try {
             Files.createDirectories(data);
             FileStore store = Files.getFileStore(data);
+            // As df counts: blocks the filesystem reserves for root (ext4: 5 %) are neither used nor
+            // available, so used is total - free and the share used is used / (used + available).
             long total = store.getTotalSpace();
-            long free = store.getUsableSpace();
-            long used = total - free;
-            return new SystemStatus.Disk(data.toString(), total, used, free, percent(used, total), sizeOf(data));
+            long used = total - store.getUnallocatedSpace();
+            long available = store.getUsableSpace();
+            return new SystemStatus.Disk(data.toString(), total, used, available, percent(used, used + available),
+                    sizeOf(data));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the filesystem of " + data, e);
         }

@@ -337,6 +337,9 @@ class ApiRoutes extends RouteBuilder {
         audited(route("cleanup"))
                 .process(e -> body(e, json.read(bytes(e), CleanupRequest.class)))
                 .bean("cleanupService", "cleanup(${body}, " + CALLER + ")")
+                // The audit line says what was cleaned: clean_logs deletes audit archives too.
+                .process(e -> e.setProperty(AuditLog.TARGET,
+                        String.join(",", e.getMessage().getBody(CleanupResult.class).operationsCompleted())))
                 .to("direct:auditedReply");
 
         admin(admin.post("/purge-logs").id("purgeLogs")

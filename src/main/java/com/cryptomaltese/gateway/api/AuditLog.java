@@ -8,11 +8,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * One line in {@code audit.log} per admin operation, model load/unload and parameter change: who
- * (key fingerprint), which operation, on what, and the outcome. Called by the REST routes after the
- * operation, and by the shared error handler when it failed.
+ * (key fingerprint, or {@code schedule} for a scheduled job), which operation, on what, and the
+ * outcome. Called by the REST routes after the operation, by the shared error handler when it
+ * failed, and by scheduled jobs that delete what the admin operations delete.
  */
 @Component
-class AuditLog {
+public class AuditLog {
 
     /** Exchange property marking a route as audited; its value names what it acted on. */
     static final String TARGET = "gateway.audit.target";
@@ -25,6 +26,11 @@ class AuditLog {
 
     void failed(Exchange exchange, int status) {
         write(exchange, "failed " + status);
+    }
+
+    /** A scheduled job's line: {@code schedule} as the caller, no target. */
+    public void scheduled(String operation, String outcome) {
+        audit.info("schedule {} - {}", operation, outcome);
     }
 
     private static void write(Exchange exchange, String outcome) {

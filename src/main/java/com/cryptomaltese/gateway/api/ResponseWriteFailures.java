@@ -1,8 +1,8 @@
 package com.cryptomaltese.gateway.api;
 
+import com.cryptomaltese.gateway.ConsumerFailures;
 import com.cryptomaltese.gateway.Failures;
 import org.apache.camel.Exchange;
-import org.apache.camel.spi.ExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -15,19 +15,9 @@ import org.springframework.web.context.request.async.AsyncRequestNotUsableExcept
  * stack trace each time. Anything else is one warning line naming the failure.
  */
 @Component("responseWriteFailures")
-class ResponseWriteFailures implements ExceptionHandler {
+class ResponseWriteFailures implements ConsumerFailures {
 
     private static final Logger log = LoggerFactory.getLogger(ResponseWriteFailures.class);
-
-    @Override
-    public void handleException(Throwable exception) {
-        handleException(null, null, exception);
-    }
-
-    @Override
-    public void handleException(String message, Throwable exception) {
-        handleException(message, null, exception);
-    }
 
     @Override
     public void handleException(String message, Exchange exchange, Throwable exception) {

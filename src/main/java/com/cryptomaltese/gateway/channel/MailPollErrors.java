@@ -1,8 +1,8 @@
 package com.cryptomaltese.gateway.channel;
 
+import com.cryptomaltese.gateway.ConsumerFailures;
 import com.cryptomaltese.gateway.Failures;
 import org.apache.camel.Exchange;
-import org.apache.camel.spi.ExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -15,19 +15,9 @@ import org.springframework.stereotype.Component;
  * {@link MailChannel#failed} already and stays unseen for the next poll.
  */
 @Component("mailPollErrors")
-class MailPollErrors implements ExceptionHandler {
+class MailPollErrors implements ConsumerFailures {
 
     private static final Logger log = LoggerFactory.getLogger(MailPollErrors.class);
-
-    @Override
-    public void handleException(Throwable exception) {
-        handleException(null, null, exception);
-    }
-
-    @Override
-    public void handleException(String message, Throwable exception) {
-        handleException(message, null, exception);
-    }
 
     @Override
     public void handleException(String message, Exchange exchange, Throwable exception) {

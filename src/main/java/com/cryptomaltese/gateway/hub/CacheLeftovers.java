@@ -1,10 +1,12 @@
 package com.cryptomaltese.gateway.hub;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -129,21 +131,51 @@ final class CacheLeftovers {
         }
     }
 
-    /** Removes a file, link or folder tree without following links, each file through {@code remove}. */
+    /**
+     * Removes a file, link or folder tree without following links, each file through {@code remove}. What
+     * cannot be removed does not stop the rest (a model's snapshot links must not outlive its blobs
+     * because one blob was held): the first failure is thrown at the end, the others suppressed in it.
+     */
     static void removeTree(Path root, Remover remove) throws IOException {
+        List<IOException> failures = new ArrayList<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                remove.remove(file);
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                try {
+                    remove.remove(file);
+                } catch (IOException e) {
+                    failures.add(e);
+                }
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                Files.deleteIfExists(dir);
+            public FileVisitResult visitFileFailed(Path file, IOException failure) {
+                if (!(failure instanceof NoSuchFileException)) {
+                    failures.add(failure);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failure) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (DirectoryNotEmptyException e) {
+                    if (failures.isEmpty()) {
+                        failures.add(e); // something appeared in it meanwhile
+                    }
+                } catch (IOException e) {
+                    failures.add(e);
+                }
                 return FileVisitResult.CONTINUE;
             }
         });
+        if (!failures.isEmpty()) {
+            IOException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
     }
 
     private static boolean hidden(Path path) {

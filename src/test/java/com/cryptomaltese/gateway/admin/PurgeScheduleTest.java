@@ -80,6 +80,8 @@ class PurgeScheduleTest {
                 .path("last_cleanup");
         assertThat(last.path("kind").asText()).isEqualTo("purge-logs");
         assertThat(last.path("triggered_by").asText()).isEqualTo("schedule");
+        // Audited as a caller's purge is: it deletes audit archives too.
+        assertThat(Files.readString(logs.resolve("audit.log"))).contains("schedule purgeLogs - ok");
     }
 
     /** A rolled log file of {@code size} bytes, last written at {@code modified}. */
