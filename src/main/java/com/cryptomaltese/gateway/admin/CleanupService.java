@@ -65,10 +65,14 @@ public class CleanupService {
      */
     public CleanupResult cleanup(CleanupRequest request, String caller) {
         Set<String> operations = operations(request.operations());
-        if (models.busy() && !Boolean.TRUE.equals(request.force())) {
-            throw ApiException.conflict("a generation is running; retry later or send \"force\": true");
-        }
-        return lock.exclusively(() -> run(operations, caller));
+        boolean force = Boolean.TRUE.equals(request.force());
+        return lock.exclusively(() -> {
+            // Checked once this run's turn has come: a generation may have started while it waited.
+            if (models.busy() && !force) {
+                throw ApiException.conflict("a generation is running; retry later or send \"force\": true");
+            }
+            return run(operations, caller);
+        });
     }
 
     private CleanupResult run(Set<String> operations, String caller) {

@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.admin;
 
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,9 +36,17 @@ final class Deletions {
         boolean leftForWhatItHolds = reason instanceof DirectoryNotEmptyException
                 && failures.keySet().stream().anyMatch(failed -> failed.startsWith(where));
         if (!leftForWhatItHolds) {
-            failures.put(where, reason.getClass().getSimpleName()
-                    + (reason.getMessage() == null || reason.getMessage().equals(path.toString()) ? "" : ": " + reason.getMessage()));
+            failures.put(where, reasonOf(reason));
         }
+    }
+
+    /**
+     * The type and the system's reason, without the path: a file system exception's message starts with
+     * the absolute path, which the answer names relative to the data directory instead.
+     */
+    private static String reasonOf(Exception reason) {
+        String why = reason instanceof FileSystemException fs ? fs.getReason() : reason.getMessage();
+        return reason.getClass().getSimpleName() + (why == null ? "" : ": " + why);
     }
 
     boolean complete() {

@@ -93,14 +93,19 @@ public class ChatStreams {
             if (!begun.completeExceptionally(e)) {
                 tellInStream(e, events);
             }
+        } catch (Error e) {
+            // Out of (direct) memory half-way: the stream must not end as if the reply were complete.
+            if (!begun.completeExceptionally(new IllegalStateException("the streamed chat failed", e))) {
+                tellInStream(e, events);
+            }
+            throw e;
         } finally {
             events.end();
-            // An Error (out of memory) must not leave the request waiting for a beginning.
             begun.completeExceptionally(new IllegalStateException("the streamed chat ended without a reply"));
         }
     }
 
-    private void tellInStream(RuntimeException failure, ServerSentEvents events) {
+    private void tellInStream(Throwable failure, ServerSentEvents events) {
         ApiException api = ApiErrorResponder.find(failure);
         if (api == null) {
             log.error("Unexpected failure in a streamed chat", failure);

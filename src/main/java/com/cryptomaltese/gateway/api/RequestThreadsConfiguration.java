@@ -19,12 +19,14 @@ class RequestThreadsConfiguration {
     /** Threads beyond the admitted chats, for every other request. */
     static final int OTHER_REQUESTS = 32;
 
+    /** An operator's larger spring.task.execution.pool sizes are kept; smaller ones are raised. */
     @Bean
     ThreadPoolTaskExecutorCustomizer requestThreads(GatewayProperties properties) {
-        int threads = properties.chat().maxQueued() + OTHER_REQUESTS;
+        int needed = properties.chat().maxQueued() + OTHER_REQUESTS;
         return executor -> {
+            int threads = Math.max(needed, executor.getCorePoolSize());
+            executor.setMaxPoolSize(Math.max(threads, executor.getMaxPoolSize()));
             executor.setCorePoolSize(threads);
-            executor.setMaxPoolSize(threads);
             executor.setAllowCoreThreadTimeOut(true);
         };
     }

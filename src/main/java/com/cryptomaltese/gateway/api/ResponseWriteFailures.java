@@ -12,7 +12,7 @@ import org.springframework.web.context.request.async.AsyncRequestNotUsableExcept
  * What the REST consumers cannot write back (restConfiguration's {@code exceptionHandler}). Almost
  * always the client went away: a streamed chat closed before its end, a caller that gave up. That is
  * part of the protocol, one debug line; Camel's own handler wrote a warning and some forty lines of
- * stack trace each time. Anything else is one warning line naming the failure.
+ * stack trace each time. Anything else is a warning with its stack trace.
  */
 @Component("responseWriteFailures")
 class ResponseWriteFailures implements ConsumerFailures {
@@ -24,7 +24,7 @@ class ResponseWriteFailures implements ConsumerFailures {
         if (clientWentAway(exception)) {
             log.debug("Response not written, the client went away: {}", Failures.oneLine(exception));
         } else {
-            log.warn("Response not written: {}", Failures.oneLine(exception));
+            log.warn("Response not written: {}", Failures.oneLine(exception), exception);
         }
     }
 

@@ -60,42 +60,52 @@ final class CacheLeftovers {
 
     /**
      * Removes the leftovers of {@code folder}, each file through {@code remove}; the folders they
-     * leave empty go too. True when anything was removed.
+     * leave empty go too. What cannot be removed does not stop the rest: the first failure is thrown
+     * at the end, the others suppressed in it.
      */
-    static boolean clean(Path folder, Remover remove) throws IOException {
-        boolean removed = false;
+    static void clean(Path folder, Remover remove) throws IOException {
+        List<IOException> failures = new ArrayList<>();
         Path snapshots = folder.resolve("snapshots");
         if (Files.isDirectory(snapshots, LinkOption.NOFOLLOW_LINKS)) {
             try (DirectoryStream<Path> all = Files.newDirectoryStream(snapshots)) {
                 for (Path snapshot : all) {
                     if (hidden(snapshot)) {
-                        removeTree(snapshot, remove);
-                        removed = true;
+                        removeTree(snapshot, remove, failures);
                     }
                 }
             }
         }
         Path blobs = folder.resolve("blobs");
-        if (!Files.isDirectory(blobs, LinkOption.NOFOLLOW_LINKS)) {
-            return removed;
-        }
         // A snapshot that is itself a link is a layout this code did not make: which blobs it needs is not
         // guessed, so they all stay.
-        for (Path snapshot : snapshots(folder)) {
-            if (Files.isSymbolicLink(snapshot)) {
-                return removed;
-            }
-        }
-        Set<Path> linked = linkedFiles(snapshots);
-        try (DirectoryStream<Path> all = Files.newDirectoryStream(blobs)) {
-            for (Path blob : all) {
-                if (!linked.contains(realPath(blob))) {
-                    removeTree(blob, remove);
-                    removed = true;
+        if (Files.isDirectory(blobs, LinkOption.NOFOLLOW_LINKS)
+                && snapshots(folder).stream().noneMatch(Files::isSymbolicLink)) {
+            Set<Path> linked = linkedFiles(snapshots);
+            try (DirectoryStream<Path> all = Files.newDirectoryStream(blobs)) {
+                for (Path blob : all) {
+                    if (!linked.contains(realPath(blob))) {
+                        removeTree(blob, remove, failures);
+                    }
                 }
             }
         }
-        return removed;
+        throwFirst(failures);
+    }
+
+    private static void removeTree(Path root, Remover remove, List<IOException> failures) {
+        try {
+            removeTree(root, remove);
+        } catch (IOException e) {
+            failures.add(e);
+        }
+    }
+
+    private static void throwFirst(List<IOException> failures) throws IOException {
+        if (!failures.isEmpty()) {
+            IOException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
     }
 
     /**
@@ -171,11 +181,7 @@ final class CacheLeftovers {
                 return FileVisitResult.CONTINUE;
             }
         });
-        if (!failures.isEmpty()) {
-            IOException first = failures.get(0);
-            failures.subList(1, failures.size()).forEach(first::addSuppressed);
-            throw first;
-        }
+        throwFirst(failures);
     }
 
     private static boolean hidden(Path path) {

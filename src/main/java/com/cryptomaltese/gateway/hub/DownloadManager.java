@@ -370,10 +370,18 @@ public class DownloadManager {
                 }
                 try {
                     if (CacheLeftovers.hasSnapshot(folder)) {
-                        CacheLeftovers.clean(folder, remove::accept);
+                        IOException failure = null;
+                        try {
+                            CacheLeftovers.clean(folder, remove::accept);
+                        } catch (IOException e) {
+                            failure = e;
+                        }
                         Path record = folder.resolve(CachePaths.REQUEST);
                         if (Files.exists(record, LinkOption.NOFOLLOW_LINKS)) {
                             remove.accept(record);
+                        }
+                        if (failure != null) {
+                            throw failure;
                         }
                     } else {
                         CacheLeftovers.removeTree(folder, remove::accept);

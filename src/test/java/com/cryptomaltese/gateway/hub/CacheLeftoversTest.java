@@ -1,8 +1,10 @@
 package com.cryptomaltese.gateway.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +44,7 @@ class CacheLeftoversTest {
         Files.createSymbolicLink(halfBuilt.resolve("model.safetensors"), Path.of("../../blobs/" + orphan.getFileName()));
 
         assertThat(CacheLeftovers.hasSnapshot(folder)).isTrue();
-        assertThat(CacheLeftovers.clean(folder, this::remove)).isTrue();
+        CacheLeftovers.clean(folder, this::remove);
 
         assertThat(absolute).exists();
         assertThat(viaLink).exists();
@@ -51,6 +53,29 @@ class CacheLeftoversTest {
         assertThat(part).doesNotExist();
         assertThat(halfBuilt).doesNotExist();
         assertThat(removed).containsExactlyInAnyOrder(orphan, part, halfBuilt.resolve("model.safetensors"));
+    }
+
+    /** A file that cannot go (held, immutable) is thrown at the end: the orphan blob after it still goes. */
+    @Test
+    void aFileThatCannotBeRemovedDoesNotStopTheRest() throws Exception {
+        Path folder = root.resolve("models--e--f");
+        Path kept = write(folder.resolve("blobs/" + "7".repeat(64)), "weights");
+        Path snapshot = Files.createDirectories(folder.resolve("snapshots/abc"));
+        Files.createSymbolicLink(snapshot.resolve("model.safetensors"), kept.toAbsolutePath());
+        Path held = write(folder.resolve("snapshots/.def-1.tmp/config.json"), "{}");
+        Path orphan = write(folder.resolve("blobs/" + "8".repeat(64)), "old weights");
+
+        assertThatThrownBy(() -> CacheLeftovers.clean(folder, file -> {
+            if (file.equals(held)) {
+                throw new FileSystemException(file.toString(), null, "Operation not permitted");
+            }
+            remove(file);
+        })).isInstanceOf(FileSystemException.class).hasMessageContaining("Operation not permitted");
+
+        assertThat(held).exists();
+        assertThat(orphan).doesNotExist();
+        assertThat(kept).exists();
+        assertThat(removed).containsExactly(orphan);
     }
 
     @Test
