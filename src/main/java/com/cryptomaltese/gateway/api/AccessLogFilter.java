@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.api;
 
 import java.io.IOException;
+import java.util.regex.Pattern;
 
 import com.cryptomaltese.gateway.security.Caller;
 import jakarta.servlet.FilterChain;
@@ -48,9 +49,18 @@ class AccessLogFilter extends OncePerRequestFilter {
         }
     }
 
+    /**
+     * An IPv4 or IPv6 literal (with a zone). What a trusted proxy forwards in X-Forwarded-For is taken as
+     * it is (Tomcat's RemoteIpValve checks nothing), so a proxy passing a client's header through would
+     * let it write its own access line: anything else is logged as {@code invalid-forwarded-address}.
+     */
+    private static final Pattern ADDRESS = Pattern.compile("[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]{1,32})?");
+
     private static void log(HttpServletRequest request, HttpServletResponse response, long start) {
         Object caller = request.getAttribute(Caller.ATTRIBUTE);
-        access.info("{} {} {} {} {}ms {}", request.getRemoteAddr(), request.getMethod(), LoggedPath.of(request.getRequestURI()),
+        String client = request.getRemoteAddr();
+        access.info("{} {} {} {} {}ms {}", client != null && ADDRESS.matcher(client).matches() ? client
+                        : "invalid-forwarded-address", request.getMethod(), LoggedPath.of(request.getRequestURI()),
                 response.getStatus(), (System.nanoTime() - start) / 1_000_000,
                 caller instanceof Caller c ? c.fingerprint() : "-");
     }

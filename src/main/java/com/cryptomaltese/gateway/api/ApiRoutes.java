@@ -186,7 +186,7 @@ class ApiRoutes extends RouteBuilder {
                 .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
                 .to("direct:postChat");
         // The REST channel's adapter: JSON in, the shared chat route, JSON out.
-        route("postChat").process(e -> body(e, json.read(bytes(e), ChatRequest.class)))
+        route("postChat").process(e -> body(e, ownChannel(json.read(bytes(e), ChatRequest.class))))
                 .bean("chatAdmission", "enter")
                 .choice()
                     .when(e -> e.getMessage().getBody(ChatRequest.class).streamed())
@@ -201,6 +201,18 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("503", "The gateway is starting or stopping")
                 .to("direct:health");
         route("health").bean("modelOperations", "health").bean("apiReply", "ok");
+    }
+
+    /**
+     * A chat over the API cannot be a Telegram or mail user's: their conversations would be in its
+     * prompt, and its turns in theirs. Exporting them takes an admin key; naming them must not do less.
+     */
+    private static ChatRequest ownChannel(ChatRequest request) {
+        if (ChatRequest.TELEGRAM.equals(request.channel()) || ChatRequest.MAIL.equals(request.channel())) {
+            throw ApiException.badRequest("channel", "must not be " + request.channel() + ": those conversations "
+                    + "belong to the gateway's " + request.channel() + " channel");
+        }
+        return request;
     }
 
     private void models() {

@@ -3,6 +3,7 @@ package com.cryptomaltese.gateway.api;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,7 @@ import org.springframework.http.HttpStatus;
 public final class JsonErrorReportValve extends ErrorReportValve {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern BRACKETED = Pattern.compile("\\[(?!\\d+\\])[^\\]]*\\]");
 
     /**
      * The parser's own reason when it gave one ("Request header is too large", "More than the maximum
@@ -28,7 +30,9 @@ public final class JsonErrorReportValve extends ErrorReportValve {
     private static String badRequest(Throwable parserError) {
         if ((parserError instanceof IllegalArgumentException || parserError instanceof IllegalStateException)
                 && parserError.getMessage() != null && !parserError.getMessage().isBlank()) {
-            String reason = parserError.getMessage().strip();
+            // The parser quotes what it refused in brackets: a header line can be a key ("[authorization:
+            // Bearer …]"). Numbers (a limit, "[100]") are kept.
+            String reason = BRACKETED.matcher(parserError.getMessage().strip()).replaceAll("[…]");
             return "bad request: " + (reason.length() > 300 ? reason.substring(0, 300) + "…" : reason);
         }
         return "bad request: the request line or a header is malformed (for example an encoded backslash "

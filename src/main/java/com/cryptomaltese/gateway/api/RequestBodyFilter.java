@@ -26,7 +26,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * What an API request body may be, checked before any route reads it. Over
+ * What a request body may be, checked before any route reads it, on every path: the API's can be
+ * spelled many ways ({@code /%61pi/v1/chat}, {@code /api;x/v1/chat} reach the chat route), and the
+ * other paths take no body. Over
  * {@code gateway.limits.max-body-size} it is a 413: a declared Content-Length is refused before
  * anything is read; a chunked body is read up to one byte past the limit and then refused, so no
  * route ever holds more than the limit in memory. A form body is a 415: the API reads JSON only, and
@@ -46,11 +48,6 @@ class RequestBodyFilter extends OncePerRequestFilter {
     RequestBodyFilter(GatewayProperties properties, ApiJson json) {
         this.limit = properties.limits().maxBodySize().toBytes();
         this.json = json;
-    }
-
-    @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/api/");
     }
 
     @Override

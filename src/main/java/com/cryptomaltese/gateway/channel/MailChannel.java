@@ -53,7 +53,8 @@ public class MailChannel {
     /** Failed attempts are remembered for this many mails at most (the oldest are forgotten first). */
     private static final int REMEMBERED_FAILURES = 1000;
     private static final Logger log = LoggerFactory.getLogger(MailChannel.class);
-    private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s]+>");
+    /** A message id: no space, no control character (one in a log line could forge another line). */
+    private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s\\p{Cntrl}]+>");
     private static final Pattern RE = Pattern.compile("^(re|aw|sv|antw)\\s*:", Pattern.CASE_INSENSITIVE);
 
     static final String TOO_LARGE = "Your mail is larger than I can read (%s at most). Please send a shorter "
@@ -164,7 +165,7 @@ public class MailChannel {
     }
 
     public ChatRequest chatRequest(@ExchangeProperty(MAIL) IncomingMail mail) {
-        return ChatRequest.fromChannel("mail", mail.from(), mail.thread(), mail.text());
+        return ChatRequest.fromChannel(ChatRequest.MAIL, mail.from(), mail.thread(), mail.text());
     }
 
     /**
@@ -348,9 +349,9 @@ public class MailChannel {
 
     /** What names a mail across polls: its Message-ID, else its IMAP UID. */
     static String key(Message mail) throws MessagingException {
-        String messageId = first(mail, "Message-ID");
-        if (messageId != null && !messageId.isBlank()) {
-            return messageId.strip();
+        String messageId = messageId(mail);
+        if (messageId != null) {
+            return messageId;
         }
         if (mail.getFolder() instanceof UIDFolder folder) {
             return "uid " + folder.getUID(mail);
@@ -370,7 +371,7 @@ public class MailChannel {
      */
     static IncomingMail parseHeaders(Message mail) throws MessagingException {
         String sender = sender(first(mail, "From"));
-        String messageId = first(mail, "Message-ID");
+        String messageId = messageId(mail);
         List<String> references = ids(first(mail, "References"));
         for (String id : ids(first(mail, "In-Reply-To"))) {
             if (!references.contains(id)) {
@@ -384,7 +385,7 @@ public class MailChannel {
                 return null;
             }
         });
-        return new IncomingMail(sender, subject(first(mail, "Subject")), messageId == null ? null : messageId.strip(),
+        return new IncomingMail(sender, subject(first(mail, "Subject")), messageId,
                 references, "", size(mail), automatic);
     }
 
@@ -463,6 +464,16 @@ public class MailChannel {
         } catch (UnsupportedEncodingException e) {
             return unfolded;
         }
+    }
+
+    /**
+     * The {@code <id>} of the Message-ID header, null when it names none: the sender writes the header,
+     * and what else it holds (a folded line, escape sequences) would reach the logs and the reply's
+     * In-Reply-To.
+     */
+    private static String messageId(Message mail) throws MessagingException {
+        List<String> ids = ids(first(mail, "Message-ID"));
+        return ids.isEmpty() ? null : ids.get(0);
     }
 
     private static String first(Message mail, String header) throws MessagingException {

@@ -169,7 +169,7 @@ public class TelegramBot {
     }
 
     public ChatRequest chatRequest(@ExchangeProperty(TURN) TelegramTurn turn) {
-        return ChatRequest.fromChannel("telegram", turn.userId(), turn.chatId(), turn.text());
+        return ChatRequest.fromChannel(ChatRequest.TELEGRAM, turn.userId(), turn.chatId(), turn.text());
     }
 
     public String answer(ChatResponse response) {

@@ -25,7 +25,9 @@ public record ChatRequest(
         String conversationId,
         @Schema(description = "Keep a conversation per user of a channel (with channel)", example = "alice")
         String userId,
-        @Schema(description = "The channel user_id belongs to: api, telegram, mail, …", example = "api")
+        @Schema(description = "The channel user_id belongs to: api, or another of the caller's naming (1 to 32 of "
+                + "a-z, 0-9, '_', '-'); not telegram or mail, whose conversations the gateway's own channels keep",
+                example = "api")
         String channel,
         @Schema(description = "Forget the conversation's earlier turns before answering (carried out once the chat "
                 + "is answered: a refused chat forgets nothing)", example = "false")
@@ -35,6 +37,10 @@ public record ChatRequest(
                 + "event ({\"status\": \"error\", \"message\": …}) if the generation fails once the stream has begun. "
                 + "A request refused before the first piece gets the usual JSON error and status code", example = "false")
         Boolean stream) {
+
+    /** The channels the gateway runs itself: their conversations are written by their routes only. */
+    public static final String TELEGRAM = "telegram";
+    public static final String MAIL = "mail";
 
     /** Whether the reply is to be sent as it is generated. */
     public boolean streamed() {

@@ -25,11 +25,14 @@ public record ModelId(String org, String name) {
             throw ApiException.badRequest(field, "is longer than " + MAX_LENGTH + " characters");
         }
         // '--' is refused as the Hub refuses it: it separates org and name in the cache folder's name,
-        // so "a--b" would be the folder of "a/b" and delete or overwrite that model.
+        // so "a--b" would be the folder of "a/b" and delete or overwrite that model. So is a part that
+        // starts or ends with '-': "a-/b" and "a/-b" would share the folder models--a---b.
         if (!SHAPE.matcher(value).matches() || value.contains("..") || value.contains("--") || value.startsWith(".")
-                || value.contains("/.")) {
+                || value.contains("/.") || value.startsWith("-") || value.endsWith("-") || value.contains("-/")
+                || value.contains("/-")) {
             throw ApiException.badRequest(field, "must look like org/name (letters, digits, '.', '_', '-'; "
-                    + "no '..' or '--'), got '" + printable(value) + "'");
+                    + "no '..' or '--', no part starting with '.' or '-' or ending with '-'), got '"
+                    + printable(value) + "'");
         }
         int slash = value.indexOf('/');
         return slash < 0 ? new ModelId(null, value) : new ModelId(value.substring(0, slash), value.substring(slash + 1));

@@ -59,6 +59,30 @@ class MalformedRequestsTest extends ApiTestBase {
                 .isEqualTo("bad request: More than the maximum allowed number of headers, [100], were detected.");
     }
 
+    /** A header line the parser refuses is not quoted back: it can be a key with a typing error. */
+    @Test
+    void aRefusedHeaderLineIsNotQuotedBack() throws IOException {
+        String[] reply = raw("GET /api/v1/models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                + "secret-key-42\u0001\r\nConnection: close\r\n\r\n");
+        assertThat(reply[0]).startsWith("HTTP/1.1 400");
+        assertThat(reply[1]).doesNotContain("secret-key-42");
+        assertThat(new ObjectMapper().readTree(reply[1]).path("message").asText()).startsWith("bad request: ");
+        assertThat(Files.readString(DATA_DIR.resolve("logs/info.log"))).doesNotContain("secret-key-42");
+    }
+
+    /**
+     * A trusted proxy's X-Forwarded-For is taken as it is by Tomcat: one that is no address must not
+     * write its own access line.
+     */
+    @Test
+    void aForwardedAddressThatIsNoAddressIsNotLoggedAsOne() throws IOException {
+        api.send(api.request("/api/v1/health", null)
+                .header("X-Forwarded-For", "6.6.6.6 POST /api/v1/admin/cleanup 200 3ms key:0"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                Files.readString(DATA_DIR.resolve("logs/access.log"))).contains("invalid-forwarded-address GET /api/v1/health"));
+        assertThat(Files.readString(DATA_DIR.resolve("logs/access.log"))).doesNotContain("6.6.6.6");
+    }
+
     /** A Content-Type that is all parameters names no media type: no body is no body, a body is not JSON. */
     @ParameterizedTest
     @ValueSource(strings = {";", ";;;", " ; charset=utf-8"})

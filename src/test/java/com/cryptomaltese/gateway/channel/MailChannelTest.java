@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -242,6 +243,26 @@ class MailChannelTest {
                 + StoriesModel.PROMPT + "\r\n--b1--\r\n";
         deliverAsReceived(multipart);
         assertThat(GreenMailUtil.getBody(awaitReplyTo("nora@users.test"))).startsWith(StoriesModel.GREEDY);
+    }
+
+    /**
+     * The sender writes the Message-ID header: what it holds besides the id (a folded line that looked
+     * like a log line of its own, escape sequences) reaches neither the logs nor the reply's In-Reply-To.
+     */
+    @Test
+    void onlyTheIdOfAMessageIdHeaderIsUsed() throws Exception {
+        String raw = "From: quinn@users.test\r\nTo: " + BOT + "\r\nSubject: Ids\r\n"
+                + "Message-ID: <clean-1@users.test>\r\n\t2026-01-01 INFO [main] Fake - FORGED \u001b[31mRED\u001b[0m\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + StoriesModel.PROMPT + "\r\n";
+        deliverAsReceived(raw);
+
+        MimeMessage reply = awaitReplyTo("quinn@users.test");
+        assertThat(reply.getHeader("In-Reply-To", null)).isEqualTo("<clean-1@users.test>");
+        assertThat(GreenMailUtil.getBody(reply)).startsWith(StoriesModel.GREEDY);
+        for (String log : List.of("info.log", "warn.log", "debug.log")) {
+            Path file = DATA_DIR.resolve("logs").resolve(log);
+            assertThat(Files.exists(file) ? Files.readString(file) : "").doesNotContain("FORGED").doesNotContain("\u001b");
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import com.cryptomaltese.gateway.TestApi.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** POST /api/v1/chat before a model is loaded: validation, limits, and the 503 that tells what to do. */
 class ChatApiTest extends ApiTestBase {
@@ -58,6 +59,8 @@ class ChatApiTest extends ApiTestBase {
             "{\"message\": \"hi\", \"parameters\": {\"repetition_penalty\": 0}} | parameters.repetition_penalty",
             "{\"message\": \"hi\", \"parameters\": {\"early_stopping\": \"no\"}} | parameters.early_stopping",
             "{\"message\": \"hi\", \"stream\": \"yes\"}                          | stream",
+            "{\"message\": \"hi\", \"user_id\": \"1001\", \"channel\": \"telegram\"}   | channel",
+            "{\"message\": \"hi\", \"user_id\": \"a@b.c\", \"channel\": \"mail\"}      | channel",
             "not json                                                            | body"})
     void invalidRequestsAre400NamingTheField(String body, String field) {
         Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY, body);
@@ -71,6 +74,14 @@ class ChatApiTest extends ApiTestBase {
     void aBodyOverTheLimitIs413BeforeItIsRead() {
         Reply reply = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"" + "a".repeat(MAX_BODY) + "\"}");
         assertError(reply, 413, "request body too large: the limit is 262144 bytes");
+    }
+
+    /** The limit holds however the path is spelled: /%61pi and /api;x reach the chat route too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/%61pi/v1/chat", "/api;x/v1/chat", "/api/v1/%63hat"})
+    void aBodyOverTheLimitIs413OnEverySpellingOfThePath(String path) {
+        Reply reply = api.post(path, TestApi.USER_KEY, "{\"message\": \"" + "a".repeat(MAX_BODY) + "\"}");
+        assertError(reply, 413, "request body too large");
     }
 
     @Test

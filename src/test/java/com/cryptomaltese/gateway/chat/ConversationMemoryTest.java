@@ -122,8 +122,8 @@ class ConversationMemoryTest {
 
     @Test
     void exportShowsEverythingAndErasureRemovesIt() throws IOException {
-        chat("{\"message\": \"secret plans\", \"user_id\": \"dave@example.com\", \"channel\": \"mail\", " + PARAMS + "}");
-        Reply export = api.get("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY);
+        chat("{\"message\": \"secret plans\", \"user_id\": \"dave@example.com\", \"channel\": \"web\", " + PARAMS + "}");
+        Reply export = api.get("/api/v1/users/web/dave%40example.com", TestApi.ADMIN_KEY);
         assertThat(export.status()).as(export.body()).isEqualTo(200);
         JsonNode body = export.json();
         assertThat(body.get("user_id").asText()).isEqualTo("dave@example.com");
@@ -131,17 +131,17 @@ class ConversationMemoryTest {
         assertThat(body.at("/messages/0/content").asText()).isEqualTo("secret plans");
         assertThat(body.at("/messages/0/created_at").asText()).endsWith("Z");
 
-        Reply erased = api.send(api.request("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY).DELETE());
+        Reply erased = api.send(api.request("/api/v1/users/web/dave%40example.com", TestApi.ADMIN_KEY).DELETE());
         assertThat(erased.status()).isEqualTo(200);
         assertThat(erased.json().get("messages_deleted").asInt()).isEqualTo(2);
-        assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.ADMIN_KEY).json().get("messages")).isEmpty();
-        assertThat(api.get("/api/v1/users/mail/dave%40example.com", TestApi.USER_KEY).status()).isEqualTo(403);
+        assertThat(api.get("/api/v1/users/web/dave%40example.com", TestApi.ADMIN_KEY).json().get("messages")).isEmpty();
+        assertThat(api.get("/api/v1/users/web/dave%40example.com", TestApi.USER_KEY).status()).isEqualTo(403);
 
         // The logs outlive the erasure: neither the access lines nor the audit's refusal name the user.
         Path logs = DATA_DIR.resolve("logs");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(logs.resolve("access.log")))
-                .contains("DELETE /api/v1/users/mail/* 200").contains("GET /api/v1/users/mail/* 403"));
-        assertThat(Files.readString(logs.resolve("audit.log"))).contains("GET /api/v1/users/mail/* refused 403");
+                .contains("DELETE /api/v1/users/web/* 200").contains("GET /api/v1/users/web/* 403"));
+        assertThat(Files.readString(logs.resolve("audit.log"))).contains("GET /api/v1/users/web/* refused 403");
         for (String log : List.of("access.log", "audit.log", "info.log", "warn.log")) {
             Path file = logs.resolve(log);
             if (Files.exists(file)) {
@@ -190,7 +190,7 @@ class ConversationMemoryTest {
 
     @Test
     void aUsersConversationsAreKeptApartAndErasedTogether() {
-        String frank = "\"user_id\": \"frank\", \"channel\": \"telegram\", " + PARAMS;
+        String frank = "\"user_id\": \"frank\", \"channel\": \"web\", " + PARAMS;
         String privateReply = chat("{\"message\": \"in private\", " + frank + "}").json().get("response").asText();
         chat("{\"message\": \"in the group\", \"conversation_id\": \"-100777\", " + frank + "}");
         assertThat(engine.lastMessages()).containsExactly(ChatMessage.user("in the group"));
@@ -204,12 +204,12 @@ class ConversationMemoryTest {
         assertThat(engine.lastMessages()).extracting(ChatMessage::content)
                 .contains("again in private").doesNotContain("in the group", "fresh start").endsWith("still private");
 
-        JsonNode export = api.get("/api/v1/users/telegram/frank", TestApi.ADMIN_KEY).json();
+        JsonNode export = api.get("/api/v1/users/web/frank", TestApi.ADMIN_KEY).json();
         assertThat(export.get("messages").findValuesAsText("content")).contains("in private", "fresh start")
                 .doesNotContain("in the group");
         assertThat(export.get("messages").findValues("conversation_id")).extracting(JsonNode::asText)
                 .containsOnly("null", "-100777");
-        Reply erased = api.send(api.request("/api/v1/users/telegram/frank", TestApi.ADMIN_KEY).DELETE());
+        Reply erased = api.send(api.request("/api/v1/users/web/frank", TestApi.ADMIN_KEY).DELETE());
         assertThat(erased.json().get("messages_deleted").asInt()).isEqualTo(8);
         assertThat(count("frank")).isZero();
     }

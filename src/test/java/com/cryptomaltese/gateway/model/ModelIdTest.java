@@ -32,7 +32,7 @@ class ModelIdTest {
     @ParameterizedTest
     @ValueSource(strings = {"..", "../etc", "a/..", "a/../b", "/etc/passwd", "a/b/c", "a//b", "a/", "/a", ".", "./a",
             "a/.", "a/.hidden", "a b", "a\\b", "a/b\u0000", "%2e%2e", "C:\\x", "a/b?c", "~/x", " ",
-            "test--stories", "org/a--b", "a--b/c"})
+            "test--stories", "org/a--b", "a--b/c", "a-/b", "a/-b", "-a/b", "a/b-", "-gpt2"})
     void refusesAnythingThatIsNotOrgSlashName(String id) {
         assertThatThrownBy(() -> ModelId.parse(id, "model_id"))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
