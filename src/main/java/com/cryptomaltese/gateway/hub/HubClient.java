@@ -303,8 +303,16 @@ public class HubClient implements Closeable {
         } catch (IOException ignored) {
             // the status says enough
         }
-        text = text.replaceAll("\\p{Cntrl}", " ").trim();
-        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+        return printable(text);
+    }
+
+    /**
+     * At most 200 characters of a server's text, each control, format (bidi overrides) and line or
+     * paragraph separator a space: it reaches the logs and the model's error.
+     */
+    static String printable(String text) {
+        String shown = text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", " ").trim();
+        return shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
     }
 
     static boolean sameOrigin(URI a, URI b) {
