@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,5 +25,14 @@ class LoggedPathTest {
     })
     void aUserIdNeverReachesTheLogs(String path, String logged) {
         assertThat(LoggedPath.of(path)).isEqualTo(logged);
+    }
+
+    /** Anyone can send an 8 KB path; a log line keeps the first 512 characters of it. */
+    @Test
+    void aLongPathIsCutShort() {
+        String path = "/api/v1/" + "x".repeat(8000);
+        assertThat(LoggedPath.of(path)).isEqualTo(path.substring(0, 512) + "…");
+        String exactly = "/" + "y".repeat(511);
+        assertThat(LoggedPath.of(exactly)).isEqualTo(exactly);
     }
 }
