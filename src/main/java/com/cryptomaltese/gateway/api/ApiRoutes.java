@@ -349,9 +349,12 @@ class ApiRoutes extends RouteBuilder {
         audited(route("cleanup"))
                 .process(e -> body(e, json.read(bytes(e), CleanupRequest.class)))
                 .bean("cleanupService", "cleanup(${body}, " + CALLER + ")")
-                // The audit line says what was cleaned: clean_logs deletes audit archives too.
-                .process(e -> e.setProperty(AuditLog.TARGET,
-                        String.join(",", e.getMessage().getBody(CleanupResult.class).operationsCompleted())))
+                // The audit line says what was cleaned (clean_logs deletes audit archives too), and whether all of it.
+                .process(e -> {
+                    CleanupResult result = e.getMessage().getBody(CleanupResult.class);
+                    e.setProperty(AuditLog.TARGET, String.join(",", result.operationsCompleted()));
+                    e.setProperty(AuditLog.OUTCOME, result.status().equals("success") ? "ok" : result.status());
+                })
                 .to("direct:auditedReply");
 
         admin(admin.post("/purge-logs").id("purgeLogs")
@@ -377,6 +380,10 @@ class ApiRoutes extends RouteBuilder {
                     body(e, body.length == 0 ? PurgeLogsRequest.DEFAULTS : json.read(body, PurgeLogsRequest.class));
                 })
                 .bean("logPurger", "purge(${body}, " + CALLER + ")")
+                .process(e -> {
+                    String status = e.getMessage().getBody(PurgeLogsResult.class).status();
+                    e.setProperty(AuditLog.OUTCOME, status.equals("success") ? "ok" : status);
+                })
                 .to("direct:auditedReply");
 
         admin(admin.get("/system-status").id("systemStatus")

@@ -20,8 +20,11 @@ public class AuditLog {
 
     private static final Logger audit = LoggerFactory.getLogger("audit");
 
+    /** Exchange property naming a success's outcome when it is not plain "ok" ({@code partial}). */
+    static final String OUTCOME = "gateway.audit.outcome";
+
     void succeeded(Exchange exchange) {
-        write(exchange, "ok");
+        write(exchange, exchange.getProperty(OUTCOME, "ok", String.class));
     }
 
     void failed(Exchange exchange, int status) {

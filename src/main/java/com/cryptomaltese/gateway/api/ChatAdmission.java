@@ -34,8 +34,8 @@ public class ChatAdmission {
      */
     public void enter(Exchange exchange) {
         if (!places.tryAcquire()) {
-            throw ApiException.unavailable("the model is busy: " + limit + " chats are being answered or waiting "
-                    + "(gateway.chat.max-queued); retry shortly", RETRY_WHEN_BUSY);
+            throw ApiException.unavailable("the model is busy: " + limit + (limit == 1 ? " chat is" : " chats are")
+                    + " being answered or waiting (gateway.chat.max-queued); retry shortly", RETRY_WHEN_BUSY);
         }
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override

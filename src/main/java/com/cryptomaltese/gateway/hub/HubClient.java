@@ -312,7 +312,8 @@ public class HubClient implements Closeable {
      */
     static String printable(String text) {
         String shown = text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", " ").trim();
-        return shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
+        return shown.codePointCount(0, shown.length()) > 200
+                ? shown.substring(0, shown.offsetByCodePoints(0, 200)) + "…" : shown;
     }
 
     static boolean sameOrigin(URI a, URI b) {

@@ -406,6 +406,8 @@ class MaintenanceApiTest {
             Reply reply = api.post(CLEANUP, TestApi.ADMIN_KEY, "{\"operations\":[\"clean_temp\"]}");
             assertThat(reply.status()).as(reply.body()).isEqualTo(200);
             assertThat(reply.json().path("status").asText()).isEqualTo("partial");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Files.readString(logsDir().resolve("audit.log"))).contains(" cleanup clean_temp partial"));
             // The file, once: not the folders it keeps from being deleted.
             // Named inside the data directory, with the system's reason, and nowhere the absolute path.
             assertThat(texts(reply.json().path("not_removed")))

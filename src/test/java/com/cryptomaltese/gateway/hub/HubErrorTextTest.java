@@ -21,4 +21,11 @@ class HubErrorTextTest {
     void longTextIsCutShort(String letter) {
         assertThat(HubClient.printable(letter.repeat(500))).hasSize(201).endsWith("…");
     }
+
+    /** Cut after 200 characters, not 200 UTF-16 units: an emoji there stays whole. */
+    @ValueSource(strings = "\uD83D\uDE00")
+    @ParameterizedTest
+    void theCutNeverSplitsACharacter(String emoji) {
+        assertThat(HubClient.printable("A".repeat(199) + emoji + "tail")).isEqualTo("A".repeat(199) + emoji + "…");
+    }
 }
