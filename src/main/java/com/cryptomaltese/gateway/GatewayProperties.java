@@ -19,7 +19,8 @@ public record GatewayProperties(
         @DefaultValue Chat chat,
         @DefaultValue Limits limits,
         @DefaultValue Status status,
-        @DefaultValue Conversations conversations) {
+        @DefaultValue Conversations conversations,
+        @DefaultValue Logs logs) {
 
     /** Keys arrive comma-separated from the environment; blanks are ignored. */
     public record Security(@DefaultValue List<String> apiKeys, @DefaultValue List<String> adminKeys) {
@@ -57,6 +58,21 @@ public record GatewayProperties(
             if (warningPercent < 0 || warningPercent > criticalPercent || criticalPercent > 100) {
                 throw new IllegalArgumentException("gateway.status needs 0 <= warning-percent <= critical-percent "
                         + "<= 100, got " + warningPercent + " and " + criticalPercent);
+            }
+        }
+    }
+
+    /**
+     * Defaults of the log purge (the scheduled one, and a request that leaves them out); its cron is
+     * read by routes/schedules.yaml. Checked at start-up as a request's values are: -1 would make the
+     * scheduled purge delete every archive.
+     */
+    public record Logs(@DefaultValue("14") int purgeOlderThanDays, @DefaultValue("7") int purgeKeepLatestFiles) {
+
+        public Logs {
+            if (purgeOlderThanDays < 0 || purgeKeepLatestFiles < 0) {
+                throw new IllegalArgumentException("gateway.logs.purge-older-than-days and purge-keep-latest-files "
+                        + "must be 0 or more, got " + purgeOlderThanDays + " and " + purgeKeepLatestFiles);
             }
         }
     }

@@ -17,7 +17,6 @@ import com.cryptomaltese.gateway.api.AuditLog;
 import com.cryptomaltese.gateway.api.FieldProblem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -38,20 +37,13 @@ public class LogPurger {
     private final int defaultKeepLatestFiles;
     private final Clock clock = Clock.systemUTC();
 
-    LogPurger(GatewayProperties properties, MaintenanceRuns runs, MaintenanceLock lock, AuditLog audit,
-              @Value("${gateway.logs.purge-older-than-days:14}") int defaultOlderThanDays,
-              @Value("${gateway.logs.purge-keep-latest-files:7}") int defaultKeepLatestFiles) {
-        // Checked at start-up as a request's values are: -1 would make the scheduled purge delete every archive.
-        if (defaultOlderThanDays < 0 || defaultKeepLatestFiles < 0) {
-            throw new IllegalArgumentException("gateway.logs.purge-older-than-days and purge-keep-latest-files "
-                    + "must be 0 or more, got " + defaultOlderThanDays + " and " + defaultKeepLatestFiles);
-        }
+    LogPurger(GatewayProperties properties, MaintenanceRuns runs, MaintenanceLock lock, AuditLog audit) {
         this.properties = properties;
         this.runs = runs;
         this.lock = lock;
         this.audit = audit;
-        this.defaultOlderThanDays = defaultOlderThanDays;
-        this.defaultKeepLatestFiles = defaultKeepLatestFiles;
+        this.defaultOlderThanDays = properties.logs().purgeOlderThanDays();
+        this.defaultKeepLatestFiles = properties.logs().purgeKeepLatestFiles();
     }
 
     /**

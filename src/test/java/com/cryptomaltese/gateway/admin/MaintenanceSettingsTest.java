@@ -16,7 +16,7 @@ class MaintenanceSettingsTest {
     @ParameterizedTest(name = "older than {0} days, keep {1}")
     @CsvSource({"-1, 7", "14, -1"})
     void negativePurgeDefaultsAreRefused(int olderThanDays, int keepLatestFiles) {
-        assertThatThrownBy(() -> new LogPurger(null, null, null, null, olderThanDays, keepLatestFiles))
+        assertThatThrownBy(() -> new GatewayProperties.Logs(olderThanDays, keepLatestFiles))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be 0 or more");
     }
 

@@ -138,7 +138,7 @@ class BrokenModelKeepsTheLoadedOneTest {
     }
 
     private static ModelService service(Path data) {
-        return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
+        return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null, null)),
                 List.of(new DjlEngine()), "");
     }
 }

@@ -32,7 +32,7 @@ class DefaultModelStartTest {
         engine.checkEntered = new CountDownLatch(1);
         engine.checkProceed = new CountDownLatch(1);
         ModelService service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null,
-                null)), List.of(engine), "start/llama");
+                null, null)), List.of(engine), "start/llama");
         try {
             service.loadDefaultModel();
             assertLoading(service); // the loader thread may not have run yet

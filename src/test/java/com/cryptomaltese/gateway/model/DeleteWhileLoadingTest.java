@@ -44,7 +44,7 @@ class DeleteWhileLoadingTest {
         data = TestData.freshDataDir("target/test-data/delete-while-loading");
         folder = TestData.linkHubModel(data, LLAMA, "race", "llama");
         engine = new HeldDjlEngine();
-        service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
+        service = new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null, null)),
                 List.of(engine), "");
         threads = Executors.newFixedThreadPool(2);
     }

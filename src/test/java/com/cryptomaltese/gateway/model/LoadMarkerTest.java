@@ -125,7 +125,7 @@ class LoadMarkerTest {
     }
 
     private static ModelService service(Path data, HeldDjlEngine engine, String defaultModel) {
-        return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null)),
+        return new ModelService(new ModelRegistry(new GatewayProperties(data, null, null, null, null, null, null)),
                 List.of(engine), defaultModel);
     }
 }

@@ -23,7 +23,7 @@ class ModelRegistryGgufTest {
         Path gguf = files.resolve("model.gguf");
         Files.write(gguf, stories);
         TestData.linkHubModel(data, files, "org", "stories");
-        ModelRegistry registry = new ModelRegistry(new GatewayProperties(data, null, null, null, null, null));
+        ModelRegistry registry = new ModelRegistry(new GatewayProperties(data, null, null, null, null, null, null));
         ModelId id = ModelId.parse("org/stories", "model_id");
 
         assertThat(registry.find(id).orElseThrow().description()).isEqualTo("llama (GGUF v3, F32, context 512)");
