@@ -1,5 +1,7 @@
 package com.cryptomaltese.gateway.channel;
 
+import com.cryptomaltese.gateway.StoriesModel;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.io.InputStream;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.chat.Conversations;
 import com.cryptomaltese.gateway.model.ModelService;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.ParameterService;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;

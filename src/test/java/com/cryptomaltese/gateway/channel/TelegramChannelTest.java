@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.chat.ChatProcessor;
 import com.cryptomaltese.gateway.chat.ChatRequest;

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import com.cryptomaltese.gateway.EventStreamReader;
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
@@ -48,13 +49,10 @@ class ChatAdmissionTest {
     static final int MAX_QUEUED = 10;
     static final String CHAT = "{\"message\": \"Once upon a time\", "
             + "\"parameters\": {\"do_sample\": false, \"max_length\": 30, \"repetition_penalty\": 1.0}";
-    static final String STORIES_GREEDY =
-            ", there was a little girl named Lily. She loved to play outside in the park. One day,";
     static final HeldDjlEngine ENGINE = new HeldDjlEngine();
 
     static {
-        TestData.linkHubModel(DATA_DIR, Path.of("../shared/models/stories260K/hf").toAbsolutePath().normalize(),
-                "karpathy", "stories260K");
+        StoriesModel.linkInto(DATA_DIR);
     }
 
     @LocalServerPort
@@ -73,8 +71,7 @@ class ChatAdmissionTest {
     @BeforeEach
     void loaded() {
         api = new TestApi(port);
-        Reply load = api.post("/api/v1/models/karpathy%2Fstories260K/load", TestApi.USER_KEY, null);
-        assertThat(load.status()).as(load.body()).isIn(200, 409); // 409: already loaded
+        StoriesModel.loadOverApi(api);
     }
 
     @AfterEach
@@ -109,7 +106,7 @@ class ChatAdmissionTest {
         for (CompletableFuture<Reply> chat : chats) {
             Reply reply = chat.get(60, TimeUnit.SECONDS);
             assertThat(reply.status()).as(reply.body()).isEqualTo(200);
-            assertThat(reply.json().get("response").asText()).isEqualTo(STORIES_GREEDY);
+            assertThat(reply.json().get("response").asText()).isEqualTo(StoriesModel.GREEDY);
         }
         assertThat(api.post("/api/v1/chat", TestApi.USER_KEY, CHAT + "}").status()).isEqualTo(200);
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.cryptomaltese.gateway.EventStreamReader;
 import com.cryptomaltese.gateway.EventStreamReader.Event;
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
@@ -49,17 +50,15 @@ class ChatStreamApiTest {
 
     static final String DATA = "target/test-data/chat-stream";
     static final Path DATA_DIR = TestData.freshDataDir(DATA);
-    static final Path STORIES = Path.of("../shared/models/stories260K/hf").toAbsolutePath().normalize();
     static final String MODEL = "/api/v1/models/karpathy%2Fstories260K";
-    static final String STORIES_GREEDY =
-            ", there was a little girl named Lily. She loved to play outside in the park. One day,";
+    static final String STORIES_GREEDY = StoriesModel.GREEDY;
     static final String GREEDY_30 = "\"parameters\": {\"do_sample\": false, \"max_length\": 30, \"repetition_penalty\": 1.0}";
     /** Long enough for every unheld chat here on a slow machine; the deadline test waits it out once. */
     static final int DEADLINE_SECONDS = 10;
     static final HeldDjlEngine ENGINE = new HeldDjlEngine();
 
     static {
-        TestData.linkHubModel(DATA_DIR, STORIES, "karpathy", "stories260K");
+        StoriesModel.linkInto(DATA_DIR);
     }
 
     @LocalServerPort
@@ -80,8 +79,7 @@ class ChatStreamApiTest {
         api = new TestApi(port);
         ENGINE.afterFirstPiece = new CountDownLatch(0);
         ENGINE.streamEnds.clear();
-        Reply load = api.post(MODEL + "/load", TestApi.USER_KEY, null);
-        assertThat(load.status()).as(load.body()).isIn(200, 409); // 409: already loaded
+        StoriesModel.loadOverApi(api);
     }
 
     @AfterEach
