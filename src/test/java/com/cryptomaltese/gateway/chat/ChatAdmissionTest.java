@@ -19,16 +19,15 @@ import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
+import com.cryptomaltese.gateway.engine.djl.HeldEngineConfiguration;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
+import org.springframework.context.annotation.Import;
 
 /**
  * gateway.chat.max-queued over the API, with TinyStories-260K on the real DJL engine held in its
@@ -37,6 +36,7 @@ import org.springframework.core.annotation.Order;
  * told the model is busy, and the places come back when chats end, streamed ones abandoned included.
  */
 @CamelSpringBootTest
+@Import(HeldEngineConfiguration.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.data-dir=" + ChatAdmissionTest.DATA,
         "gateway.security.api-keys=" + TestApi.USER_KEY, "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
@@ -49,7 +49,6 @@ class ChatAdmissionTest {
     static final int MAX_QUEUED = 10;
     static final String CHAT = "{\"message\": \"Once upon a time\", "
             + "\"parameters\": {\"do_sample\": false, \"max_length\": 30, \"repetition_penalty\": 1.0}";
-    static final HeldDjlEngine ENGINE = new HeldDjlEngine();
 
     static {
         StoriesModel.linkInto(DATA_DIR);
@@ -57,16 +56,9 @@ class ChatAdmissionTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    HeldDjlEngine engine;
     TestApi api;
-
-    @TestConfiguration
-    static class HeldEngine {
-        @Bean
-        @Order(Ordered.HIGHEST_PRECEDENCE)
-        HeldDjlEngine heldDjlEngine() {
-            return ENGINE;
-        }
-    }
 
     @BeforeEach
     void loaded() {
@@ -76,19 +68,19 @@ class ChatAdmissionTest {
 
     @AfterEach
     void release() {
-        ENGINE.generateProceed.countDown();
-        ENGINE.afterFirstPiece.countDown();
+        engine.generateProceed.countDown();
+        engine.afterFirstPiece.countDown();
     }
 
     @Test
     void theAdmittedChatsWaitForTheModelWhileOtherRequestsAreAnsweredAndOneMoreIsToldItIsBusy() throws Exception {
-        ENGINE.generateEntered = new CountDownLatch(MAX_QUEUED);
-        ENGINE.generateProceed = new CountDownLatch(1);
+        engine.generateEntered = new CountDownLatch(MAX_QUEUED);
+        engine.generateProceed = new CountDownLatch(1);
         List<CompletableFuture<Reply>> chats = new ArrayList<>();
         for (int i = 0; i < MAX_QUEUED; i++) {
             chats.add(CompletableFuture.supplyAsync(() -> api.post("/api/v1/chat", TestApi.USER_KEY, CHAT + "}")));
         }
-        assertThat(ENGINE.generateEntered.await(30, TimeUnit.SECONDS)).as("every admitted chat reached the engine").isTrue();
+        assertThat(engine.generateEntered.await(30, TimeUnit.SECONDS)).as("every admitted chat reached the engine").isTrue();
 
         Reply busy = api.post("/api/v1/chat", TestApi.USER_KEY, CHAT + "}");
         assertThat(busy.status()).as(busy.body()).isEqualTo(503);
@@ -102,7 +94,7 @@ class ChatAdmissionTest {
         assertThat(api.get("/api/v1/admin/system-status", TestApi.ADMIN_KEY).status()).isEqualTo(200);
         assertThat(chats).as("answered while the chats were still held").noneMatch(CompletableFuture::isDone);
 
-        ENGINE.generateProceed.countDown();
+        engine.generateProceed.countDown();
         for (CompletableFuture<Reply> chat : chats) {
             Reply reply = chat.get(60, TimeUnit.SECONDS);
             assertThat(reply.status()).as(reply.body()).isEqualTo(200);
@@ -118,15 +110,15 @@ class ChatAdmissionTest {
             assertThat(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"\"}").status()).isEqualTo(400);
         }
         for (int i = 0; i <= MAX_QUEUED; i++) {
-            ENGINE.afterFirstPiece = new CountDownLatch(1);
+            engine.afterFirstPiece = new CountDownLatch(1);
             HttpResponse<InputStream> stream = api.postStreaming("/api/v1/chat", TestApi.USER_KEY,
                     "{\"message\": \"Once upon a time\", \"stream\": true, \"parameters\": {\"max_length\": 400}}");
             assertThat(stream.statusCode()).as("stream " + i).isEqualTo(200);
             try (EventStreamReader events = new EventStreamReader(stream.body())) {
                 assertThat(events.next().name()).isEqualTo("token");
             }
-            ENGINE.afterFirstPiece.countDown();
-            assertThat(ENGINE.streamEnds.poll(30, TimeUnit.SECONDS)).isEqualTo("Closed");
+            engine.afterFirstPiece.countDown();
+            assertThat(engine.streamEnds.poll(30, TimeUnit.SECONDS)).isEqualTo("Closed");
         }
         // The last place comes back once the server has noticed the closed connection.
         await().atMost(Duration.ofSeconds(30)).until(() -> api.post("/api/v1/chat", TestApi.USER_KEY, CHAT + "}").status() == 200);

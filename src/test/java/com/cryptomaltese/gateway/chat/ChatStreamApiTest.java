@@ -21,17 +21,16 @@ import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
+import com.cryptomaltese.gateway.engine.djl.HeldEngineConfiguration;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
+import org.springframework.context.annotation.Import;
 
 /**
  * {@code "stream": true} on /api/v1/chat with the trained TinyStories-260K on the real DJL engine:
@@ -41,6 +40,7 @@ import org.springframework.core.annotation.Order;
  * after it keeps nothing of the turn.
  */
 @CamelSpringBootTest
+@Import(HeldEngineConfiguration.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.data-dir=" + ChatStreamApiTest.DATA,
         "gateway.security.api-keys=" + TestApi.USER_KEY, "gateway.security.admin-keys=" + TestApi.ADMIN_KEY,
@@ -55,7 +55,6 @@ class ChatStreamApiTest {
     static final String GREEDY_30 = "\"parameters\": {\"do_sample\": false, \"max_length\": 30, \"repetition_penalty\": 1.0}";
     /** Long enough for every unheld chat here on a slow machine; the deadline test waits it out once. */
     static final int DEADLINE_SECONDS = 10;
-    static final HeldDjlEngine ENGINE = new HeldDjlEngine();
 
     static {
         StoriesModel.linkInto(DATA_DIR);
@@ -63,28 +62,21 @@ class ChatStreamApiTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    HeldDjlEngine engine;
     TestApi api;
-
-    @TestConfiguration
-    static class HeldEngine {
-        @Bean
-        @Order(Ordered.HIGHEST_PRECEDENCE)
-        HeldDjlEngine heldDjlEngine() {
-            return ENGINE;
-        }
-    }
 
     @BeforeEach
     void loaded() {
         api = new TestApi(port);
-        ENGINE.afterFirstPiece = new CountDownLatch(0);
-        ENGINE.streamEnds.clear();
+        engine.afterFirstPiece = new CountDownLatch(0);
+        engine.streamEnds.clear();
         StoriesModel.loadOverApi(api);
     }
 
     @AfterEach
     void release() {
-        ENGINE.afterFirstPiece.countDown();
+        engine.afterFirstPiece.countDown();
     }
 
     @Test
@@ -112,17 +104,17 @@ class ChatStreamApiTest {
     /** The first piece is read by the client while the engine is held right after handing it on. */
     @Test
     void piecesReachTheClientWhileTheModelIsStillGenerating() throws Exception {
-        ENGINE.firstPieceSent = new CountDownLatch(1);
-        ENGINE.afterFirstPiece = new CountDownLatch(1);
+        engine.firstPieceSent = new CountDownLatch(1);
+        engine.afterFirstPiece = new CountDownLatch(1);
         HttpResponse<InputStream> response = stream("{\"message\": \"Once upon a time\", \"stream\": true, " + GREEDY_30 + "}");
         try (EventStreamReader reader = new EventStreamReader(response.body())) {
             Event first = reader.next();
             assertThat(first.name()).isEqualTo("token");
             assertThat(first.data().get("text").asText()).isEqualTo(",");
-            assertThat(ENGINE.streamEnds).as("the generation is still under way").isEmpty();
-            assertThat(ENGINE.streamedPieces.get()).isEqualTo(1);
+            assertThat(engine.streamEnds).as("the generation is still under way").isEmpty();
+            assertThat(engine.streamedPieces.get()).isEqualTo(1);
 
-            ENGINE.afterFirstPiece.countDown();
+            engine.afterFirstPiece.countDown();
             List<Event> rest = reader.rest();
             assertThat(rest.get(rest.size() - 1).data().get("response").asText()).isEqualTo(STORIES_GREEDY);
         }
@@ -130,18 +122,18 @@ class ChatStreamApiTest {
 
     @Test
     void aClientThatGoesAwayEndsTheGenerationAndTheTurnIsNotKept() throws Exception {
-        ENGINE.firstPieceSent = new CountDownLatch(1);
-        ENGINE.afterFirstPiece = new CountDownLatch(1);
+        engine.firstPieceSent = new CountDownLatch(1);
+        engine.afterFirstPiece = new CountDownLatch(1);
         HttpResponse<InputStream> response = stream("{\"message\": \"Once upon a time\", \"stream\": true, "
                 + "\"conversation_id\": \"leaver\", "
                 + "\"parameters\": {\"do_sample\": false, \"max_length\": 400, \"repetition_penalty\": 1.0}}");
         try (EventStreamReader reader = new EventStreamReader(response.body())) {
             assertThat(reader.next().name()).isEqualTo("token");
         } // closing the body before its end closes the connection
-        ENGINE.afterFirstPiece.countDown();
+        engine.afterFirstPiece.countDown();
 
-        assertThat(ENGINE.streamEnds.poll(30, TimeUnit.SECONDS)).isEqualTo("Closed");
-        assertThat(ENGINE.streamedPieces.get()).isLessThan(400);
+        assertThat(engine.streamEnds.poll(30, TimeUnit.SECONDS)).isEqualTo("Closed");
+        assertThat(engine.streamedPieces.get()).isLessThan(400);
         // One debug line for the response that could not be written, no warning with a stack trace.
         await().atMost(Duration.ofSeconds(30)).until(() -> logged("debug.log", "the client went away"));
         assertThat(logged("warn.log", "/api/v1/chat")).isFalse();
@@ -156,15 +148,15 @@ class ChatStreamApiTest {
     /** The deadline passes while the engine is held after its first piece: a 504 can only be told in the stream. */
     @Test
     void aFailureAfterTheFirstPieceIsAnErrorEventAndTheTurnIsNotKept() throws Exception {
-        ENGINE.firstPieceSent = new CountDownLatch(1);
-        ENGINE.afterFirstPiece = new CountDownLatch(1);
+        engine.firstPieceSent = new CountDownLatch(1);
+        engine.afterFirstPiece = new CountDownLatch(1);
         HttpResponse<InputStream> response = stream("{\"message\": \"Once upon a time\", \"stream\": true, "
                 + "\"conversation_id\": \"late\", " + GREEDY_30 + "}");
         assertThat(response.statusCode()).isEqualTo(200);
         try (EventStreamReader reader = new EventStreamReader(response.body())) {
             assertThat(reader.next().name()).isEqualTo("token");
             Thread.sleep(Duration.ofSeconds(DEADLINE_SECONDS).toMillis()); // the deadline runs from the request
-            ENGINE.afterFirstPiece.countDown();
+            engine.afterFirstPiece.countDown();
             List<Event> rest = reader.rest();
             Event last = rest.get(rest.size() - 1);
             assertThat(last.name()).isEqualTo("error");
