@@ -185,7 +185,8 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("504", "The generation deadline (60 s) passed"))
                 .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
                 .to("direct:postChat");
-        // The REST channel's adapter: JSON in, the shared chat route, JSON out.
+        // The REST channel's adapter: JSON in, the shared chat route, JSON out; streamed, the same chat
+        // processor with its pieces sent as events (ChatStreams). Admitted or told the model is busy first.
         route("postChat").process(e -> body(e, ownChannel(json.read(bytes(e), ChatRequest.class))))
                 .bean("chatAdmission", "enter")
                 .choice()
