@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import com.sun.jna.Callback;
 import com.sun.jna.Library;
@@ -179,6 +180,10 @@ final class LlamaCpp {
         }
     }
 
+    /** dlopen flags (glibc's values). */
+    private static final int RTLD_LAZY = 0x1;
+    private static final int RTLD_LOCAL = 0x0;
+
     private LlamaCpp() {
     }
 
@@ -190,7 +195,10 @@ final class LlamaCpp {
         Path library = extract(folder);
         Api loaded;
         try {
-            loaded = Native.load(library.toString(), Api.class);
+            // RTLD_LOCAL, not JNA's RTLD_GLOBAL: the library carries its own C++ runtime symbols (operator
+            // delete, std::regex), and libtorch, when loaded after it, bound to those and freed its memory
+            // with the wrong allocator (a TorchScript load after a GGUF one killed the process).
+            loaded = Native.load(library.toString(), Api.class, Map.of(Library.OPTION_OPEN_FLAGS, RTLD_LAZY | RTLD_LOCAL));
         } catch (UnsatisfiedLinkError e) {
             throw new IOException("the llama.cpp native library cannot be loaded (it needs libgomp.so.1, "
                     + "Debian package libgomp1): " + e.getMessage(), e);
