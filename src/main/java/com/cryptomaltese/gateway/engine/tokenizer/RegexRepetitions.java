@@ -126,6 +126,8 @@ final class RegexRepetitions {
         /** A required atom was seen: the branch matches at least one character. */
         boolean required;
         boolean scans;
+        /** Ways the bounded repetitions since the last counted one can split text ({@code \\w{0,3}} has 4). */
+        long choices = 1;
 
         Branch(int run, int runStart) {
             this.run = run;
@@ -158,6 +160,20 @@ final class RegexRepetitions {
             scans = true;
             if (run > 0) {
                 run++;
+            }
+        }
+
+        /**
+         * A bounded repetition that may give characters back ({@code \\w{0,30}}, {@code \\p{N}{1,3}}): alone it
+         * multiplies the work by its few choices, but several in a row multiply each other, so together
+         * they count as one unbounded repetition once their choices reach {@value #UNBOUNDED_FROM}
+         * ({@code \\p{L}*\\w{0,30}\\w{0,30}\\w{0,30}c} killed the process on 600 letters).
+         */
+        void bounded(int start, int min, int max) {
+            choices = Math.min((long) UNBOUNDED_FROM, choices * ((long) max - min + 1));
+            if (choices >= UNBOUNDED_FROM) {
+                choices = 1;
+                share(start, 1);
             }
         }
     }
@@ -212,6 +228,8 @@ final class RegexRepetitions {
             branch.share(start, 1);
         } else if (quantifiers.unbounded() || rescans) {
             branch.rescan();
+        } else if (quantifiers.variable()) {
+            branch.bounded(start, quantifiers.min(), quantifiers.max());
         }
         return quantifiers.variable();
     }
@@ -280,6 +298,9 @@ final class RegexRepetitions {
                     branch.share(start, Math.max(1, added));
                 } else {
                     branch.share(start, added);
+                    if (quantifiers.variable()) {
+                        branch.bounded(start, quantifiers.min(), quantifiers.max()); // (?:ab){0,30}
+                    }
                 }
                 branch.required |= quantifiers.mandatory() && inside.required();
             }

@@ -123,6 +123,10 @@ class RegexRepetitionsTest {
         "a*b?+a*c\ta*b?+a*c",
         // ... and with long intervals as unbounded
         "a{1,9999}a{1,9999}c\ta{1,9999}a{1,9999}c",
+        // ... and short ones that together give as many choices (600 letters killed the process)
+        "\\p{L}*\\w{0,30}\\w{0,30}\\w{0,30}c\t\\p{L}*\\w{0,30}\\w{0,30}\\w{0,30}c",
+        "a*\\w{0,3}\\w{0,3}\\w{0,3}c\ta*\\w{0,3}\\w{0,3}\\w{0,3}c",
+        "a*(?:ab){0,8}(?:ab){0,8}c\ta*(?:ab){0,8}(?:ab){0,8}c",
     })
     void aRepeatedRepetitionIsFoundAndQuoted(String pattern, String found) {
         assertThat(RegexRepetitions.nested(pattern)).contains(found);
