@@ -58,13 +58,22 @@ final class TorchScriptDecoder extends ExportedDecoder {
         }
     }
 
-    private static int layers(Path dir) throws IOException {
+    /**
+     * Layers a decoder may have: the largest published ones have fewer than 130. The count sizes the KV
+     * cache made before the program runs, so a config claiming 10^9 layers took memory without bound.
+     */
+    static final int MAX_LAYERS = 1024;
+
+    /** The KV cache's layer count from config.json; also read by the engine's check, before an unload. */
+    static int layers(Path dir) throws IOException {
         JsonNode json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         for (String field : new String[] {"num_hidden_layers", "n_layer"}) {
             JsonNode value = json.get(field);
             if (value != null && !value.isNull()) {
-                if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() <= 0) {
-                    throw new IOException("config.json: " + field + " must be a positive integer, got " + value);
+                if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() <= 0
+                        || value.asInt() > MAX_LAYERS) {
+                    throw new IOException("config.json: " + field + " must be an integer from 1 to " + MAX_LAYERS
+                            + ", got " + value);
                 }
                 return value.asInt();
             }

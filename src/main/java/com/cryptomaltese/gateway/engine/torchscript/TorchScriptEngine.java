@@ -37,6 +37,7 @@ public class TorchScriptEngine implements InferenceEngine {
     @Override
     public void check(Path modelDir) throws IOException {
         TorchScriptArchive.checkStorages(TorchScriptFolder.program(modelDir));
+        TorchScriptDecoder.layers(modelDir);
         DecoderLanguageModel.check(modelDir);
     }
 

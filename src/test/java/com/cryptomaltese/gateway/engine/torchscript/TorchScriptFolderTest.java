@@ -19,6 +19,8 @@ import com.cryptomaltese.gateway.engine.weights.TorchCheckpoint;
 import com.cryptomaltese.gateway.engine.weights.TorchCheckpointException;
 import com.cryptomaltese.gateway.engine.weights.TorchZips;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,6 +164,20 @@ class TorchScriptFolderTest {
         // byte 435: the BINPERSID of storage '0' (python -m pickletools model/data.pkl)
         assertCheckAndLoadRefuse("model.torchscript", "model.torchscript: model/data.pkl at byte 435: storage '0' "
                 + "should hold 12288 x torch.FloatStorage = 49152 bytes, but its zip entry has 8");
+    }
+
+    /**
+     * The layer count sizes the KV cache made before the program runs: 10^9 layers took memory without
+     * bound, after the loaded model had been unloaded. The check refuses it.
+     */
+    @Test
+    void aLayerCountNoDecoderHasIsRefusedByTheCheck() throws IOException {
+        folderWith("model.torchscript");
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        String field = config.has("n_layer") ? "n_layer" : "num_hidden_layers";
+        Files.writeString(dir.resolve("config.json"), config.put(field, 1_000_000_000).toString());
+        assertCheckAndLoadRefuse("model.torchscript", "config.json: " + field + " must be an integer from 1 to 1024, "
+                + "got 1000000000");
     }
 
     /** With {@code program} opted in, both the check before a load and the load itself refuse it with {@code message}. */
