@@ -3,6 +3,8 @@ package com.cryptomaltese.gateway.engine.arch;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,8 +32,19 @@ public final class ConfigJson {
             JsonNode node = JSON.readTree(file.toFile());
             return node == null ? JSON.createObjectNode() : node;
         } catch (JsonProcessingException e) {
-            throw new IOException(file.getFileName() + " is not valid JSON: " + e.getOriginalMessage());
+            throw new IOException(notJson(file.getFileName().toString(), e));
         }
+    }
+
+    /**
+     * Where a file stops being JSON, without its text: the file may be a link to something else
+     * entirely (a key file), and the reason reaches the API's answers. Jackson's own words quote the
+     * token it could not read.
+     */
+    public static String notJson(String name, JacksonException e) {
+        JsonLocation at = e.getLocation();
+        return name + " is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column "
+                + at.getColumnNr() + ")");
     }
 
     /** A whole number of at least 1 that the file must have. */

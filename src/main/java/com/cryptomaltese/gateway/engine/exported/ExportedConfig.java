@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * What the decode loop must know that an exported model (ONNX graph, TorchScript program) does not
@@ -27,7 +27,7 @@ public record ExportedConfig(int kvHeads, int headDim, int maxPositions, int voc
             throw new IOException("config.json is missing: it gives the KV cache's shape (attention heads, head size)"
                     + " and the context length of the exported model");
         }
-        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        JsonNode json = ConfigJson.readJson(file);
         int heads = positive(json, "num_attention_heads", "n_head");
         int kvHeads = json.has("num_key_value_heads") ? positive(json, "num_key_value_heads") : heads;
         int headDim = json.has("head_dim") && !json.get("head_dim").isNull()

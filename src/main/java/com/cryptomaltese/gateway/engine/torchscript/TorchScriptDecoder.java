@@ -15,8 +15,8 @@ import ai.djl.ndarray.NDManager;
 import com.cryptomaltese.gateway.engine.exported.ExportedConfig;
 import com.cryptomaltese.gateway.engine.exported.ExportedDecoder;
 import com.cryptomaltese.gateway.engine.weights.TorchScriptArchive;
+import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A decoder-only model traced to TorchScript with its KV cache as inputs and outputs, in the layout
@@ -66,7 +66,7 @@ final class TorchScriptDecoder extends ExportedDecoder {
 
     /** The KV cache's layer count from config.json; also read by the engine's check, before an unload. */
     static int layers(Path dir) throws IOException {
-        JsonNode json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        JsonNode json = ConfigJson.read(dir);
         for (String field : new String[] {"num_hidden_layers", "n_layer"}) {
             JsonNode value = json.get(field);
             if (value != null && !value.isNull()) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.engine.weights.TorchScriptArchive;
+import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,7 +72,7 @@ final class TorchScriptFolder {
         try {
             json = new ObjectMapper().readTree(optIn.toFile());
         } catch (JsonProcessingException e) {
-            throw new IOException(TorchScriptArchive.OPT_IN + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IOException(ConfigJson.notJson(TorchScriptArchive.OPT_IN, e), e);
         }
         if (json == null || !json.isObject() || !json.path("file").isTextual()) {
             throw new IOException(TorchScriptArchive.OPT_IN + " must be a JSON object whose \"file\" names the "

@@ -68,11 +68,15 @@ class ConfigJsonTest {
     @Test
     void aFileThatIsNotJsonIsNamed() throws IOException {
         Path dir = folder("broken", "{\"model_type\": \"llama\", ");
-        assertThatThrownBy(() -> LlamaConfig.read(dir)).hasMessageStartingWith("config.json is not valid JSON: ");
+        assertThatThrownBy(() -> LlamaConfig.read(dir)).hasMessageStartingWith("config.json is not valid JSON (line 1, ");
+        // Where, never what: the file may be a link to a secret, and the message reaches API answers.
+        Files.writeString(dir.resolve("config.json"), "hf_SECRETtoken0123456789");
+        assertThatThrownBy(() -> LlamaConfig.read(dir)).hasMessage("config.json is not valid JSON (line 1, column 25)")
+                .hasMessageNotContaining("SECRET");
         Files.writeString(dir.resolve("config.json"), Files.readString(STORIES));
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": ");
         assertThatThrownBy(() -> TokenizerSettings.load(dir))
-                .hasMessageStartingWith("tokenizer_config.json is not valid JSON: ");
+                .hasMessageStartingWith("tokenizer_config.json is not valid JSON (line 1, ");
         Files.writeString(dir.resolve("tokenizer.json"), "{\"version\": ");
         assertThatThrownBy(() -> HfTokenizer.load(dir)).hasMessageStartingWith("tokenizer.json cannot be read: ");
     }

@@ -112,7 +112,7 @@ class TorchScriptFolderTest {
         folderWith("model.torchscript");
         Path optIn = dir.resolve("torchscript.json");
         String[][] cases = {
-                {"{\"file\": ", "torchscript.json is not valid JSON: "},
+                {"{\"file\": ", "torchscript.json is not valid JSON (line 1, "},
                 {"[\"model.torchscript\"]", "torchscript.json must be a JSON object whose \"file\" names the TorchScript "
                         + "program, e.g. {\"file\": \"model.torchscript\"}"},
                 {"{\"file\": 3}", "torchscript.json must be a JSON object whose \"file\""},
