@@ -40,16 +40,24 @@ final class OnnxDecoder extends ExportedDecoder {
     }
 
     /**
-     * Opens the graph in {@code file} (external data files beside it, never outside its folder) and
-     * runs one token through it, so a graph that loads but is no decoder with a KV cache is refused
-     * here, by name, not at the first chat.
+     * Reads the graph's protobuf for its external data locations, refusing one that is malformed or
+     * points outside the folder: what the engine's check runs before the loaded model is given up.
      */
-    static OnnxDecoder load(Path file, ExportedConfig config) throws IOException {
+    static void check(Path file) throws IOException {
         try {
             OnnxExternalData.requireInsideFolder(file);
         } catch (IOException e) {
             throw new IOException(file.getFileName() + " is not a readable ONNX model: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Opens the graph in {@code file} (external data files beside it, never outside its folder) and
+     * runs one token through it, so a graph that loads but is no decoder with a KV cache is refused
+     * here, by name, not at the first chat.
+     */
+    static OnnxDecoder load(Path file, ExportedConfig config) throws IOException {
+        check(file);
         Model model = Model.newInstance(file.getFileName().toString(), Device.cpu(), ENGINE);
         try {
             model.load(file);

@@ -38,7 +38,7 @@ public class OnnxEngine implements InferenceEngine {
     /** The graph is there, the config and the tokenizer read (the graph itself only ONNX Runtime reads). */
     @Override
     public void check(Path modelDir) throws IOException {
-        graph(modelDir);
+        OnnxDecoder.check(graph(modelDir));
         ExportedConfig.read(modelDir);
         DecoderLanguageModel.check(modelDir);
     }

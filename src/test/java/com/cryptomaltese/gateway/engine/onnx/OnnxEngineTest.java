@@ -110,6 +110,9 @@ class OnnxEngineTest {
         Files.write(model.resolve("model.onnx"), "this is not a protobuf".getBytes());
         assertThatThrownBy(() -> engine.load(model)).isInstanceOf(IOException.class)
                 .hasMessage("model.onnx is not a readable ONNX model: malformed protobuf at byte 0: wire type 4");
+        // And by the check, before a loaded model is given up for it.
+        assertThatThrownBy(() -> engine.check(model)).isInstanceOf(IOException.class)
+                .hasMessage("model.onnx is not a readable ONNX model: malformed protobuf at byte 0: wire type 4");
         // Well-formed protobuf (ir_version 7 and nothing else), but no model: ONNX Runtime says why.
         Files.write(model.resolve("model.onnx"), new byte[] {0x08, 0x07});
         assertThatThrownBy(() -> engine.load(model)).isInstanceOf(IOException.class)
