@@ -64,8 +64,9 @@ record LlamaWeights(
                     r.tensor(p + "mlp.down_proj.weight", h, c.intermediateSize()));
         }
         NDArray norm = r.tensor("model.norm.weight", h);
-        boolean tied = c.tieWordEmbeddings() || !r.has("lm_head.weight");
-        NDArray lmHead = tied ? embed : r.tensor("lm_head.weight", c.vocabSize(), h);
+        // Untied, the output layer is a tensor of its own: without it transformers starts from random
+        // weights (and warns), so the model is refused rather than answered with the embedding.
+        NDArray lmHead = c.tieWordEmbeddings() ? embed : r.tensor("lm_head.weight", c.vocabSize(), h);
         return new LlamaWeights(embed, layers, norm, lmHead, r.bytes());
     }
 }
