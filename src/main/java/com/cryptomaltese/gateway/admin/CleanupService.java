@@ -2,12 +2,10 @@ package com.cryptomaltese.gateway.admin;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -18,6 +16,7 @@ import java.util.stream.Stream;
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.api.FieldProblem;
+import com.cryptomaltese.gateway.hub.CacheLeftovers;
 import com.cryptomaltese.gateway.hub.DownloadManager;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelRegistry;
@@ -186,32 +185,8 @@ public class CleanupService {
     private void deleteTree(Path root, Deletions deletions) {
         requireInsideDataDir(root);
         try {
-            // walkFileTree without FOLLOW_LINKS reports a link as a file: the link is deleted, not its target.
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    delete(file, deletions);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException failure) {
-                    if (!(failure instanceof NoSuchFileException)) {
-                        deletions.failed(file, failure);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException failure) {
-                    try {
-                        Files.deleteIfExists(dir);
-                    } catch (IOException e) {
-                        deletions.failed(dir, e);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            // The walk never follows a link: a link is deleted, not its target.
+            CacheLeftovers.removeTree(root, file -> delete(file, deletions), deletions::failed);
         } catch (IOException e) {
             deletions.failed(root, e);
         }

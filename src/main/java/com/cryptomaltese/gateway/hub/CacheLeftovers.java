@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * What downloads leave behind in a model folder of the Hugging Face cache layout, and its removal
@@ -24,14 +25,14 @@ import java.util.Set;
  * <p>
  * Only for folders no download is writing to: the caller makes sure of that.
  */
-final class CacheLeftovers {
+public final class CacheLeftovers {
 
     private CacheLeftovers() {
     }
 
     /** Deletes one file or link (never what a link points to); counting it, when the caller counts. */
     @FunctionalInterface
-    interface Remover {
+    public interface Remover {
         void remove(Path file) throws IOException;
     }
 
@@ -148,13 +149,28 @@ final class CacheLeftovers {
      */
     static void removeTree(Path root, Remover remove) throws IOException {
         List<IOException> failures = new ArrayList<>();
+        removeTree(root, remove, (path, failure) -> {
+            // A folder left because something in it stayed is that thing's failure; alone, something
+            // appeared in it meanwhile.
+            if (!(failure instanceof DirectoryNotEmptyException) || failures.isEmpty()) {
+                failures.add(failure);
+            }
+        });
+        throwFirst(failures);
+    }
+
+    /**
+     * The same walk, each failure handed to {@code failed} (a file, or a folder left non-empty); a file
+     * gone meanwhile is none. Throws only when {@code root} itself cannot be read.
+     */
+    public static void removeTree(Path root, Remover remove, BiConsumer<Path, IOException> failed) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 try {
                     remove.remove(file);
                 } catch (IOException e) {
-                    failures.add(e);
+                    failed.accept(file, e);
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -162,7 +178,7 @@ final class CacheLeftovers {
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException failure) {
                 if (!(failure instanceof NoSuchFileException)) {
-                    failures.add(failure);
+                    failed.accept(file, failure);
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -171,17 +187,12 @@ final class CacheLeftovers {
             public FileVisitResult postVisitDirectory(Path dir, IOException failure) {
                 try {
                     Files.deleteIfExists(dir);
-                } catch (DirectoryNotEmptyException e) {
-                    if (failures.isEmpty()) {
-                        failures.add(e); // something appeared in it meanwhile
-                    }
                 } catch (IOException e) {
-                    failures.add(e);
+                    failed.accept(dir, e);
                 }
                 return FileVisitResult.CONTINUE;
             }
         });
-        throwFirst(failures);
     }
 
     private static boolean hidden(Path path) {
