@@ -1,14 +1,16 @@
 package com.cryptomaltese.gateway.engine.weights;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * The validated JSON header of one safetensors file. Everything a later read relies on is checked
@@ -17,6 +19,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> metadata) {
 
     static final String METADATA_KEY = "__metadata__";
+    /** Far more than any real tensor has: a bound on what one header entry can make the reader hold. */
+    static final int MAX_DIMENSIONS = 64;
+    private static final String OFFSETS_PROBLEM = ": 'data_offsets' is missing or not an array of two integers";
 
     /**
      * @param source     the file, for messages
@@ -26,72 +31,82 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
      */
     static SafetensorsHeader parse(String source, byte[] json, long dataStart, long dataLength)
             throws SafetensorsException {
-        ObjectNode root = StrictJson.parseObject(source, "header", json);
-        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-        Map<String, String> metadata = Map.of();
-        for (Map.Entry<String, JsonNode> e : root.properties()) {
-            if (e.getKey().equals(METADATA_KEY)) {
-                metadata = metadata(source, e.getValue());
-            } else {
-                tensors.put(e.getKey(), tensor(source, e.getKey(), e.getValue(), dataStart, dataLength));
+        return StrictJson.readObject(source, "header", json, parser -> {
+            Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+            Map<String, String> metadata = Map.of();
+            for (String name = StrictJson.nextMember(parser); name != null; name = StrictJson.nextMember(parser)) {
+                if (name.equals(METADATA_KEY)) {
+                    metadata = metadata(source, parser);
+                } else {
+                    tensors.put(name, tensor(source, name, parser, dataStart, dataLength));
+                }
             }
-        }
-        checkNoOverlap(source, tensors.values());
-        return new SafetensorsHeader(Collections.unmodifiableMap(tensors), metadata);
+            checkNoOverlap(source, tensors.values());
+            return new SafetensorsHeader(Collections.unmodifiableMap(tensors), metadata);
+        });
     }
 
-    private static Map<String, String> metadata(String source, JsonNode node) throws SafetensorsException {
-        if (!node.isObject()) {
+    private static Map<String, String> metadata(String source, JsonParser parser) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw new SafetensorsException(source + ": " + METADATA_KEY + " is not a JSON object");
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-            if (!e.getValue().isTextual()) {
-                throw new SafetensorsException(source + ": " + METADATA_KEY + " value for '" + e.getKey()
-                        + "' is not a string");
+        for (String key = StrictJson.nextMember(parser); key != null; key = StrictJson.nextMember(parser)) {
+            if (parser.currentToken() != JsonToken.VALUE_STRING) {
+                throw new SafetensorsException(source + ": " + METADATA_KEY + " value for '" + key + "' is not a string");
             }
-            out.put(e.getKey(), e.getValue().textValue());
+            out.put(key, parser.getText());
         }
         return Collections.unmodifiableMap(out);
     }
 
-    private static TensorInfo tensor(String source, String name, JsonNode node, long dataStart, long dataLength)
-            throws SafetensorsException {
+    /** One tensor's entry, its members in any order; members the format does not define are skipped. */
+    private static TensorInfo tensor(String source, String name, JsonParser parser, long dataStart, long dataLength)
+            throws IOException {
         String where = source + ": tensor '" + name + "'";
-        if (!node.isObject()) {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw new SafetensorsException(where + ": entry is not a JSON object");
         }
-        JsonNode dtypeNode = node.get("dtype");
-        if (dtypeNode == null || !dtypeNode.isTextual()) {
-            throw new SafetensorsException(where + ": 'dtype' is missing or not a string");
-        }
-        DType dtype = DType.fromName(dtypeNode.textValue());
-        if (dtype == null) {
-            throw new SafetensorsException(where + ": dtype '" + dtypeNode.textValue() + "' is not supported (supported: "
-                    + DType.supportedNames() + ")");
-        }
-
-        JsonNode shapeNode = node.get("shape");
-        if (shapeNode == null || !shapeNode.isArray()) {
-            throw new SafetensorsException(where + ": 'shape' is missing or not an array");
-        }
-        long[] shape = new long[shapeNode.size()];
-        long elements = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = nonNegativeLong(shapeNode.get(i), where + ": shape[" + i + "]");
-            try {
-                elements = Math.multiplyExact(elements, shape[i]);
-            } catch (ArithmeticException overflow) {
-                throw new SafetensorsException(where + ": shape " + shapeNode + " has more elements than fit in a long");
+        String dtypeName = null;
+        long[] shape = null;
+        long[] offsets = null;
+        for (String member = StrictJson.nextMember(parser); member != null; member = StrictJson.nextMember(parser)) {
+            switch (member) {
+                case "dtype" -> {
+                    dtypeName = parser.currentToken() == JsonToken.VALUE_STRING ? parser.getText() : "";
+                    parser.skipChildren();
+                }
+                case "shape" -> shape = array(parser, where, "shape", MAX_DIMENSIONS,
+                        where + ": 'shape' has more than " + MAX_DIMENSIONS + " dimensions");
+                case "data_offsets" -> offsets = array(parser, where, "data_offsets", 2, where + OFFSETS_PROBLEM);
+                default -> parser.skipChildren();
             }
         }
-
-        JsonNode offsets = node.get("data_offsets");
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
-            throw new SafetensorsException(where + ": 'data_offsets' is missing or not an array of two integers");
+        if (dtypeName == null || dtypeName.isEmpty()) {
+            throw new SafetensorsException(where + ": 'dtype' is missing or not a string");
         }
-        long begin = nonNegativeLong(offsets.get(0), where + ": data_offsets[0]");
-        long end = nonNegativeLong(offsets.get(1), where + ": data_offsets[1]");
+        DType dtype = DType.fromName(dtypeName);
+        if (dtype == null) {
+            throw new SafetensorsException(where + ": dtype '" + dtypeName + "' is not supported (supported: "
+                    + DType.supportedNames() + ")");
+        }
+        if (shape == null) {
+            throw new SafetensorsException(where + ": 'shape' is missing or not an array");
+        }
+        long elements = 1;
+        for (long dimension : shape) {
+            try {
+                elements = Math.multiplyExact(elements, dimension);
+            } catch (ArithmeticException overflow) {
+                throw new SafetensorsException(where + ": shape " + Arrays.toString(shape)
+                        + " has more elements than fit in a long");
+            }
+        }
+        if (offsets == null || offsets.length != 2) {
+            throw new SafetensorsException(where + OFFSETS_PROBLEM);
+        }
+        long begin = offsets[0];
+        long end = offsets[1];
         if (begin > end) {
             throw new SafetensorsException(where + ": data_offsets begin " + begin + " is after end " + end);
         }
@@ -106,18 +121,21 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             expected = -1; // cannot equal a real length; reported below
         }
         if (expected != end - begin) {
-            throw new SafetensorsException(where + ": shape " + shapeNode + " of " + dtype + " needs "
+            throw new SafetensorsException(where + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs "
                     + (expected < 0 ? "more than 2^63" : String.valueOf(expected)) + " bytes but data_offsets span "
                     + (end - begin));
         }
         return new TensorInfo(name, dtype, shape, dataStart + begin, end - begin);
     }
 
-    private static long nonNegativeLong(JsonNode n, String what) throws SafetensorsException {
-        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
-            throw new SafetensorsException(what + " is " + n + ", not a non-negative integer");
+    /** A member that must be an array of non-negative integers; null (reported by the caller) if it is not an array. */
+    private static long[] array(JsonParser parser, String where, String member, int max, String tooMany)
+            throws IOException {
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            parser.skipChildren();
+            return null;
         }
-        return n.longValue();
+        return StrictJson.nonNegativeLongs(parser, where + ": " + member, max, tooMany);
     }
 
     /** Two tensors sharing bytes would alias each other's weights: refuse, naming both. */

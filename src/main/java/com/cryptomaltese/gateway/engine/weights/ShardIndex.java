@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * A Hugging Face shard index ({@code model.safetensors.index.json} or
@@ -27,24 +27,38 @@ record ShardIndex(String source, Map<String, String> shardOf, Map<String, Path> 
         if (Files.size(index) > SafetensorsFile.MAX_HEADER_BYTES) {
             throw new SafetensorsException(source + ": larger than " + SafetensorsFile.MAX_HEADER_BYTES + " bytes");
         }
-        ObjectNode root = StrictJson.parseObject(source, "index", Files.readAllBytes(index));
-        JsonNode weightMap = root.get("weight_map");
-        if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
+        Map<String, String> shardOf = StrictJson.readObject(source, "index", Files.readAllBytes(index), parser -> {
+            Map<String, String> weightMap = null;
+            for (String name = StrictJson.nextMember(parser); name != null; name = StrictJson.nextMember(parser)) {
+                if (name.equals("weight_map") && parser.currentToken() == JsonToken.START_OBJECT) {
+                    weightMap = weightMap(source, parser);
+                } else {
+                    parser.skipChildren(); // metadata (total_size) and anything else a writer adds
+                }
+            }
+            return weightMap;
+        });
+        if (shardOf == null || shardOf.isEmpty()) {
             throw new SafetensorsException(source + ": 'weight_map' is missing, empty or not a JSON object");
         }
-        Map<String, String> shardOf = new LinkedHashMap<>();
         Map<String, Path> shardPaths = new TreeMap<>();
-        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
-            if (!e.getValue().isTextual()) {
-                throw new SafetensorsException(source + ": tensor '" + e.getKey() + "': shard name is not a string");
-            }
-            String shard = e.getValue().textValue();
-            shardOf.put(e.getKey(), shard);
-            if (!shardPaths.containsKey(shard)) {
-                shardPaths.put(shard, resolveShard(dir, source, e.getKey(), shard));
+        for (Map.Entry<String, String> e : shardOf.entrySet()) {
+            if (!shardPaths.containsKey(e.getValue())) {
+                shardPaths.put(e.getValue(), resolveShard(dir, source, e.getKey(), e.getValue()));
             }
         }
         return new ShardIndex(source, shardOf, shardPaths);
+    }
+
+    private static Map<String, String> weightMap(String source, JsonParser parser) throws IOException {
+        Map<String, String> shardOf = new LinkedHashMap<>();
+        for (String tensor = StrictJson.nextMember(parser); tensor != null; tensor = StrictJson.nextMember(parser)) {
+            if (parser.currentToken() != JsonToken.VALUE_STRING) {
+                throw new SafetensorsException(source + ": tensor '" + tensor + "': shard name is not a string");
+            }
+            shardOf.put(tensor, parser.getText());
+        }
+        return shardOf;
     }
 
     /** A shard must be a plain relative path that stays inside the model folder. */
