@@ -110,6 +110,24 @@ class SafetensorsMalformedTest {
     }
 
     @Test
+    void shapeOfMoreThan64DimensionsIsRefused() {
+        assertThat(openFails(corrupt(w -> {
+            var shape = w.putArray("shape");
+            for (int i = 0; i < 65; i++) {
+                shape.add(1);
+            }
+        }))).hasMessageContaining("'shape' has more than 64 dimensions");
+    }
+
+    @Test
+    void aRefusedValueIsQuotedPrintableAndCutShort() {
+        String value = "\u001b[31mforged\nline" + "x".repeat(100); // 16 characters, then filler past the 40 quoted
+        assertThat(openFails(corrupt(w -> w.putArray("shape").add(value))).getMessage())
+                .contains("shape[0] is \"?[31mforged?line" + "x".repeat(40 - 16) + "…\"")
+                .doesNotContain("\u001b", "\n");
+    }
+
+    @Test
     void shapeProductOverflowingLong() {
         assertThat(openFails(corrupt(w -> w.putArray("shape").add(1L << 32).add(1L << 32))))
                 .hasMessageContaining("more elements than fit in a long");
