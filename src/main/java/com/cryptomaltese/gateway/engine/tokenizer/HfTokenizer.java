@@ -47,7 +47,9 @@ public final class HfTokenizer implements TokenCodec {
             throw new IOException("tokenizer.json cannot be read: " + e.getMessage(), e);
         }
         try {
-            checkPatterns(JSON.readTree(json), "");
+            JsonNode tree = JSON.readTree(json);
+            checkPatterns(tree, "");
+            checkVocabulary(tree);
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -77,6 +79,17 @@ public final class HfTokenizer implements TokenCodec {
             for (int i = 0; i < node.size(); i++) {
                 checkPatterns(node.get(i), path + "[" + i + "]");
             }
+        }
+    }
+
+    /**
+     * An empty {@code model.vocab} (an object for BPE, WordPiece and WordLevel, a list for Unigram)
+     * loads in the tokenizers library, and then every text is no tokens and every reply empty.
+     */
+    private static void checkVocabulary(JsonNode tree) throws IOException {
+        JsonNode vocab = tree.path("model").path("vocab");
+        if ((vocab.isObject() || vocab.isArray()) && vocab.isEmpty()) {
+            throw new IOException("tokenizer.json model.vocab is empty: every text would be no tokens");
         }
     }
 

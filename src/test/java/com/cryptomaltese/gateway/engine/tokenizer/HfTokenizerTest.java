@@ -66,6 +66,16 @@ class HfTokenizerTest {
         assertThatThrownBy(() -> HfTokenizer.load(empty)).isInstanceOf(IOException.class).hasMessageContaining("tokenizer.json");
     }
 
+    @Test
+    void anEmptyVocabularyIsRefusedAtLoad(@TempDir Path dir) throws IOException {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(STORIES.resolve("tokenizer.json").toFile());
+        ((ObjectNode) json.get("model")).putObject("vocab");
+        ((ObjectNode) json.get("model")).putArray("merges");
+        Files.writeString(dir.resolve("tokenizer.json"), json.toString());
+        assertThatThrownBy(() -> HfTokenizer.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage("tokenizer.json model.vocab is empty: every text would be no tokens");
+    }
+
     /**
      * {@code (a+)+b} over 25 letters exceeds Oniguruma's retry limit, and the tokenizers binding
      * panics and aborts the JVM at that chat; the file is refused at load instead, the path named.
