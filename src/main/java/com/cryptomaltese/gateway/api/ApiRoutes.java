@@ -229,7 +229,8 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("400", BODILESS_400)
                 .responseMessage("404", "The model is not on disk")
                 .responseMessage("409", "Another load or an unload is running, the model is downloading, being deleted or "
-                        + "its download failed or was interrupted, or it cannot be loaded: no engine runs its folder (no "
+                        + "its download failed or was interrupted, or it cannot be loaded: its folder has no usable snapshot "
+                        + "(refs/main names one not on disk, it holds no files), no engine runs its folder (no "
                         + "config.json, weights in no known format) or its files are broken (the reason is given)"))
                 .to("direct:loadModel");
         withoutBody(withModelId(audited(route("loadModel"))), "load").bean("modelOperations", "load(${exchangeProperty." + MODEL_ID + "})")
@@ -272,7 +273,8 @@ class ApiRoutes extends RouteBuilder {
         user(modelIdParam(models.get("/{model_id}").id("getModel")
                 .description("One model: on disk (with its download record), being downloaded (bytes done and total, "
                         + "speed, estimated time, the current file), or with a download that failed or a restart interrupted "
-                        + "(status error with the reason; both survive restarts)")
+                        + "(status error with the reason; both survive restarts), or a folder with no usable snapshot "
+                        + "(status error with why)")
                 .outType(ModelViews.ModelSummary.class))
                 .responseMessage("404", "The model is not on disk and not being downloaded"))
                 .to("direct:getModel");
@@ -281,7 +283,8 @@ class ApiRoutes extends RouteBuilder {
 
         user(modelIdParam(models.delete("/{model_id}").id("deleteModel")
                 .description("Cancel a running download, or delete a model that is not loaded from disk (also a failed "
-                        + "or interrupted download with its partial files). A load of the model is refused while it is deleted.")
+                        + "or interrupted download with its partial files, a folder with no usable snapshot). A load of the "
+                        + "model is refused while it is deleted.")
                 .outType(ModelViews.ModelDeleted.class))
                 .responseMessage("404", "The model is not on disk and not being downloaded")
                 .responseMessage("409", "The model is loaded or being loaded: unload it first"))

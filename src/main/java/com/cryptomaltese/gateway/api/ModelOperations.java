@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,25 +59,33 @@ class ModelOperations {
 
     public ModelList list() {
         String loaded = models.current().map(m -> m.id().toString()).orElse(null);
-        List<ModelSummary> all = new ArrayList<>(registry.list().stream().map(this::summary).toList());
-        Set<String> onDisk = new java.util.HashSet<>(all.stream().map(ModelSummary::id).toList());
+        ModelRegistry.Folders disk = registry.folders();
+        List<ModelSummary> all = new ArrayList<>(disk.models().stream().map(this::summary).toList());
+        Set<String> listed = new HashSet<>(all.stream().map(ModelSummary::id).toList());
         // Downloads of models not on disk yet (running, or failed: status error with the reason).
         for (Map.Entry<ModelId, DownloadProgress> d : downloads.all().entrySet()) {
-            if (!onDisk.contains(d.getKey().toString()) && !d.getValue().status().equals("completed")) {
+            if (!d.getValue().status().equals("completed") && listed.add(d.getKey().toString())) {
                 all.add(pending(d.getKey(), d.getValue()));
+            }
+        }
+        // Folders whose snapshot cannot be used, each once: a running or failed download listed above tells its state.
+        for (ModelRegistry.BrokenFolder folder : disk.broken()) {
+            if (listed.add(folder.id().toString())) {
+                all.add(broken(folder));
             }
         }
         all.sort(Comparator.comparing(ModelSummary::id));
         return new ModelList(all, loaded);
     }
 
-    /** One model: on disk, downloading, or with a failed download. */
+    /** One model: on disk, downloading, with a failed download, or a broken folder. */
     public ModelSummary get(ModelId id) {
         Optional<LocalModel> local = registry.find(id);
         if (local.isPresent()) {
             return summary(local.get());
         }
         return downloads.progress(id).filter(p -> !p.status().equals("completed")).map(p -> pending(id, p))
+                .or(() -> registry.broken(id).map(this::broken))
                 .orElseThrow(() -> ApiException.notFound("model " + id + " is not on disk and not being downloaded"));
     }
 
@@ -121,7 +130,7 @@ class ModelOperations {
         // Not downloading, or the download completed before the cancel reached it: the model is deleted.
         return models.whileUnused(id, () -> {
             boolean failed = downloads.failure(id).isPresent();
-            if (registry.find(id).isEmpty() && !failed) {
+            if (registry.find(id).isEmpty() && !failed && registry.broken(id).isEmpty()) {
                 throw ApiException.notFound("model " + id + " is not on disk and not being downloaded");
             }
             downloads.cancel(id);
@@ -139,6 +148,9 @@ class ModelOperations {
         if (registry.find(id).isEmpty()) {
             downloads.failure(id).ifPresent(reason -> {
                 throw ApiException.conflict("model " + id + " cannot be loaded: its download failed: " + reason);
+            });
+            registry.broken(id).ifPresent(folder -> {
+                throw ApiException.conflict("model " + id + " cannot be loaded: " + folder.reason());
             });
         }
         boolean wasLoaded = models.current().map(m -> m.id().equals(id)).orElse(false);
@@ -176,6 +188,13 @@ class ModelOperations {
                 local.format().wireName(), engine, local.quantisation(), local.sizeBytes(), "huggingface", local.commit(), parameters.effective(id),
                 loadedAt, error, meta.map(ModelMetadata::downloadedAt).orElse(null),
                 meta.map(ModelMetadata::files).orElse(null), download.orElse(null));
+    }
+
+    /** A folder whose snapshot cannot be used: status error with why; what only its files would tell stays null. */
+    private ModelSummary broken(ModelRegistry.BrokenFolder folder) {
+        ModelId id = folder.id();
+        return new ModelSummary(id.toString(), id.name(), "error", null, null, null, null, 0, "huggingface", null,
+                parameters.effective(id), null, folder.reason(), null, null, downloads.progress(id).orElse(null));
     }
 
     /** A model that is only a download so far. */

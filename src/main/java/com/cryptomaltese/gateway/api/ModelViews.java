@@ -44,7 +44,8 @@ final class ModelViews {
                     + "else the only snapshot") String revision,
             @Schema(description = "Effective generation parameters") GenerationSettings parameters,
             Instant loadedAt,
-            @Schema(description = "Why the last load or download failed (status error)") String error,
+            @Schema(description = "Why the last load or download failed, or why the model's folder has no usable "
+                    + "snapshot (status error)") String error,
             @Schema(description = "When the gateway downloaded it (absent for models put there otherwise)") Instant downloadedAt,
             @Schema(description = "Downloaded files with size and sha256 (absent for models put there otherwise)")
             List<ModelMetadata.FileRecord> files,

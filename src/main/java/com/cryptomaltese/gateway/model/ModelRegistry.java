@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.GatewayProperties;
@@ -28,7 +29,9 @@ import org.springframework.stereotype.Component;
  * What is on disk under {@code GATEWAY_DATA_DIR/models}, read in the Hugging Face cache layout
  * ({@code models--org--name/refs/main} naming a commit, files under {@code snapshots/<commit>/},
  * usually symlinks into {@code blobs/}). A cache filled by {@code huggingface-cli download
- * --cache-dir $GATEWAY_DATA_DIR/models} is read as it is.
+ * --cache-dir $GATEWAY_DATA_DIR/models} is read as it is. A folder whose current snapshot cannot be
+ * used (refs/main names one that is gone, it holds no files, it cannot be read) is a {@link BrokenFolder}
+ * with the reason: hidden, it could only go in a cleanup of every model, and nobody would learn why.
  */
 @Component
 public class ModelRegistry {
@@ -38,6 +41,24 @@ public class ModelRegistry {
     /** The download record the gateway writes beside blobs/ and snapshots/ (hub.ModelMetadata). */
     private static final String DOWNLOAD_RECORD = "maltese-download.json";
     private static final Map<String, String> DTYPES = Map.of("float32", "F32", "float16", "F16", "bfloat16", "BF16");
+    /** Hex, as commits are: only such a name is repeated in a reason (a file could hold anything, a key even). */
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{4,64}");
+
+    /** A model folder whose current snapshot cannot be used, and why, in words an operator can act on. */
+    public record BrokenFolder(ModelId id, String reason) {
+    }
+
+    /** The model folders on disk: the usable models, and the broken folders. */
+    public record Folders(List<LocalModel> models, List<BrokenFolder> broken) {
+    }
+
+    /** Why a folder's current snapshot cannot be used. */
+    private static final class Unusable extends Exception {
+
+        Unusable(String reason) {
+            super(reason, null, false, false);
+        }
+    }
 
     private final Path modelsDir;
 
@@ -49,28 +70,53 @@ public class ModelRegistry {
         return modelsDir;
     }
 
-    public List<LocalModel> list() {
+    /** The models folder in one pass: its usable models and its broken folders. */
+    public Folders folders() {
         if (!Files.isDirectory(modelsDir)) {
-            return List.of();
+            return new Folders(List.of(), List.of());
         }
         List<LocalModel> models = new ArrayList<>();
+        List<BrokenFolder> broken = new ArrayList<>();
         try (DirectoryStream<Path> folders = Files.newDirectoryStream(modelsDir, "models--*")) {
             for (Path folder : folders) {
                 ModelId id = ModelId.fromCacheFolderName(folder.getFileName().toString());
-                if (id != null) {
+                if (id == null) {
+                    continue;
+                }
+                try {
                     read(id, folder).ifPresent(models::add);
+                } catch (Unusable e) {
+                    broken.add(new BrokenFolder(id, e.getMessage()));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + modelsDir, e);
         }
         models.sort(Comparator.comparing(m -> m.id().toString()));
-        return models;
+        return new Folders(models, broken);
     }
 
+    /** The model, if its folder holds a usable one. */
     public Optional<LocalModel> find(ModelId id) {
         Path folder = id.cacheFolderIn(modelsDir);
-        return Files.isDirectory(folder) ? read(id, folder) : Optional.empty();
+        try {
+            return Files.isDirectory(folder) ? read(id, folder) : Optional.empty();
+        } catch (Unusable e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The model's folder, if it is there but its current snapshot cannot be used. */
+    public Optional<BrokenFolder> broken(ModelId id) {
+        Path folder = id.cacheFolderIn(modelsDir);
+        try {
+            if (Files.isDirectory(folder)) {
+                read(id, folder);
+            }
+            return Optional.empty();
+        } catch (Unusable e) {
+            return Optional.of(new BrokenFolder(id, e.getMessage()));
+        }
     }
 
     /** The folder of the model's current snapshot, without reading its files. */
@@ -83,10 +129,13 @@ public class ModelRegistry {
         } catch (IOException e) {
             log.warn("Cannot read the snapshot of {}: {}", id, e.getMessage());
             return Optional.empty();
+        } catch (Unusable e) {
+            return Optional.empty(); // the model list says why
         }
     }
 
-    private Optional<LocalModel> read(ModelId id, Path folder) {
+    /** The model in {@code folder}; empty while it has no snapshot at all (a first download's folder). */
+    private Optional<LocalModel> read(ModelId id, Path folder) throws Unusable {
         try {
             Optional<String> commit = commitOf(folder);
             if (commit.isEmpty()) {
@@ -98,7 +147,7 @@ public class ModelRegistry {
                 files = walk.filter(Files::isRegularFile).toList();
             }
             if (files.isEmpty()) {
-                return Optional.empty();
+                throw new Unusable("snapshot " + commit.get() + " holds no files");
             }
             long size = 0;
             for (Path file : files) {
@@ -110,44 +159,71 @@ public class ModelRegistry {
             return Optional.of(new LocalModel(id, folder, snapshot, commit.get(), format, size,
                     details.description(), details.quantisation()));
         } catch (IOException | UncheckedIOException e) {
-            log.warn("Skipping unreadable model folder {}: {}", folder.getFileName(), e.getMessage());
-            return Optional.empty();
+            throw new Unusable("the folder cannot be read: " + unreadable(folder, e));
         }
+    }
+
+    /** The failure with paths relative to the folder: a caller is not told where the gateway keeps its files. */
+    private static String unreadable(Path folder, Exception e) {
+        Throwable cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : e;
+        String name = cause.getClass().getSimpleName();
+        String text = cause.getMessage() == null ? name : name + ": " + cause.getMessage();
+        for (Path base : List.of(folder.toAbsolutePath(), folder)) {
+            text = text.replace(base + base.getFileSystem().getSeparator(), "").replace(base.toString(), ".");
+        }
+        return text;
     }
 
     /**
      * The commit of the gateway's last completed download (its record names it; a download of a
      * branch, tag or commit other than main must take effect), else {@code refs/main}, else the only
-     * snapshot, if there is exactly one.
+     * snapshot, if there is exactly one. Empty when there is no snapshot and nothing names one: a
+     * download's folder before its snapshot is in place, whose state the download reports.
      */
-    private static Optional<String> commitOf(Path folder) throws IOException {
+    private static Optional<String> commitOf(Path folder) throws IOException, Unusable {
         Path record = folder.resolve(DOWNLOAD_RECORD);
+        String recorded = "";
         if (Files.isRegularFile(record)) {
-            String commit;
             try {
-                commit = CONFIG_READER.readTree(record.toFile()).path("commit").asText("");
+                recorded = CONFIG_READER.readTree(record.toFile()).path("commit").asText("");
             } catch (IOException e) {
-                commit = ""; // an unreadable record does not hide the model: refs/main still names it
+                recorded = ""; // an unreadable record does not hide the model: refs/main still names it
             }
-            if (snapshotExists(folder, commit)) {
-                return Optional.of(commit);
+            if (snapshotExists(folder, recorded)) {
+                return Optional.of(recorded);
             }
         }
         Path ref = folder.resolve("refs").resolve("main");
         if (Files.isRegularFile(ref)) {
             String commit = Files.readString(ref, StandardCharsets.UTF_8).trim();
-            return snapshotExists(folder, commit) ? Optional.of(commit) : Optional.empty();
+            if (snapshotExists(folder, commit)) {
+                return Optional.of(commit);
+            }
+            throw new Unusable(notOnDisk("refs/main", commit));
         }
         Path snapshots = folder.resolve("snapshots");
-        if (!Files.isDirectory(snapshots)) {
-            return Optional.empty();
+        List<Path> all = List.of();
+        if (Files.isDirectory(snapshots)) {
+            try (Stream<Path> list = Files.list(snapshots)) {
+                // Hidden folders are snapshots still being assembled by a download.
+                all = list.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+            }
         }
-        try (Stream<Path> list = Files.list(snapshots)) {
-            // Hidden folders are snapshots still being assembled by a download.
-            List<Path> all = list.filter(Files::isDirectory)
-                    .filter(p -> !p.getFileName().toString().startsWith(".")).toList();
-            return all.size() == 1 ? Optional.of(all.get(0).getFileName().toString()) : Optional.empty();
+        if (all.size() == 1) {
+            return Optional.of(all.get(0).getFileName().toString());
         }
+        if (all.size() > 1) {
+            throw new Unusable("it holds " + all.size() + " snapshots and no refs/main to name the current one");
+        }
+        if (!recorded.isEmpty()) {
+            throw new Unusable(notOnDisk("the gateway's download record", recorded));
+        }
+        return Optional.empty();
+    }
+
+    private static String notOnDisk(String namedBy, String commit) {
+        return COMMIT.matcher(commit).matches() ? namedBy + " names snapshot " + commit + ", which is not on disk"
+                : namedBy + " names no snapshot that is on disk";
     }
 
     /** A commit names a folder: hex/word characters only, never a path. */

@@ -30,9 +30,17 @@ class ModelsApiTest extends ApiTestBase {
         TestData.hubModel(models, "list-org", "tflite-model", "f8f8f8", "model.tflite", 100);
         Path noConfig = TestData.hubModel(models, "list-org", "no-config", "a9a9a9", "model.safetensors", 100);
         Files.delete(noConfig.resolve("snapshots/a9a9a9/config.json"));
-        // A folder whose refs/main names a snapshot that is not there is not a usable model.
+        // Folders whose current snapshot cannot be used: refs/main names one that is not there, or it is empty.
         Path broken = TestData.hubModel(models, "list-org", "broken-model", "0000", "model.safetensors", 10);
         Files.writeString(broken.resolve("refs/main"), "ffff");
+        Path dangling = TestData.hubModel(models, "list-org", "dangling-model", "1111", "model.safetensors", 10);
+        Files.writeString(dangling.resolve("refs/main"), "eeee");
+        ggufOnly(models, "empty-snapshot");
+        // A first download's folder before its snapshot is in place: no refs, the snapshot still hidden.
+        Path arriving = models.resolve("models--list-org--arriving");
+        Files.createDirectories(arriving.resolve("snapshots/.c0ffee-1.tmp"));
+        Files.createDirectories(arriving.resolve("blobs"));
+        Files.write(arriving.resolve("blobs/" + "ab".repeat(32) + ".incomplete"), new byte[10]);
         // Not models at all.
         Files.createDirectories(models.resolve("datasets--list-org--data/snapshots/x"));
         Files.writeString(models.resolve("version.txt"), "1");
@@ -95,8 +103,51 @@ class ModelsApiTest extends ApiTestBase {
         assertThat(safe.has("loaded_at")).isFalse();
 
         assertThat(model(body, "list-org/gguf-model").get("format").asText()).isEqualTo("gguf");
-        assertThat(body.get("models").findValuesAsText("id"))
-                .doesNotContain("list-org/broken-model", "list-org/data");
+        assertThat(body.get("models").findValuesAsText("id")).doesNotContain("list-org/data");
+    }
+
+    /**
+     * A folder whose current snapshot cannot be used is listed as an error saying why, with nothing
+     * that only its files could tell; a download's folder before its snapshot is in place is not one.
+     */
+    @Test
+    void aFolderWithNoUsableSnapshotIsListedAsAnErrorSayingWhy() {
+        JsonNode body = api.get("/api/v1/models", TestApi.USER_KEY).json();
+        JsonNode broken = model(body, "list-org/broken-model");
+        assertThat(broken.get("status").asText()).isEqualTo("error");
+        assertThat(broken.get("error").asText()).isEqualTo("refs/main names snapshot ffff, which is not on disk");
+        assertThat(broken.get("name").asText()).isEqualTo("broken-model");
+        assertThat(broken.get("size").asLong()).isZero();
+        for (String unknown : new String[] {"format", "engine", "revision", "description", "loaded_at", "files"}) {
+            assertThat(broken.has(unknown)).as(unknown).isFalse();
+        }
+        assertThat(model(body, "list-org/empty-snapshot").get("error").asText()).isEqualTo("snapshot c0ffee holds no files");
+        assertThat(body.get("models").findValuesAsText("id")).doesNotContain("list-org/arriving");
+
+        Reply one = api.get("/api/v1/models/list-org%2Fbroken-model", TestApi.USER_KEY);
+        assertThat(one.status()).as(one.body()).isEqualTo(200);
+        assertThat(one.json().get("status").asText()).isEqualTo("error");
+        assertThat(one.json().get("error").asText()).isEqualTo("refs/main names snapshot ffff, which is not on disk");
+        assertError(api.get("/api/v1/models/list-org%2Farriving", TestApi.USER_KEY), 404, "not on disk");
+    }
+
+    @Test
+    void loadOfAFolderWithNoUsableSnapshotIs409SayingWhy() {
+        assertError(api.post("/api/v1/models/list-org%2Fbroken-model/load", TestApi.USER_KEY, null), 409,
+                "model list-org/broken-model cannot be loaded: refs/main names snapshot ffff, which is not on disk");
+    }
+
+    /** Deleted as any model is, rather than only by a cleanup of every model. */
+    @Test
+    void deleteRemovesAFolderWithNoUsableSnapshot() {
+        Reply deleted = api.send(api.request("/api/v1/models/list-org%2Fdangling-model", TestApi.USER_KEY).DELETE());
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        assertThat(deleted.json().get("status").asText()).isEqualTo("success");
+        assertThat(deleted.json().get("message").asText()).isEqualTo("model list-org/dangling-model deleted from disk");
+        assertThat(modelsDir().resolve("models--list-org--dangling-model")).doesNotExist();
+        assertThat(api.get("/api/v1/models", TestApi.USER_KEY).json().get("models").findValuesAsText("id"))
+                .doesNotContain("list-org/dangling-model");
+        assertThat(api.get("/api/v1/models/list-org%2Fdangling-model", TestApi.USER_KEY).status()).isEqualTo(404);
     }
 
     /** A folder no engine takes is its own fault, not a passing state: 409 with what it lacks, status error. */
@@ -161,8 +212,8 @@ class ModelsApiTest extends ApiTestBase {
     void loadOfAModelNotOnDiskIs404() {
         assertError(api.post("/api/v1/models/list-org%2Fmissing/load", TestApi.USER_KEY, null), 404,
                 "model list-org/missing is not on disk");
-        assertError(api.post("/api/v1/models/list-org%2Fbroken-model/load", TestApi.USER_KEY, null), 404,
-                "not on disk");
+        assertError(api.post("/api/v1/models/list-org%2Farriving/load", TestApi.USER_KEY, null), 404,
+                "model list-org/arriving is not on disk");
     }
 
     @Test
