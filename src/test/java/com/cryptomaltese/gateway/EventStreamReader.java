@@ -12,16 +12,19 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * Reads a {@code text/event-stream} body as its specification defines it (field lines; a blank line
- * ends an event) and refuses lines it does not define, with each event's data read as JSON.
+ * ends an event) and refuses lines it does not define, with each event's data read as JSON (but for
+ * OpenAI's closing {@code [DONE]}, kept as text).
  */
 public final class EventStreamReader implements AutoCloseable {
 
     public record Event(String name, JsonNode data) {
     }
 
+    public static final String OPENAI_END = "[DONE]";
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BufferedReader lines;
 
@@ -50,7 +53,9 @@ public final class EventStreamReader implements AutoCloseable {
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             if (line.isEmpty()) {
                 if (data != null) {
-                    return new Event(name, JSON.readTree(data.toString()));
+                    String text = data.toString();
+                    // OpenAI's streams end with the data [DONE], the one data that is not JSON.
+                    return new Event(name, text.equals(OPENAI_END) ? TextNode.valueOf(text) : JSON.readTree(text));
                 }
             } else if (line.startsWith("event: ")) {
                 name = line.substring("event: ".length());

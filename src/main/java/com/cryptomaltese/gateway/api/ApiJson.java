@@ -92,6 +92,18 @@ public class ApiJson {
 
     /** Parses a request body into {@code type}, or throws a 400 naming the field at fault. */
     public <T> T read(byte[] body, Class<T> type) {
+        return read(body, type, false);
+    }
+
+    /**
+     * As {@link #read}, with an explicit null taken as a field not given: OpenAI's API reads nulls so,
+     * and its clients send them for options they leave unset.
+     */
+    public <T> T readNullAsAbsent(byte[] body, Class<T> type) {
+        return read(body, type, true);
+    }
+
+    private <T> T read(byte[] body, Class<T> type, boolean nullAsAbsent) {
         if (body == null || body.length == 0 || new String(body).isBlank()) {
             throw ApiException.badRequest("body", "is required: send a JSON object");
         }
@@ -100,7 +112,9 @@ public class ApiJson {
             if (!tree.isObject()) {
                 throw ApiException.badRequest("body", "must be a JSON object");
             }
-            rejectNulls(tree, "");
+            if (!nullAsAbsent) {
+                rejectNulls(tree, "");
+            }
             return mapper.treeToValue(tree, type);
         } catch (JsonProcessingException e) {
             throw translate(e);

@@ -77,6 +77,7 @@ class ApiRoutes extends RouteBuilder {
         interceptFrom("rest*").process(ApiRoutes::callerFromRequest);
 
         chat();
+        openAi();
         models();
         parameters();
         admin();
@@ -202,6 +203,38 @@ class ApiRoutes extends RouteBuilder {
                 .responseMessage("503", "The gateway is starting or stopping")
                 .to("direct:health");
         route("health").bean("modelOperations", "health").bean("apiReply", "ok");
+    }
+
+    /**
+     * The OpenAI-compatible channel: OpenAI's clients take {@code <host>/api/v1/openai} as their base URL
+     * and an API key as theirs (sent as {@code Authorization: Bearer}).
+     */
+    private void openAi() {
+        RestDefinition openAi = rest("/openai").description("OpenAI-compatible Chat Completions (base URL /api/v1/openai)");
+        withJsonBody(user(openAi.post("/chat/completions").id("openAiChatCompletions")
+                .description("OpenAI's Chat Completions on the loaded model: the caller sends the whole conversation "
+                        + "and the gateway keeps none of it. Sampling fields go over the model's stored parameters as "
+                        + "a chat's parameters do; with \"stream\": true, chat.completion.chunk events and [DONE]. "
+                        + "n, stop, presence_penalty, frequency_penalty and logprobs pass only with the value that asks "
+                        + "for nothing (400 otherwise); top_k and repetition_penalty are accepted as llama.cpp and vLLM do.")
+                .type(OpenAiViews.CompletionRequest.class).outType(OpenAiViews.Completion.class)
+                .responseMessage("400", "Invalid request: the message names the field")
+                .responseMessage("409", "model names a model that is not loaded")
+                .responseMessage("500", "The loaded model cannot answer because of its own files: the message says which")
+                .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy (Retry-After)")
+                .responseMessage("504", "The generation deadline (60 s) passed"))
+                .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
+                .to("direct:openAiChatCompletions");
+        route("openAiChatCompletions")
+                .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.CompletionRequest.class)))
+                .bean("chatAdmission", "enter")
+                .bean("openAiChat", "complete");
+
+        user(openAi.get("/models").id("openAiModels")
+                .description("OpenAI's model list: the loaded model, which answers chats, or none")
+                .outType(OpenAiViews.ModelList.class))
+                .to("direct:openAiModels");
+        route("openAiModels").bean("openAiChat", "models").bean("apiReply", "ok");
     }
 
     /**

@@ -7,6 +7,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import com.cryptomaltese.gateway.chat.ChatProcessor;
 import com.cryptomaltese.gateway.chat.ChatRequest;
@@ -61,12 +63,48 @@ public class ChatStreams {
     record Piece(String text) {
     }
 
+    /** How one stream tells its reply: the events for a piece of text, the whole reply, a failure. */
+    interface ReplyEvents {
+
+        void piece(ServerSentEvents events, String text);
+
+        void done(ServerSentEvents events, ChatResponse response);
+
+        void failed(ServerSentEvents events, ApiException failure);
+    }
+
+    /** The gateway's own events: {@code token}, {@code done} (the usual reply), {@code error} (the error shape). */
+    private final ReplyEvents gatewayEvents = new ReplyEvents() {
+        @Override
+        public void piece(ServerSentEvents events, String text) {
+            events.send("token", json.write(new Piece(text)));
+        }
+
+        @Override
+        public void done(ServerSentEvents events, ChatResponse response) {
+            events.send("done", json.write(response));
+        }
+
+        @Override
+        public void failed(ServerSentEvents events, ApiException failure) {
+            events.send("error", json.write(ErrorBody.of(failure.getMessage(), failure.details())));
+        }
+    };
+
     /** Starts the chat in the exchange's body and makes the response its event stream, once it has begun. */
     public void open(Exchange exchange) {
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
+        stream(exchange, onText -> chats.stream(request, onText), gatewayEvents);
+    }
+
+    /**
+     * Runs {@code chat} (given where its pieces of text go) on a thread of its own and makes the
+     * response the events {@code format} makes of them, once the first piece is there.
+     */
+    void stream(Exchange exchange, Function<Consumer<String>, ChatResponse> chat, ReplyEvents format) {
         ServerSentEvents events = new ServerSentEvents();
         CompletableFuture<Void> begun = new CompletableFuture<>();
-        generations.execute(() -> answer(request, events, begun));
+        generations.execute(() -> answer(chat, format, events, begun));
         try {
             begun.get();
         } catch (ExecutionException e) {
@@ -79,24 +117,25 @@ public class ChatStreams {
         reply.stream(exchange, events);
     }
 
-    private void answer(ChatRequest request, ServerSentEvents events, CompletableFuture<Void> begun) {
+    private void answer(Function<Consumer<String>, ChatResponse> chat, ReplyEvents format, ServerSentEvents events,
+                        CompletableFuture<Void> begun) {
         try {
-            ChatResponse response = chats.stream(request, text -> {
-                events.send("token", json.write(new Piece(text)));
+            ChatResponse response = chat.apply(text -> {
+                format.piece(events, text);
                 begun.complete(null);
             });
-            events.send("done", json.write(response));
+            format.done(events, response);
             begun.complete(null);
         } catch (ServerSentEvents.Closed e) {
             log.debug("Streamed chat ended: the client went away");
         } catch (RuntimeException e) {
             if (!begun.completeExceptionally(e)) {
-                tellInStream(e, events);
+                tellInStream(e, format, events);
             }
         } catch (Error e) {
             // Out of (direct) memory half-way: the stream must not end as if the reply were complete.
             if (!begun.completeExceptionally(new IllegalStateException("the streamed chat failed", e))) {
-                tellInStream(e, events);
+                tellInStream(e, format, events);
             }
             throw e;
         } finally {
@@ -105,14 +144,14 @@ public class ChatStreams {
         }
     }
 
-    private void tellInStream(Throwable failure, ServerSentEvents events) {
+    private void tellInStream(Throwable failure, ReplyEvents format, ServerSentEvents events) {
         ApiException api = ApiErrorResponder.find(failure);
         if (api == null) {
             log.error("Unexpected failure in a streamed chat", failure);
             api = new ApiException(500, ApiErrorResponder.INTERNAL, List.of(), null);
         }
         try {
-            events.send("error", json.write(ErrorBody.of(api.getMessage(), api.details())));
+            format.failed(events, api);
         } catch (ServerSentEvents.Closed gone) {
             log.debug("Streamed chat failed after the client went away: {}", api.getMessage());
         }

@@ -31,13 +31,22 @@ final class ServerSentEvents extends InputStream {
 
     /** Queues {@code event: <name>} with {@code json} (one line: JSON escapes line breaks) as its data. */
     void send(String name, byte[] json) {
+        queue("event: " + name + "\ndata: ", json);
+    }
+
+    /** Queues an unnamed event (a {@code message} event, to a browser's EventSource) with {@code data} as its data. */
+    void send(byte[] data) {
+        queue("data: ", data);
+    }
+
+    private void queue(String head, byte[] data) {
         if (closed) {
             throw new Closed();
         }
-        byte[] head = ("event: " + name + "\ndata: ").getBytes(StandardCharsets.UTF_8);
-        byte[] event = new byte[head.length + json.length + 2];
-        System.arraycopy(head, 0, event, 0, head.length);
-        System.arraycopy(json, 0, event, head.length, json.length);
+        byte[] start = head.getBytes(StandardCharsets.UTF_8);
+        byte[] event = new byte[start.length + data.length + 2];
+        System.arraycopy(start, 0, event, 0, start.length);
+        System.arraycopy(data, 0, event, start.length, data.length);
         event[event.length - 2] = '\n';
         event[event.length - 1] = '\n';
         queue.add(event);

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.GatewayProperties;
@@ -30,6 +31,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class ChatProcessor {
+
+    private static final String PARAMETERS = "parameters.";
 
     private final ModelService models;
     private final ParameterService parameters;
@@ -58,35 +61,70 @@ public class ChatProcessor {
         String message = validMessage(request.message());
         ModelId expected = request.modelId() == null ? null : ModelId.parse(request.modelId(), "model_id");
         GenerationSettings requested = request.parameters() == null ? GenerationSettings.NONE : request.parameters();
-        ParameterService.validate(requested, "parameters.");
+        ParameterService.validate(requested, PARAMETERS);
         ConversationKey conversation = ConversationKey.from(request);
         boolean reset = Boolean.TRUE.equals(request.reset());
         long erasureMark = conversation == null ? 0 : conversations.erasureMark(conversation);
+        return generate(expected, requested, PARAMETERS, "message",
+                (model, maxNew) -> prompt(message, history(conversation, reset), model, maxNew),
+                reply -> {
+                    if (conversation != null) {
+                        conversations.store(conversation, erasureMark, reset, message, reply);
+                    }
+                }, onText);
+    }
 
+    /**
+     * Answers a conversation its caller keeps (the OpenAI-compatible API): its messages are the prompt
+     * as they are, after the configured system prompt when they bring none of their own, and nothing is
+     * stored. A prompt too long for the model is refused, not shortened: the caller chose every turn.
+     *
+     * @param parameters validated by the caller, which names its own fields
+     */
+    public ChatResponse answer(List<ChatMessage> messages, ModelId expected, GenerationSettings parameters,
+                               Consumer<String> onText) {
+        boolean ownSystemPrompt = messages.stream().anyMatch(m -> m.role().equals("system"));
+        List<ChatMessage> prompt = new ArrayList<>(messages.size() + 1);
+        if (!ownSystemPrompt && hasSystemPrompt()) {
+            prompt.add(ChatMessage.system(settings.systemPrompt()));
+        }
+        prompt.addAll(messages);
+        return generate(expected, parameters, "", "messages", (model, maxNew) -> prompt, reply -> { }, onText);
+    }
+
+    /**
+     * Runs the loaded model on the prompt {@code prompt} makes for it (given the model and the reply's
+     * token budget) under the deadline, then hands the reply to {@code keep}.
+     *
+     * @param prefix      what the fields of {@code requested} are called in the request, for errors
+     * @param promptField the request's field a prompt too long or refused by the template is blamed on
+     */
+    private ChatResponse generate(ModelId expected, GenerationSettings requested, String prefix, String promptField,
+                                  BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt, Consumer<String> keep,
+                                  Consumer<String> onText) {
         Instant start = clock.instant();
         return models.withModel(loaded -> {
             if (expected != null && !expected.equals(loaded.id())) {
                 throw ApiException.conflict("model " + expected + " is not loaded (loaded: " + loaded.id() + ")");
             }
             GenerationSettings used = parameters.forChat(loaded.id(), requested, loaded.model().vocabularySize());
-            ParameterService.decodingOf(used, "parameters.");
+            ParameterService.decodingOf(used, prefix);
             Instant deadline = start.plus(settings.deadline());
             GenerationResult result;
             try {
-                List<ChatMessage> messages = prompt(message, history(conversation, reset), loaded.model(),
-                        used.maxLength());
+                List<ChatMessage> messages = prompt.apply(loaded.model(), used.maxLength());
                 result = onText == null
                         ? loaded.model().generate(messages, used.toGenerationParams(), deadline)
                         : loaded.model().generate(messages, used.toGenerationParams(), deadline, onText);
             } catch (UnsupportedParameterException e) {
-                throw ApiException.badRequest("parameters." + e.parameter(), e.getMessage());
+                throw ApiException.badRequest(prefix + e.parameter(), e.getMessage());
             } catch (BrokenModelException e) {
                 throw new ApiException(500, "model " + loaded.id() + " cannot answer: " + e.getMessage(), List.of(), null);
             } catch (PromptTooLongException e) {
-                throw ApiException.badRequest("message", "is too long for model " + loaded.id() + ": " + e.getMessage());
+                throw ApiException.badRequest(promptField, "is too long for model " + loaded.id() + ": " + e.getMessage());
             } catch (ChatTemplateException e) {
                 if (e.raisedByTemplate()) {
-                    throw ApiException.badRequest("message", "was refused by the chat template of model "
+                    throw ApiException.badRequest(promptField, "was refused by the chat template of model "
                             + loaded.id() + ": " + e.getMessage());
                 }
                 throw new ApiException(500, "the chat template of model " + loaded.id() + " cannot be rendered: "
@@ -96,15 +134,17 @@ public class ChatProcessor {
                 throw new ApiException(504, "generation deadline of " + settings.deadline().toSeconds()
                         + " s passed", List.of(), null);
             }
-            if (conversation != null) {
-                conversations.store(conversation, erasureMark, reset, message, result.text());
-            }
+            keep.accept(result.text());
             Instant end = clock.instant();
             return new ChatResponse(result.text(), loaded.id().toString(), used,
                     result.finishReason().name().toLowerCase(Locale.ROOT),
                     new ChatResponse.Usage(result.promptTokens(), result.completionTokens()),
                     Duration.between(start, end).toNanos() / 1e9, end);
         });
+    }
+
+    private boolean hasSystemPrompt() {
+        return settings.systemPrompt() != null && !settings.systemPrompt().isBlank();
     }
 
     private String validMessage(String message) {
@@ -139,7 +179,7 @@ public class ChatProcessor {
         List<ChatMessage> turns = new ArrayList<>(history);
         while (true) {
             List<ChatMessage> messages = new ArrayList<>(turns.size() + 2);
-            if (settings.systemPrompt() != null && !settings.systemPrompt().isBlank()) {
+            if (hasSystemPrompt()) {
                 messages.add(ChatMessage.system(settings.systemPrompt()));
             }
             messages.addAll(turns);

@@ -23,7 +23,8 @@ class DocsTest extends ApiTestBase {
 
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
             "unloadModel", "downloadModel", "getModel", "deleteModel", "getParameters", "updateParameters",
-            "resetParameters", "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser");
+            "resetParameters", "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser",
+            "openAiChatCompletions", "openAiModels");
 
     @Test
     void docsServesSwaggerUiReadingOurDocument() {
@@ -97,16 +98,9 @@ class DocsTest extends ApiTestBase {
         }));
         assertThat(doc.at("/paths/~1chat/post/responses/500").isMissingNode()).isFalse();
         // A chat answers an event stream when streamed; its errors are JSON whatever it was asked.
-        JsonNode chat = doc.at("/paths/~1chat/post/responses");
-        assertThat(chat.at("/200/content/application~1json/schema/$ref").asText()).endsWith("/ChatResponse");
-        assertThat(chat.at("/200/content/text~1event-stream/schema/type").asText()).isEqualTo("string");
-        assertThat(chat.at("/200/content/text~1event-stream/schema/description").asText()).contains("token", "done", "error");
-        chat.fields().forEachRemaining(response -> {
-            if (!response.getKey().equals("200") && response.getValue().has("content")) {
-                assertThat(response.getValue().get("content").fieldNames()).toIterable().as(response.getKey())
-                        .containsExactly("application/json");
-            }
-        });
+        assertStreamedWithJsonErrors(doc.at("/paths/~1chat/post/responses"), "/ChatResponse", "token", "done", "error");
+        assertStreamedWithJsonErrors(doc.at("/paths/~1openai~1chat~1completions/post/responses"), "/Completion",
+                "chat.completion.chunk", "[DONE]", "error");
         assertThat(doc.at("/paths/~1health/get/responses/503").isMissingNode()).isFalse();
         assertProperties(doc.at("/components/schemas"), "ErrorBody", "status", "message", "details");
         assertThat(doc.at("/paths/~1admin~1purge-logs/post/responses/415").isMissingNode()).isFalse();
@@ -255,5 +249,17 @@ class DocsTest extends ApiTestBase {
         List<String> names = new ArrayList<>();
         properties.fieldNames().forEachRemaining(names::add);
         assertThat(names).as(schema).contains(fields);
+    }
+
+    private static void assertStreamedWithJsonErrors(JsonNode responses, String schema, String... described) {
+        assertThat(responses.at("/200/content/application~1json/schema/$ref").asText()).endsWith(schema);
+        assertThat(responses.at("/200/content/text~1event-stream/schema/type").asText()).isEqualTo("string");
+        assertThat(responses.at("/200/content/text~1event-stream/schema/description").asText()).contains(described);
+        responses.fields().forEachRemaining(response -> {
+            if (!response.getKey().equals("200") && response.getValue().has("content")) {
+                assertThat(response.getValue().get("content").fieldNames()).toIterable().as(response.getKey())
+                        .containsExactly("application/json");
+            }
+        });
     }
 }
