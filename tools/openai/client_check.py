@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Talks to a running gateway with OpenAI's own Python client, as users' programs do, and checks what
+the client makes of each answer: a whole completion, a stream with usage, the model list, and errors
+raised as the client's exception types. Not a test (CI has no Python); a compatibility check against
+the reference client, run by hand:
+
+    /tmp/ref/bin/pip install --no-index --find-links /opt/wheels --find-links /opt/pypi/files openai
+    /tmp/ref/bin/python tools/openai/client_check.py http://localhost:8080/api/v1/openai API_KEY [EXPECTED_TEXT]
+
+The gateway must have a model loaded. EXPECTED_TEXT, if given, is the greedy reply to the
+conversation below (for the fixture llama model: conversation_golden.json's text_skip_special).
+"""
+
+import sys
+
+import openai
+
+MESSAGES = [
+    {"role": "system", "content": "You are a kind farmer."},
+    {"role": "user", "content": "What is your name?"},
+    {"role": "assistant", "content": "The farmer by the river."},
+    {"role": "user", "content": "Please tell me a short story about the sea.\nThank you!"},
+]
+GREEDY = {"temperature": 0, "max_tokens": 12, "extra_body": {"repetition_penalty": 1.0}}
+
+
+def main(base_url, key, expected=None):
+    client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0)
+    models = client.models.list()
+    model = models.data[0].id
+    print(f"models: {[m.id for m in models.data]}")
+
+    whole = client.chat.completions.create(model=model, messages=MESSAGES, **GREEDY)
+    text = whole.choices[0].message.content
+    print(f"whole: {whole.object} {whole.id} finish={whole.choices[0].finish_reason} usage={whole.usage} {text!r}")
+    assert whole.object == "chat.completion" and whole.choices[0].message.role == "assistant"
+    assert whole.usage.total_tokens == whole.usage.prompt_tokens + whole.usage.completion_tokens
+    if expected is not None:
+        assert text == expected, (text, expected)
+
+    pieces, usage, finish = [], None, None
+    for chunk in client.chat.completions.create(model=model, messages=MESSAGES, stream=True,
+                                                stream_options={"include_usage": True}, **GREEDY):
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            pieces.append(choice.delta.content or "")
+            finish = choice.finish_reason or finish
+    print(f"stream: {len(pieces)} chunks finish={finish} usage={usage} {''.join(pieces)!r}")
+    assert "".join(pieces) == text and usage == whole.usage and finish == whole.choices[0].finish_reason
+
+    for wrong, error in [({"model": "other/model"}, openai.ConflictError),
+                         ({"model": model, "n": 2}, openai.BadRequestError)]:
+        try:
+            client.chat.completions.create(messages=MESSAGES, **dict(GREEDY, **wrong))
+            raise AssertionError(f"{wrong} was answered")
+        except error as e:
+            print(f"refused {wrong}: {e.status_code} {e.body}")
+    try:
+        openai.OpenAI(base_url=base_url, api_key="wrong", max_retries=0).models.list()
+        raise AssertionError("a wrong key was accepted")
+    except openai.AuthenticationError as e:
+        print(f"wrong key: {e.status_code}")
+    print("ok")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
