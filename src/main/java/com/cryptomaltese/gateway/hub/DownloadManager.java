@@ -87,6 +87,12 @@ public class DownloadManager {
     private final Object diskPromises = new Object();
     /** Model folders whose files are being removed, with how many removals run there; guarded by {@code jobs}. */
     private final Map<Path, Integer> clearing = new java.util.HashMap<>();
+    /**
+     * Runs when every file of a download is in place and its cancel has been looked at for the last
+     * time, just before the snapshot is published: a cancel from here on finds the download completing.
+     * Does nothing but in tests, which hold a download here to race a DELETE with its completion.
+     */
+    volatile Consumer<Download> beforePublish = job -> { };
 
     @Autowired
     DownloadManager(HubProperties settings, ModelRegistry registry, SslBundles bundles) {
@@ -590,6 +596,7 @@ public class DownloadManager {
             if (job.cancelled) {
                 throw new HubException(Kind.CANCELLED, "download of " + job.id + " was cancelled");
             }
+            beforePublish.accept(job);
             publish(job);
             DownloadRecord.delete(job.id.cacheFolderIn(modelsDir));
             finish(job, Download.State.COMPLETED, null);

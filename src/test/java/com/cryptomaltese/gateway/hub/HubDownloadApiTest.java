@@ -6,18 +6,23 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.hub.FakeHub.Fault;
+import com.cryptomaltese.gateway.model.ModelId;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -56,6 +61,8 @@ class HubDownloadApiTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    DownloadManager downloads;
     TestApi api;
 
     @BeforeEach
@@ -217,6 +224,63 @@ class HubDownloadApiTest {
         } finally {
             HUB.release();
         }
+    }
+
+    /**
+     * A DELETE reaching a download whose files are all in place, as its snapshot is published (the
+     * download is held there until the DELETE's cancel has reached it). Publishing does not look at
+     * the cancel, so the download completes, the cancel finds nothing left to cancel and the DELETE
+     * deletes the model the download became; a cancel a moment earlier would have removed the files
+     * itself. Either way the answer is 200 and nothing of the model stays: no snapshot, refs, blobs or
+     * record, no listing, no download state; and the same model downloads again.
+     */
+    @Test
+    void aDeleteAsTheDownloadIsPublishedLeavesNothingAndTheModelDownloadsAgain() throws Exception {
+        HUB.addFolder("racing/llama", COMMIT, LLAMA, null);
+        Path folder = DATA_DIR.resolve("models/models--racing--llama");
+        CountDownLatch publishing = new CountDownLatch(1);
+        AtomicBoolean cancelReached = new AtomicBoolean();
+        downloads.beforePublish = job -> {
+            if (!job.id.toString().equals("racing/llama")) {
+                return;
+            }
+            publishing.countDown();
+            try {
+                // The cancel counts the stop signal down: the publishing starts with the cancel asked for.
+                cancelReached.set(job.stopSignal.await(20, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try {
+            assertThat(download("{\"model_name\": \"racing/llama\"}").status()).isEqualTo(202);
+            assertThat(publishing.await(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(folder.resolve("blobs")).isNotEmptyDirectory();
+            assertThat(folder.resolve("maltese-download-request.json")).exists();
+            assertThat(folder.resolve("snapshots").resolve(COMMIT)).doesNotExist();
+
+            Reply delete = api.send(api.request("/api/v1/models/racing%2Fllama", TestApi.USER_KEY).DELETE());
+            assertThat(cancelReached).isTrue();
+            assertThat(delete.status()).as(delete.body()).isEqualTo(200);
+            assertThat(delete.json().get("message").asText()).isIn("model racing/llama deleted from disk",
+                    "download of racing/llama cancelled; its files were removed");
+        } finally {
+            downloads.beforePublish = job -> { };
+        }
+        assertThat(folder).doesNotExist();
+        assertThat(api.get("/api/v1/models/racing%2Fllama", TestApi.USER_KEY).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/models", TestApi.USER_KEY).body()).doesNotContain("racing/llama");
+        assertThat(downloads.progress(ModelId.parse("racing/llama", "model_name"))).isEmpty();
+
+        Reply again = download("{\"model_name\": \"racing/llama\"}");
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+        assertThat(again.json().get("joined").asBoolean()).isFalse();
+        JsonNode done = awaitStatus("racing%2Fllama", "available", "error");
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("available");
+        assertThat(Files.readString(folder.resolve("refs/main"))).isEqualTo(COMMIT);
+        assertThat(folder.resolve("maltese-download-request.json")).doesNotExist();
+        assertThat(api.send(api.request("/api/v1/models/racing%2Fllama", TestApi.USER_KEY).DELETE()).status())
+                .isEqualTo(200);
     }
 
     @Test
