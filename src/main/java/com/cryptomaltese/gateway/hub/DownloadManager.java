@@ -1,6 +1,7 @@
 package com.cryptomaltese.gateway.hub;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -11,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -70,6 +72,11 @@ import org.springframework.stereotype.Component;
 public class DownloadManager {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadManager.class);
+    /**
+     * What a failure record is given beyond its own bytes when the disk is full ({@link #writeFailure}):
+     * enough for any file system's block rounding and metadata, and little to fetch again later.
+     */
+    private static final long RECORD_ROOM = 1L << 20;
 
     private final HubProperties settings;
     private final HubClient client;
@@ -697,10 +704,71 @@ public class DownloadManager {
 
     private void persistFailure(Download job) {
         try {
-            DownloadRecord.of(job).write(job.id.cacheFolderIn(modelsDir));
+            writeFailure(job);
         } catch (IOException | RuntimeException e) {
             log.warn("Could not record the failed download of {}: {}", job.id, e.getMessage());
         }
+    }
+
+    /**
+     * Writes the failure into the download record, so that a restart reports its reason. A full disk,
+     * the likeliest failure on this side, refuses the record too, which would then still say
+     * "downloading" and be reported as interrupted by the restart. So when the disk has no room for
+     * the record, the part files give back their last bytes ({@link #shortenParts}) and the record is
+     * written again. Room taken only then costs nothing otherwise; the record keeps its replacement in
+     * one rename (rewritten in place, a crash could leave half of it); and there is no file reserved
+     * ahead to keep apart from the leftovers a cleanup removes.
+     */
+    private void writeFailure(Download job) throws IOException {
+        Path folder = job.id.cacheFolderIn(modelsDir);
+        DownloadRecord record = DownloadRecord.of(job);
+        try {
+            record.write(folder);
+        } catch (IOException e) {
+            long room = record.length() + RECORD_ROOM;
+            if (Files.getFileStore(folder).getUsableSpace() >= room) {
+                throw e;
+            }
+            shortenParts(job, room);
+            record.write(folder);
+        }
+    }
+
+    /**
+     * Cuts {@code bytes} off the ends of the download's part files, the largest first. A part file is
+     * continued from its end with a Range request, so only those bytes are fetched again; deleting the
+     * part files instead would lose all of them, when the failure's reason tells the operator to free
+     * space and send the request again to continue.
+     */
+    private void shortenParts(Download job, long bytes) throws IOException {
+        long left = bytes;
+        for (Path part : partFiles(job)) {
+            if (left <= 0) {
+                return;
+            }
+            // Not a FileChannel: a shutdown interrupting this thread would close that, and no record would be written.
+            try (RandomAccessFile file = new RandomAccessFile(part.toFile(), "rw")) {
+                long cut = Math.min(left, file.length());
+                file.setLength(file.length() - cut);
+                left -= cut;
+                job.bytesDone.addAndGet(-cut);
+            }
+        }
+    }
+
+    /** The download's part files on disk, the largest first; a link in the place of one is none. */
+    private List<Path> partFiles(Download job) {
+        CachePaths paths = new CachePaths(job.id.cacheFolderIn(modelsDir));
+        List<Path> parts = new ArrayList<>();
+        for (HubFile file : job.choice.files()) {
+            String name = FileTransfer.blobName(file);
+            Path part = paths.incomplete(name != null ? name : FileTransfer.pathKey(file));
+            if (!parts.contains(part) && Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
+                parts.add(part);
+            }
+        }
+        parts.sort(Comparator.comparingLong(CachePaths::sizeOf).reversed());
+        return parts;
     }
 
     /**

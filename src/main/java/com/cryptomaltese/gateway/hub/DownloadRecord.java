@@ -72,6 +72,11 @@ record DownloadRecord(String modelId, String revision, String requestedFormat, S
         AtomicWrite.replace(modelFolder.resolve(CachePaths.REQUEST), tmp -> JSON.writeValue(tmp.toFile(), this));
     }
 
+    /** The bytes the record takes in its file. */
+    long length() throws IOException {
+        return JSON.writeValueAsBytes(this).length;
+    }
+
     static void delete(Path modelFolder) throws IOException {
         Files.deleteIfExists(modelFolder.resolve(CachePaths.REQUEST));
     }

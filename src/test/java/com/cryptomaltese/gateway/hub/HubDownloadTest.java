@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 
 import com.cryptomaltese.gateway.TestData;
@@ -19,6 +21,7 @@ import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.hub.FakeHub.Fault;
 import com.cryptomaltese.gateway.model.ModelId;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -212,6 +215,108 @@ class HubDownloadTest {
         assertThat(hub.requestsFor(sha)).as(hub.requests.toString()).filteredOn(r -> r.startsWith("cdn")).hasSize(1);
         assertThat(folder().resolve("snapshots")).doesNotExist();
         assertThat(folder().resolve("refs/main")).doesNotExist();
+    }
+
+    /**
+     * A disk that fills up under a download (something else took the space) fails it with the disk's
+     * error, and a restart still reports that error: the record of it did not fit on the full disk
+     * either, so the part file gave back its last bytes for it. The disk is a real one, a small tmpfs
+     * mounted on the models folder (as root in a container; where mounting is refused, the test is
+     * skipped). With space freed, the same request continues the shortened part file from its end.
+     */
+    @Test
+    void aDiskFilledUpUnderADownloadIsItsReasonAfterARestartToo() throws Exception {
+        byte[] weights = new byte[10 << 20];
+        new Random(11).nextBytes(weights);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", Files.readAllBytes(LLAMA.resolve("config.json")));
+        files.put(WEIGHTS, weights);
+        hub.add(new FakeHub.Repo("fixtures/llama", COMMIT, files, null, List.of()));
+        hub.fault(WEIGHTS, Fault.HOLD);
+        Path part = folder().resolve("blobs").resolve(FakeHub.sha256(weights) + ".incomplete");
+        int firstBuffer = 4 << 20;
+        mountTmpfs(models, "12m");
+        try {
+            DownloadManager first = manager();
+            first.start(ID, null, null, null, null);
+            assertThat(hub.awaitHolding()).isTrue();
+            // Five of the ten MiB sent, then held: the part file gets the first full buffer (PartFile's
+            // 4 MiB), and config.json comes whole.
+            for (int i = 0; i < 2000 && (CachePaths.sizeOf(part) < firstBuffer
+                    || first.progress(ID).orElseThrow().filesDone() < 1); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(Files.size(part)).isEqualTo(firstBuffer);
+            assertThat(first.progress(ID).orElseThrow().filesDone()).isEqualTo(1);
+            fill(models.resolve("filler"));
+            hub.release();
+            DownloadProgress failed = await(first, ID);
+            assertThat(failed.status()).isEqualTo("error");
+            assertThat(failed.error()).startsWith("could not write model.safetensors of fixtures/llama to disk: ")
+                    .contains("No space left on device");
+            // The record is written just after the download turns to error; without room it stays "downloading".
+            DownloadRecord record = DownloadRecord.read(folder()).orElseThrow();
+            for (int i = 0; i < 500 && !record.state().equals(DownloadRecord.ERROR); i++) {
+                Thread.sleep(10);
+                record = DownloadRecord.read(folder()).orElseThrow();
+            }
+            first.shutdown();
+            assertThat(record.state()).isEqualTo(DownloadRecord.ERROR);
+            assertThat(record.error()).isEqualTo(failed.error());
+            long kept = Files.size(part);
+            assertThat(kept).isPositive().isLessThan(firstBuffer);
+
+            // "After a restart": the reason, not "interrupted by a restart".
+            DownloadManager second = manager();
+            DownloadProgress restored = second.progress(ID).orElseThrow();
+            assertThat(restored.status()).isEqualTo("error");
+            assertThat(restored.error()).isEqualTo(failed.error());
+
+            Files.delete(models.resolve("filler"));
+            second.start(ID, null, null, null, null);
+            DownloadProgress done = await(second, ID);
+            second.shutdown();
+            assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo("completed");
+            assertThat(hub.requestsFor("range=bytes=" + kept + "-")).filteredOn(r -> r.startsWith("cdn")).hasSize(1);
+            assertThat(Files.readAllBytes(folder().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS))).isEqualTo(weights);
+        } finally {
+            unmount(models);
+        }
+    }
+
+    /** Mounts a tmpfs of {@code size} on {@code dir}; the test is skipped where that is refused (no root). */
+    static void mountTmpfs(Path dir, String size) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Process mount;
+        try {
+            mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw Assumptions.<RuntimeException>abort("no mount command here: " + e.getMessage());
+        }
+        String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here: " + said);
+    }
+
+    /** Lazily, so a file still open somewhere cannot keep the next run's data directory mounted. */
+    static void unmount(Path dir) throws IOException, InterruptedException {
+        Process umount = new ProcessBuilder("umount", "-l", dir.toString()).redirectErrorStream(true).start();
+        String said = new String(umount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(umount.waitFor()).as(said).isZero();
+    }
+
+    /** Writes {@code file} until the disk refuses more. */
+    static void fill(Path file) throws IOException {
+        byte[] chunk = new byte[1 << 16];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < 1024; i++) {
+                out.write(chunk);
+            }
+        } catch (IOException full) {
+            assertThat(full.getMessage()).contains("No space left on device");
+            return;
+        }
+        throw new AssertionError("64 MiB written and the disk is not full");
     }
 
     /**
