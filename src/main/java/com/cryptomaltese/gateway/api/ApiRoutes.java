@@ -215,8 +215,9 @@ class ApiRoutes extends RouteBuilder {
                 .description("OpenAI's Chat Completions on the loaded model: the caller sends the whole conversation "
                         + "and the gateway keeps none of it. Sampling fields go over the model's stored parameters as "
                         + "a chat's parameters do; with \"stream\": true, chat.completion.chunk events and [DONE]. "
-                        + "n, stop, presence_penalty, frequency_penalty and logprobs pass only with the value that asks "
-                        + "for nothing (400 otherwise); top_k and repetition_penalty are accepted as llama.cpp and vLLM do.")
+                        + "stop ends the reply before the first of up to 4 strings. n, presence_penalty, frequency_penalty "
+                        + "and logprobs pass only with the value that asks for nothing (400 otherwise); top_k and "
+                        + "repetition_penalty are accepted as llama.cpp and vLLM do.")
                 .type(OpenAiViews.CompletionRequest.class).outType(OpenAiViews.Completion.class)
                 .responseMessage("400", "Invalid request: the message names the field")
                 .responseMessage("409", "model names a model that is not loaded")

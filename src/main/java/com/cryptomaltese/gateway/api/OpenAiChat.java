@@ -34,6 +34,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class OpenAiChat {
 
+    /** As OpenAI's API: up to 4 stop strings. */
+    private static final int MAX_STOPS = 4;
+    private static final int MAX_STOP_CHARS = 200;
+
     private final ChatProcessor chats;
     private final ChatStreams streams;
     private final ModelService models;
@@ -55,6 +59,7 @@ public class OpenAiChat {
     public void complete(Exchange exchange) {
         CompletionRequest request = exchange.getMessage().getBody(CompletionRequest.class);
         refuseUnsupported(request);
+        List<String> stop = stopStrings(request.stop());
         List<ChatMessage> messages = OpenAiMessages.of(request.messages(), maxMessageChars);
         ModelId expected = request.model() == null ? null : ModelId.parse(request.model(), "model");
         GenerationSettings parameters = parameters(request);
@@ -64,10 +69,10 @@ public class OpenAiChat {
             boolean usage = request.streamOptions() != null && Boolean.TRUE.equals(request.streamOptions().includeUsage());
             String model = expected != null ? expected.toString()
                     : models.current().map(m -> m.id().toString()).orElse(null);
-            streams.stream(exchange, onText -> chats.answer(messages, expected, parameters, onText),
+            streams.stream(exchange, onText -> chats.answer(messages, expected, parameters, stop, onText),
                     new OpenAiChunks(id, created, model, usage, json));
         } else {
-            ChatResponse response = chats.answer(messages, expected, parameters, null);
+            ChatResponse response = chats.answer(messages, expected, parameters, stop, null);
             reply.write(exchange.getMessage(), 200, new Completion(id, "chat.completion", created, response.modelId(),
                     List.of(new Choice(0, new AssistantMessage("assistant", response.response()), response.finishReason())),
                     usage(response)));
@@ -94,11 +99,6 @@ public class OpenAiChat {
         if (request.n() != null && request.n() != 1) {
             problems.add(new FieldProblem("n", "must be 1: the gateway makes one reply per request, got " + request.n()));
         }
-        JsonNode stop = request.stop();
-        if (stop != null && !stop.isNull() && !(stop.isArray() && stop.isEmpty())) {
-            problems.add(new FieldProblem("stop", "is not supported: stop sequences are not implemented; the reply "
-                    + "ends at the model's end-of-sequence token or max_tokens"));
-        }
         if (request.presencePenalty() != null && request.presencePenalty() != 0) {
             problems.add(new FieldProblem("presence_penalty", "is not supported (0 only): use repetition_penalty"));
         }
@@ -115,6 +115,37 @@ public class OpenAiChat {
         if (!problems.isEmpty()) {
             throw ApiException.badRequest(problems);
         }
+    }
+
+    /** OpenAI's {@code stop}: a string or a list of up to 4, each 1 to {@value #MAX_STOP_CHARS} characters. */
+    static List<String> stopStrings(JsonNode stop) {
+        if (stop == null || stop.isNull()) {
+            return List.of();
+        }
+        List<JsonNode> given = new ArrayList<>();
+        if (stop.isTextual()) {
+            given.add(stop);
+        } else if (stop.isArray()) {
+            stop.forEach(given::add);
+        } else {
+            throw ApiException.badRequest("stop", "must be a string or a list of strings");
+        }
+        if (given.size() > MAX_STOPS) {
+            throw ApiException.badRequest("stop", "holds " + given.size() + " strings; at most " + MAX_STOPS);
+        }
+        List<String> stops = new ArrayList<>();
+        for (int i = 0; i < given.size(); i++) {
+            String field = stop.isArray() ? "stop[" + i + "]" : "stop";
+            JsonNode one = given.get(i);
+            if (!one.isTextual() || one.textValue().isEmpty()) {
+                throw ApiException.badRequest(field, "must be a non-empty string");
+            }
+            if (one.textValue().codePointCount(0, one.textValue().length()) > MAX_STOP_CHARS) {
+                throw ApiException.badRequest(field, "is longer than " + MAX_STOP_CHARS + " characters");
+            }
+            stops.add(one.textValue());
+        }
+        return stops;
     }
 
     /**

@@ -48,7 +48,9 @@ final class OpenAiViews {
             Integer seed,
             @Schema(description = "Number of replies: 1 only", example = "1")
             Integer n,
-            @Schema(description = "Stop sequences: not supported, only an empty list passes")
+            @Schema(description = "Up to 4 stop strings (a string or a list): the reply ends before the first place "
+                    + "one of them appears, which it does not include; finish_reason is then stop. Not with beam search",
+                    example = "[\"\\n\\n\"]")
             JsonNode stop,
             @Schema(description = "Not supported: 0 only (see repetition_penalty)", example = "0")
             Double presencePenalty,

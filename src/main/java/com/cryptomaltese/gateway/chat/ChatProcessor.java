@@ -13,6 +13,7 @@ import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.ApiException;
 import com.cryptomaltese.gateway.engine.BrokenModelException;
 import com.cryptomaltese.gateway.engine.ChatMessage;
+import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
@@ -65,7 +66,7 @@ public class ChatProcessor {
         ConversationKey conversation = ConversationKey.from(request);
         boolean reset = Boolean.TRUE.equals(request.reset());
         long erasureMark = conversation == null ? 0 : conversations.erasureMark(conversation);
-        return generate(expected, requested, PARAMETERS, "message",
+        return generate(expected, requested, List.of(), PARAMETERS, "message",
                 (model, maxNew) -> prompt(message, history(conversation, reset), model, maxNew),
                 reply -> {
                     if (conversation != null) {
@@ -80,28 +81,29 @@ public class ChatProcessor {
      * stored. A prompt too long for the model is refused, not shortened: the caller chose every turn.
      *
      * @param parameters validated by the caller, which names its own fields
+     * @param stop       stop strings: the reply ends before the first of them, which it does not include
      */
     public ChatResponse answer(List<ChatMessage> messages, ModelId expected, GenerationSettings parameters,
-                               Consumer<String> onText) {
+                               List<String> stop, Consumer<String> onText) {
         boolean ownSystemPrompt = messages.stream().anyMatch(m -> m.role().equals("system"));
         List<ChatMessage> prompt = new ArrayList<>(messages.size() + 1);
         if (!ownSystemPrompt && hasSystemPrompt()) {
             prompt.add(ChatMessage.system(settings.systemPrompt()));
         }
         prompt.addAll(messages);
-        return generate(expected, parameters, "", "messages", (model, maxNew) -> prompt, reply -> { }, onText);
+        return generate(expected, parameters, stop, "", "messages", (model, maxNew) -> prompt, reply -> { }, onText);
     }
 
     /**
      * Runs the loaded model on the prompt {@code prompt} makes for it (given the model and the reply's
-     * token budget) under the deadline, then hands the reply to {@code keep}.
+     * token budget) under the deadline, until a {@code stop} string too, then hands the reply to {@code keep}.
      *
      * @param prefix      what the fields of {@code requested} are called in the request, for errors
      * @param promptField the request's field a prompt too long or refused by the template is blamed on
      */
-    private ChatResponse generate(ModelId expected, GenerationSettings requested, String prefix, String promptField,
-                                  BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt, Consumer<String> keep,
-                                  Consumer<String> onText) {
+    private ChatResponse generate(ModelId expected, GenerationSettings requested, List<String> stop, String prefix,
+                                  String promptField, BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt,
+                                  Consumer<String> keep, Consumer<String> onText) {
         Instant start = clock.instant();
         return models.withModel(loaded -> {
             if (expected != null && !expected.equals(loaded.id())) {
@@ -113,9 +115,10 @@ public class ChatProcessor {
             GenerationResult result;
             try {
                 List<ChatMessage> messages = prompt.apply(loaded.model(), used.maxLength());
+                GenerationParams params = used.toGenerationParams().withStopStrings(stop);
                 result = onText == null
-                        ? loaded.model().generate(messages, used.toGenerationParams(), deadline)
-                        : loaded.model().generate(messages, used.toGenerationParams(), deadline, onText);
+                        ? loaded.model().generate(messages, params, deadline)
+                        : loaded.model().generate(messages, params, deadline, onText);
             } catch (UnsupportedParameterException e) {
                 throw ApiException.badRequest(prefix + e.parameter(), e.getMessage());
             } catch (BrokenModelException e) {

@@ -14,6 +14,9 @@ import java.util.Set;
  * A generation of one sequence ends at the first of the eos ids; the pad id only fills sequences that
  * finished while others of a batch still run, so with one sequence (and one returned beam) it never
  * appears in the output and changes nothing.
+ * <p>
+ * {@code stopStrings} (OpenAI's {@code stop}) end the reply before the first place one of them appears
+ * in its text; none by default.
  */
 public record GenerationParams(
         double temperature,
@@ -27,10 +30,20 @@ public record GenerationParams(
         boolean earlyStopping,
         Long seed,
         List<Integer> eosTokenIds,
-        Integer padTokenId) {
+        Integer padTokenId,
+        List<String> stopStrings) {
 
     public GenerationParams {
         eosTokenIds = eosTokenIds == null ? null : List.copyOf(eosTokenIds);
+        stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+    }
+
+    /** Without stop strings. */
+    public GenerationParams(double temperature, int topK, double topP, int maxLength, double repetitionPenalty,
+                            boolean doSample, int numBeams, double lengthPenalty, boolean earlyStopping, Long seed,
+                            List<Integer> eosTokenIds, Integer padTokenId) {
+        this(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams, lengthPenalty, earlyStopping,
+                seed, eosTokenIds, padTokenId, List.of());
     }
 
     /** The sampling and search settings alone: the model's own eos and pad ids apply. */
@@ -43,13 +56,19 @@ public record GenerationParams(
     /** These parameters with other eos and pad ids; null keeps the model's. */
     public GenerationParams withSpecialTokens(List<Integer> eos, Integer pad) {
         return new GenerationParams(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams,
-                lengthPenalty, earlyStopping, seed, eos, pad);
+                lengthPenalty, earlyStopping, seed, eos, pad, stopStrings);
+    }
+
+    /** These parameters with other stop strings. */
+    public GenerationParams withStopStrings(List<String> stops) {
+        return new GenerationParams(temperature, topK, topP, maxLength, repetitionPenalty, doSample, numBeams,
+                lengthPenalty, earlyStopping, seed, eosTokenIds, padTokenId, stops);
     }
 
     /** These parameters with another limit of new tokens. */
     public GenerationParams withMaxLength(int newTokens) {
         return new GenerationParams(temperature, topK, topP, newTokens, repetitionPenalty, doSample, numBeams,
-                lengthPenalty, earlyStopping, seed, eosTokenIds, padTokenId);
+                lengthPenalty, earlyStopping, seed, eosTokenIds, padTokenId, stopStrings);
     }
 
     /** The ids that end this generation: the override when given, else {@code modelEos}. */

@@ -183,6 +183,40 @@ class OpenAiApiTest {
         assertThat(emptyStop.status()).as(emptyStop.body()).isEqualTo(200);
     }
 
+    /**
+     * Stop strings cut the greedy reply where OpenAI and vLLM cut it: before the first place one appears
+     * (conversation_golden.py finds it in transformers' reply); usage counts every token generated.
+     */
+    @Test
+    void aStopStringEndsTheReplyBeforeItWholeAndStreamed() throws IOException, InterruptedException {
+        for (JsonNode run : golden.get("stop_runs")) {
+            ObjectNode body = request(conversation(true));
+            JsonNode stops = run.get("stop");
+            if (stops.size() == 1) {
+                body.put("stop", stops.get(0).asText());
+            } else {
+                body.set("stop", stops);
+            }
+            Reply whole = post(body);
+            assertThat(whole.status()).as(whole.body()).isEqualTo(200);
+            assertThat(whole.json().at("/choices/0/message/content").asText()).as(stops.toString())
+                    .isEqualTo(run.get("text").asText());
+            assertThat(whole.json().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+            assertThat(whole.json().at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_tokens").asInt());
+
+            HttpResponse<InputStream> response = api.http().send(bearer(COMPLETIONS)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.put("stream", true).toString())).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            List<Event> events = EventStreamReader.readAll(response.body());
+            StringBuilder streamed = new StringBuilder();
+            events.subList(0, events.size() - 1).forEach(e -> streamed.append(e.data().at("/choices/0/delta/content").asText()));
+            // Nothing of the stop string reached the client, not even its first characters.
+            assertThat(streamed.toString()).as(stops.toString()).isEqualTo(run.get("text").asText());
+            assertThat(events.get(events.size() - 2).data().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+        }
+    }
+
     @Test
     void badRequestsNameTheField() {
         assertRefused(JSON.createObjectNode(), 400, "messages");
@@ -194,9 +228,22 @@ class OpenAiApiTest {
                 400, "messages[0].content[0].type");
         assertRefused(withFirstMessage(m -> m.put("content", "x".repeat(32769))), 400, "messages[0].content");
         assertRefused(request(conversation(true)).put("n", 2), 400, "n");
-        ObjectNode stop = request(conversation(true));
-        stop.putArray("stop").add("\n");
-        assertRefused(stop, 400, "stop");
+        ObjectNode fiveStops = request(conversation(true));
+        fiveStops.putArray("stop").add("a").add("b").add("c").add("d").add("e");
+        assertRefused(fiveStops, 400, "stop");
+        ObjectNode emptyStop = request(conversation(true));
+        emptyStop.putArray("stop").add("a").add("");
+        assertRefused(emptyStop, 400, "stop[1]");
+        assertRefused(request(conversation(true)).put("stop", 5), 400, "stop");
+        ObjectNode beams = request(conversation(true)).put("stop", "on");
+        Reply stored = api.put("/api/v1/models/fixtures%2Fllama/parameters", TestApi.USER_KEY,
+                "{\"num_beams\": 2, \"do_sample\": false}");
+        assertThat(stored.status()).as(stored.body()).isEqualTo(200);
+        try {
+            assertRefused(beams, 400, "stop");
+        } finally {
+            api.post("/api/v1/models/fixtures%2Fllama/parameters/reset", TestApi.USER_KEY, null);
+        }
         assertRefused(request(conversation(true)).put("presence_penalty", 0.5), 400, "presence_penalty");
         assertRefused(request(conversation(true)).put("max_tokens", 5000), 400, "max_tokens");
         ObjectNode zero = request(conversation(true));

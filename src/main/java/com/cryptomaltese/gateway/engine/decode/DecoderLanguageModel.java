@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 
 import ai.djl.ndarray.NDManager;
@@ -18,6 +17,7 @@ import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.cryptomaltese.gateway.engine.GenerationParams;
 import com.cryptomaltese.gateway.engine.GenerationResult;
 import com.cryptomaltese.gateway.engine.LanguageModel;
+import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
 import com.cryptomaltese.gateway.engine.arch.ConfigJson;
 import com.cryptomaltese.gateway.engine.sampling.Decoding;
 import com.cryptomaltese.gateway.engine.tokenizer.HfTokenizer;
@@ -107,9 +107,10 @@ public final class DecoderLanguageModel implements LanguageModel {
     }
 
     /**
-     * Sampling and greedy search hand over each token's text as it comes; beam search knows its reply
-     * only at the end (its best hypothesis can change up to the last step), so it hands over the whole
-     * text then, as transformers' streamers, which refuse beam search, leave no other choice.
+     * Sampling and greedy search hand over each token's text as it comes (but for text that may yet
+     * become a stop string, {@link StopText}); beam search knows its reply only at the end (its best
+     * hypothesis can change up to the last step), so it hands over the whole text then, as transformers'
+     * streamers, which refuse beam search, leave no other choice, and takes no stop strings.
      */
     @Override
     public synchronized GenerationResult generate(List<ChatMessage> messages, GenerationParams params,
@@ -122,19 +123,38 @@ public final class DecoderLanguageModel implements LanguageModel {
         checkRows(ids);
         Set<Integer> eos = params.eosOr(eosIds);
         boolean beams = Decoding.of(params) == Decoding.BEAM_SEARCH;
-        IncrementalDetokenizer pieces = onText == null || beams ? null : new IncrementalDetokenizer(tokenizer, true);
-        IntConsumer onToken = pieces == null ? token -> { } : token -> handOver(pieces.next(token), onText);
-        Generator.Output out = beams
-                ? generator.beamSearch(ids, params, eos, deadline)
-                : generator.generate(ids, params.maxLength(), eos, TokenSelector.of(params, random(params)),
-                        deadline, onToken);
-        String text = tokenizer.decode(out.tokens(), true);
-        // A generation cut off by its deadline is a failure to its caller: nothing more is handed over
-        // (beam search's caller then gets no piece at all, and can still answer with an error status).
-        if (onText != null && out.finishReason() != GenerationResult.FinishReason.DEADLINE) {
-            handOver(pieces == null ? text : pieces.flush(), onText);
+        if (beams && !params.stopStrings().isEmpty()) {
+            throw new UnsupportedParameterException("stop", "does not work with beam search (num_beams > 1): its best "
+                    + "hypothesis can change up to the last step");
         }
-        return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
+        if (beams) {
+            Generator.Output out = generator.beamSearch(ids, params, eos, deadline);
+            String text = tokenizer.decode(out.tokens(), true);
+            // Cut off by its deadline, the reply is a failure to its caller: no piece is handed over.
+            if (onText != null && out.finishReason() != GenerationResult.FinishReason.DEADLINE) {
+                handOver(text, onText);
+            }
+            return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
+        }
+        // Pieces are made when someone takes them or a stop string is watched for; the text then is theirs.
+        boolean pieced = onText != null || !params.stopStrings().isEmpty();
+        IncrementalDetokenizer pieces = pieced ? new IncrementalDetokenizer(tokenizer, true) : null;
+        StopText reply = new StopText(params.stopStrings());
+        Consumer<String> out = onText == null ? piece -> { } : onText;
+        Generator.Output generated = generator.generateUntil(ids, params.maxLength(), eos,
+                TokenSelector.of(params, random(params)), deadline, token -> {
+                    if (pieces != null) {
+                        handOver(reply.add(pieces.next(token)), out);
+                    }
+                    return reply.stopped();
+                });
+        // Cut off by its deadline, the reply is a failure to its caller: nothing more is handed over.
+        if (pieces != null && generated.finishReason() != GenerationResult.FinishReason.DEADLINE) {
+            handOver(reply.add(pieces.flush()), out);
+            handOver(reply.finish(), out);
+        }
+        String text = params.stopStrings().isEmpty() ? tokenizer.decode(generated.tokens(), true) : reply.reply();
+        return new GenerationResult(text, generated.finishReason(), ids.length, generated.tokens().length);
     }
 
     private static void handOver(String piece, Consumer<String> onText) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -43,6 +44,18 @@ public final class Generator {
 
     public Output generate(int[] prompt, int maxNewTokens, Set<Integer> eosIds, TokenSelector selector,
                            Instant deadline, IntConsumer onToken) {
+        return generateUntil(prompt, maxNewTokens, eosIds, selector, deadline, token -> {
+            onToken.accept(token);
+            return false;
+        });
+    }
+
+    /**
+     * As above; {@code endsHere} sees each new token and answers whether the generation ends with it
+     * (a stop string completed), which then finishes as {@code STOP}.
+     */
+    public Output generateUntil(int[] prompt, int maxNewTokens, Set<Integer> eosIds, TokenSelector selector,
+                                Instant deadline, IntPredicate endsHere) {
         int limit = Math.min(maxNewTokens, room(prompt));
         int[] sequence = Arrays.copyOf(prompt, prompt.length + limit);
         int length = prompt.length;
@@ -63,8 +76,7 @@ public final class Generator {
                             : selector.select(Arrays.copyOf(sequence, length), logits.toFloatArray());
                 }
                 sequence[length++] = next;
-                onToken.accept(next);
-                if (eosIds.contains(next)) {
+                if (endsHere.test(next) || eosIds.contains(next)) {
                     return new Output(Arrays.copyOfRange(sequence, prompt.length, length), FinishReason.STOP);
                 }
                 input = new int[] {next};
