@@ -36,7 +36,13 @@ public class ApiErrorResponder {
         if (exchange.getProperty(AuditLog.TARGET) != null) {
             audit.failed(exchange, api.status());
         }
-        reply.write(exchange.getMessage(), api.status(), ErrorBody.of(api.getMessage(), api.details()));
+        boolean openAi = Boolean.TRUE.equals(exchange.getProperty(OpenAiChat.CHANNEL, Boolean.class));
+        ErrorBody body = ErrorBody.of(api.getMessage(), api.details());
+        reply.write(exchange.getMessage(), api.status(), openAi ? OpenAiViews.OpenAiErrorBody.of(body, api) : body);
+        if (openAi && !OpenAiChat.worthRetrying(api.status())) {
+            // OpenAI's clients retry 409 and 5xx unless told not to.
+            exchange.getMessage().setHeader("x-should-retry", "false");
+        }
         if (api.retryAfter() != null) {
             exchange.getMessage().setHeader("Retry-After", Math.max(1, api.retryAfter().toSeconds()));
         }

@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -112,7 +113,9 @@ public class ApiJson {
             if (!tree.isObject()) {
                 throw ApiException.badRequest("body", "must be a JSON object");
             }
-            if (!nullAsAbsent) {
+            if (nullAsAbsent) {
+                dropNulls(tree);
+            } else {
                 rejectNulls(tree, "");
             }
             return mapper.treeToValue(tree, type);
@@ -163,6 +166,19 @@ public class ApiJson {
             for (int i = 0; i < node.size(); i++) {
                 rejectNulls(node.get(i), path + "[" + i + "]");
             }
+        }
+    }
+
+    /**
+     * Removes every member whose value is null, at any depth: absent then, even where the field is one
+     * the type does not know (what OpenAI's replies carry, echoed back by clients as nulls).
+     */
+    private static void dropNulls(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            object.properties().removeIf(member -> member.getValue().isNull());
+            object.forEach(ApiJson::dropNulls);
+        } else if (node.isArray()) {
+            node.forEach(ApiJson::dropNulls);
         }
     }
 

@@ -125,9 +125,11 @@ class ApiRoutes extends RouteBuilder {
         if (responses.stream().noneMatch(r -> "415".equals(r.getCode()))) {
             responses.add(response("415", "A form or multipart request: the API reads JSON only", null));
         }
+        // The OpenAI channel's errors carry OpenAI's error object too (OpenAiChat.error).
+        String errorModel = (verb.getId().startsWith("openAi") ? OpenAiViews.OpenAiErrorBody.class : ErrorBody.class).getName();
         for (ResponseMessageDefinition response : responses) {
             if (response.getCode().compareTo("400") >= 0 && response.getResponseModel() == null) {
-                response.setResponseModel(ErrorBody.class.getName());
+                response.setResponseModel(errorModel);
             }
         }
     }
@@ -218,24 +220,27 @@ class ApiRoutes extends RouteBuilder {
                         + "stop ends the reply before the first of up to 4 strings. n, presence_penalty, frequency_penalty "
                         + "and logprobs pass only with the value that asks for nothing (400 otherwise); top_k and "
                         + "repetition_penalty are accepted as llama.cpp and vLLM do.")
-                .type(OpenAiViews.CompletionRequest.class).outType(OpenAiViews.Completion.class)
-                .responseMessage("400", "Invalid request: the message names the field")
-                .responseMessage("409", "model names a model that is not loaded")
+                .type(OpenAiViews.OpenAiRequest.class).outType(OpenAiViews.OpenAiCompletion.class)
+                .responseMessage("400", "Invalid request: the message names the field; a model without a chat template "
+                        + "takes one user message only")
+                .responseMessage("409", "model names a model that is not loaded (x-should-retry: false, as on every "
+                        + "error of this operation but 503; errors carry OpenAI's error object beside the gateway's fields)")
                 .responseMessage("500", "The loaded model cannot answer because of its own files: the message says which")
                 .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy (Retry-After)")
                 .responseMessage("504", "The generation deadline (60 s) passed"))
                 .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
                 .to("direct:openAiChatCompletions");
-        route("openAiChatCompletions")
-                .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.CompletionRequest.class)))
+        route("openAiChatCompletions").setProperty(OpenAiChat.CHANNEL, constant(true))
+                .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.OpenAiRequest.class)))
                 .bean("chatAdmission", "enter")
                 .bean("openAiChat", "complete");
 
         user(openAi.get("/models").id("openAiModels")
                 .description("OpenAI's model list: the loaded model, which answers chats, or none")
-                .outType(OpenAiViews.ModelList.class))
+                .outType(OpenAiViews.OpenAiModelList.class))
                 .to("direct:openAiModels");
-        route("openAiModels").bean("openAiChat", "models").bean("apiReply", "ok");
+        route("openAiModels").setProperty(OpenAiChat.CHANNEL, constant(true))
+                .bean("openAiChat", "models").bean("apiReply", "ok");
     }
 
     /**

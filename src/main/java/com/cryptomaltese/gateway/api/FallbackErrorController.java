@@ -50,7 +50,7 @@ class FallbackErrorController implements ErrorController {
             case METHOD_NOT_ALLOWED -> "method not allowed on " + uri;
             case UNSUPPORTED_MEDIA_TYPE -> "unsupported Content-Type: send application/json";
             case NOT_ACCEPTABLE -> "Accept names nothing this endpoint answers: application/json (POST /chat "
-                    + "also text/event-stream)";
+                    + "and POST /openai/chat/completions also text/event-stream)";
             case BAD_REQUEST -> "bad request";
             default -> status.getReasonPhrase().toLowerCase();
         };

@@ -6,13 +6,14 @@ import java.util.List;
 import java.util.UUID;
 
 import com.cryptomaltese.gateway.GatewayProperties;
-import com.cryptomaltese.gateway.api.OpenAiViews.AssistantMessage;
-import com.cryptomaltese.gateway.api.OpenAiViews.Choice;
-import com.cryptomaltese.gateway.api.OpenAiViews.Completion;
-import com.cryptomaltese.gateway.api.OpenAiViews.CompletionRequest;
-import com.cryptomaltese.gateway.api.OpenAiViews.ModelEntry;
-import com.cryptomaltese.gateway.api.OpenAiViews.ModelList;
-import com.cryptomaltese.gateway.api.OpenAiViews.Usage;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiAssistantMessage;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiChoice;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiCompletion;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiError;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiModel;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiModelList;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiRequest;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiUsage;
 import com.cryptomaltese.gateway.chat.ChatProcessor;
 import com.cryptomaltese.gateway.chat.ChatResponse;
 import com.cryptomaltese.gateway.engine.ChatMessage;
@@ -34,9 +35,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class OpenAiChat {
 
+    /** Marks an exchange of this channel, whose errors OpenAI's clients read ({@link #error}). */
+    static final String CHANNEL = OpenAiChat.class.getName();
     /** As OpenAI's API: up to 4 stop strings. */
     private static final int MAX_STOPS = 4;
     private static final int MAX_STOP_CHARS = 200;
+    private static final int MAX_NEW_TOKENS = 2048;
 
     private final ChatProcessor chats;
     private final ChatStreams streams;
@@ -57,11 +61,11 @@ public class OpenAiChat {
 
     /** Answers the request in the exchange's body, whole or streamed. */
     public void complete(Exchange exchange) {
-        CompletionRequest request = exchange.getMessage().getBody(CompletionRequest.class);
-        refuseUnsupported(request);
+        OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);
+        OpenAiUnsupported.refuse(request);
         List<String> stop = stopStrings(request.stop());
         List<ChatMessage> messages = OpenAiMessages.of(request.messages(), maxMessageChars);
-        ModelId expected = request.model() == null ? null : ModelId.parse(request.model(), "model");
+        ModelId expected = model(request.model());
         GenerationSettings parameters = parameters(request);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
@@ -73,48 +77,55 @@ public class OpenAiChat {
                     new OpenAiChunks(id, created, model, usage, json));
         } else {
             ChatResponse response = chats.answer(messages, expected, parameters, stop, null);
-            reply.write(exchange.getMessage(), 200, new Completion(id, "chat.completion", created, response.modelId(),
-                    List.of(new Choice(0, new AssistantMessage("assistant", response.response()), response.finishReason())),
+            reply.write(exchange.getMessage(), 200, new OpenAiCompletion(id, "chat.completion", created,
+                    response.modelId(), List.of(new OpenAiChoice(0,
+                    new OpenAiAssistantMessage("assistant", response.response()), response.finishReason())),
                     usage(response)));
         }
     }
 
     /** The models that can answer now: the loaded one, or none (loading one takes POST /models/{id}/load). */
-    public ModelList models() {
-        List<ModelEntry> loaded = models.current()
-                .map(m -> new ModelEntry(m.id().toString(), "model", m.loadedAt().getEpochSecond(), m.id().org()))
+    public OpenAiModelList models() {
+        List<OpenAiModel> loaded = models.current()
+                .map(m -> new OpenAiModel(m.id().toString(), "model", m.loadedAt().getEpochSecond(), m.id().org()))
                 .stream().toList();
-        return new ModelList("list", loaded);
+        return new OpenAiModelList("list", loaded);
     }
 
-    static Usage usage(ChatResponse response) {
+    static OpenAiUsage usage(ChatResponse response) {
         int prompt = response.usage().promptTokens();
         int completion = response.usage().completionTokens();
-        return new Usage(prompt, completion, prompt + completion);
+        return new OpenAiUsage(prompt, completion, prompt + completion);
     }
 
-    /** OpenAI fields the gateway does not implement pass only with the value that asks for nothing. */
-    private static void refuseUnsupported(CompletionRequest request) {
-        List<FieldProblem> problems = new ArrayList<>();
-        if (request.n() != null && request.n() != 1) {
-            problems.add(new FieldProblem("n", "must be 1: the gateway makes one reply per request, got " + request.n()));
+    /**
+     * The error as OpenAI's clients read it ({@code error.message}, {@code type}, {@code param},
+     * {@code code}), given beside the gateway's own fields in this channel's error responses.
+     */
+    static OpenAiError error(ApiException failure) {
+        String param = failure.details().isEmpty() ? null : failure.details().get(0).field();
+        String type = failure.status() >= 500 ? "server_error"
+                : failure.status() == 401 ? "authentication_error" : "invalid_request_error";
+        return new OpenAiError(failure.getMessage(), type, param, failure.status());
+    }
+
+    /**
+     * Whether OpenAI's clients, which retry 409 and every 5xx by default, should try the same request
+     * again: only when the gateway is busy or starting (503). A model that is not loaded, a broken model
+     * and a passed deadline (a minute of the model's time each) answer the same the next time.
+     */
+    static boolean worthRetrying(int status) {
+        return status == 503 || status == 429;
+    }
+
+    private static ModelId model(String model) {
+        if (model == null) {
+            return null;
         }
-        if (request.presencePenalty() != null && request.presencePenalty() != 0) {
-            problems.add(new FieldProblem("presence_penalty", "is not supported (0 only): use repetition_penalty"));
+        if (model.isBlank()) {
+            throw ApiException.badRequest("model", "must not be empty: name the loaded model, or leave the field out");
         }
-        if (request.frequencyPenalty() != null && request.frequencyPenalty() != 0) {
-            problems.add(new FieldProblem("frequency_penalty", "is not supported (0 only): use repetition_penalty"));
-        }
-        if (Boolean.TRUE.equals(request.logprobs())) {
-            problems.add(new FieldProblem("logprobs", "is not supported (false only)"));
-        }
-        if (request.maxTokens() != null && request.maxCompletionTokens() != null
-                && !request.maxTokens().equals(request.maxCompletionTokens())) {
-            problems.add(new FieldProblem("max_completion_tokens", "differs from max_tokens: send one of the two"));
-        }
-        if (!problems.isEmpty()) {
-            throw ApiException.badRequest(problems);
-        }
+        return ModelId.parse(model, "model");
     }
 
     /** OpenAI's {@code stop}: a string or a list of up to 4, each 1 to {@value #MAX_STOP_CHARS} characters. */
@@ -151,16 +162,17 @@ public class OpenAiChat {
     /**
      * The request's sampling fields as the gateway's parameters. OpenAI always samples unless the
      * temperature is 0, so a temperature above 0, a top_p or a top_k turn sampling on (and beam
-     * search off) whatever the model's stored do_sample says; a temperature of 0 is greedy decoding.
+     * search off) whatever the model's stored do_sample says. max_tokens is a ceiling, so one above the
+     * gateway's is the gateway's (as llama.cpp's server takes it); the context's end may come first.
      */
-    private static GenerationSettings parameters(CompletionRequest request) {
+    private static GenerationSettings parameters(OpenAiRequest request) {
         String maxField = request.maxTokens() != null ? "max_tokens" : "max_completion_tokens";
         Integer maxTokens = request.maxTokens() != null ? request.maxTokens() : request.maxCompletionTokens();
         boolean samples = (request.temperature() != null && request.temperature() > 0)
                 || request.topP() != null || request.topK() != null;
         GenerationSettings settings = new GenerationSettings(request.temperature(), request.topK(), request.topP(),
-                maxTokens, request.repetitionPenalty(), samples ? Boolean.TRUE : null, samples ? 1 : null, null, null,
-                request.seed());
+                maxTokens == null ? null : Math.min(maxTokens, MAX_NEW_TOKENS), request.repetitionPenalty(),
+                samples ? Boolean.TRUE : null, samples ? 1 : null, null, null, seed(request.seed()));
         // The gateway's bounds, each problem under the name the caller sent it by.
         List<FieldProblem> problems = Parameter.validate(settings, "").stream()
                 .map(p -> p.field().equals(Parameter.MAX_LENGTH.wireName()) ? new FieldProblem(maxField, p.problem()) : p)
@@ -169,5 +181,10 @@ public class OpenAiChat {
             throw ApiException.badRequest(problems);
         }
         return settings;
+    }
+
+    /** OpenAI's seed is any 64-bit integer: a negative one is none (llama.cpp's -1), a large one taken modulo 2^31. */
+    private static Integer seed(Long seed) {
+        return seed == null || seed < 0 ? null : (int) (seed % (1L << 31));
     }
 }

@@ -3,11 +3,10 @@ package com.cryptomaltese.gateway.api;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import com.cryptomaltese.gateway.api.OpenAiViews.Chunk;
-import com.cryptomaltese.gateway.api.OpenAiViews.ChunkChoice;
-import com.cryptomaltese.gateway.api.OpenAiViews.Delta;
-import com.cryptomaltese.gateway.api.OpenAiViews.ErrorDetail;
-import com.cryptomaltese.gateway.api.OpenAiViews.StreamError;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiChunk;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiChunkChoice;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiDelta;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiStreamError;
 import com.cryptomaltese.gateway.chat.ChatResponse;
 
 /**
@@ -39,7 +38,7 @@ final class OpenAiChunks implements ChatStreams.ReplyEvents {
 
     @Override
     public void piece(ServerSentEvents events, String text) {
-        send(events, new Delta(begun ? null : "assistant", text), null);
+        send(events, new OpenAiDelta(begun ? null : "assistant", text), null);
         begun = true;
     }
 
@@ -47,11 +46,11 @@ final class OpenAiChunks implements ChatStreams.ReplyEvents {
     public void done(ServerSentEvents events, ChatResponse response) {
         model = response.modelId();
         if (!begun) {
-            send(events, new Delta("assistant", ""), null); // an empty reply still names its role
+            send(events, new OpenAiDelta("assistant", ""), null); // an empty reply still names its role
         }
-        send(events, new Delta(null, null), response.finishReason());
+        send(events, new OpenAiDelta(null, null), response.finishReason());
         if (includeUsage) {
-            events.send(json.write(new Chunk(id, "chat.completion.chunk", created, model, List.of(),
+            events.send(json.write(new OpenAiChunk(id, "chat.completion.chunk", created, model, List.of(),
                     OpenAiChat.usage(response))));
         }
         events.send(DONE);
@@ -59,13 +58,11 @@ final class OpenAiChunks implements ChatStreams.ReplyEvents {
 
     @Override
     public void failed(ServerSentEvents events, ApiException failure) {
-        String param = failure.details().isEmpty() ? null : failure.details().get(0).field();
-        String type = failure.status() < 500 ? "invalid_request_error" : "server_error";
-        events.send(json.write(new StreamError(new ErrorDetail(failure.getMessage(), type, param, failure.status()))));
+        events.send(json.write(new OpenAiStreamError(OpenAiChat.error(failure))));
     }
 
-    private void send(ServerSentEvents events, Delta delta, String finishReason) {
-        events.send(json.write(new Chunk(id, "chat.completion.chunk", created, model,
-                List.of(new ChunkChoice(0, delta, finishReason)), null)));
+    private void send(ServerSentEvents events, OpenAiDelta delta, String finishReason) {
+        events.send(json.write(new OpenAiChunk(id, "chat.completion.chunk", created, model,
+                List.of(new OpenAiChunkChoice(0, delta, finishReason)), null)));
     }
 }

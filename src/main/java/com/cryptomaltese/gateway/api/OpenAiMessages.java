@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import com.cryptomaltese.gateway.api.OpenAiViews.Message;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiMessage;
 import com.cryptomaltese.gateway.engine.ChatMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,13 +21,13 @@ final class OpenAiMessages {
     private OpenAiMessages() {
     }
 
-    static List<ChatMessage> of(List<Message> messages, int maxChars) {
+    static List<ChatMessage> of(List<OpenAiMessage> messages, int maxChars) {
         if (messages == null || messages.isEmpty()) {
             throw ApiException.badRequest("messages", "is required: send at least one message");
         }
         List<ChatMessage> out = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            Message message = messages.get(i);
+            OpenAiMessage message = messages.get(i);
             String at = "messages[" + i + "]";
             if (message == null) {
                 throw ApiException.badRequest(at, "must be a message object");

@@ -4,37 +4,43 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /**
  * The bodies of the OpenAI-compatible operations ({@code /api/v1/openai}), field for field as OpenAI's
- * Chat Completions API names them (snake_case, as the rest of the API). Fields OpenAI defines but the
- * gateway cannot honour are accepted only with the value that changes nothing, so a client's default
- * passes and a real request for them is refused by name.
+ * Chat Completions API names them. Fields OpenAI defines but the gateway cannot honour are accepted
+ * only with the value that asks for nothing, so a client's default passes and a real request for them
+ * is refused by name. Each name starts with OpenAi: the OpenAPI document names schemas by simple class
+ * name, and a second {@code ModelList} or {@code Usage} broke its references.
  */
 final class OpenAiViews {
 
     private OpenAiViews() {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @Schema(description = "An OpenAI Chat Completions request. Explicit nulls mean \"not given\", as in OpenAI's API")
-    record CompletionRequest(
+    record OpenAiRequest(
             @Schema(description = "The loaded model's id (org/name); left out, the loaded model answers",
                     example = "HuggingFaceTB/SmolLM2-135M-Instruct")
             String model,
             @Schema(description = "The conversation so far, oldest first; the gateway keeps none of it",
                     requiredMode = Schema.RequiredMode.REQUIRED)
-            List<Message> messages,
+            List<OpenAiMessage> messages,
             @Schema(description = "Send the reply as server-sent events (chat.completion.chunk objects, then [DONE])",
                     example = "false")
             Boolean stream,
             @Schema(description = "With stream: include_usage adds a last chunk with the token counts")
-            StreamOptions streamOptions,
-            @Schema(description = "Maximum number of new tokens, 1-2048 (the gateway's max_length)", example = "256")
+            OpenAiStreamOptions streamOptions,
+            @Schema(description = "Maximum number of new tokens, 1 or more; above the gateway's 2048 it is 2048 "
+                    + "(the gateway's max_length)", example = "256")
             Integer maxTokens,
             @Schema(description = "The same as max_tokens, by its newer name; send one of the two", example = "256")
             Integer maxCompletionTokens,
-            @Schema(description = "0-2; 0 decodes greedily, above 0 samples", example = "0.7")
+            @Schema(description = "0-2; above 0 samples, 0 does not (greedy, or beam search if the model's stored "
+                    + "num_beams is above 1)", example = "0.7")
             Double temperature,
             @Schema(description = "Nucleus sampling mass, 0-1; samples", example = "0.9")
             Double topP,
@@ -44,77 +50,128 @@ final class OpenAiViews {
             @Schema(description = "Penalty for repeated tokens, above 0 up to 2 (transformers' repetition_penalty, "
                     + "as llama.cpp and vLLM accept it)", example = "1.1")
             Double repetitionPenalty,
-            @Schema(description = "Seed of the sampler, 0 to 2147483647", example = "42")
-            Integer seed,
+            @Schema(description = "Seed of the sampler: the same seed, parameters and messages give the same reply; "
+                    + "a negative one is none (as llama.cpp's -1)", example = "42")
+            Long seed,
+            @Schema(description = "Up to 4 stop strings: the reply ends before the first place one of them appears, "
+                    + "which it does not include; finish_reason is then stop. Not with beam search",
+                    oneOf = {String.class, String[].class}, example = "[\"\\n\\n\"]")
+            JsonNode stop,
             @Schema(description = "Number of replies: 1 only", example = "1")
             Integer n,
-            @Schema(description = "Up to 4 stop strings (a string or a list): the reply ends before the first place "
-                    + "one of them appears, which it does not include; finish_reason is then stop. Not with beam search",
-                    example = "[\"\\n\\n\"]")
-            JsonNode stop,
             @Schema(description = "Not supported: 0 only (see repetition_penalty)", example = "0")
             Double presencePenalty,
             @Schema(description = "Not supported: 0 only (see repetition_penalty)", example = "0")
             Double frequencyPenalty,
             @Schema(description = "Not supported: false only", example = "false")
             Boolean logprobs,
+            @Schema(description = "Not supported: 0 only", example = "0")
+            Integer topLogprobs,
+            @Schema(description = "Not supported: empty only")
+            JsonNode logitBias,
+            @Schema(description = "Tools are not supported: an empty list only")
+            JsonNode tools,
+            @Schema(description = "Tools are not supported: none or auto only", example = "none")
+            JsonNode toolChoice,
+            @Schema(description = "Tools are not supported; ignored", example = "false")
+            Boolean parallelToolCalls,
+            @Schema(description = "Text only: {\"type\": \"text\"}")
+            JsonNode responseFormat,
+            @Schema(description = "OpenAI's storage of completions; the gateway stores none, ignored", example = "false")
+            Boolean store,
+            @Schema(description = "Tags for stored completions; ignored")
+            JsonNode metadata,
+            @Schema(description = "OpenAI's processing tier; ignored", example = "auto")
+            String serviceTier,
             @Schema(description = "The end user's id, for the caller's own records; ignored", example = "user-1234")
             String user) {
     }
 
-    @Schema(description = "One message of the conversation")
-    record Message(
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "One message of the conversation. What OpenAI's replies carry besides role and content "
+            + "(refusal, tool_calls, …) may be sent back as null")
+    record OpenAiMessage(
             @Schema(description = "system, developer (read as system), user or assistant",
                     requiredMode = Schema.RequiredMode.REQUIRED, example = "user")
             String role,
-            @Schema(description = "The text, or a list of parts of type text ({\"type\": \"text\", \"text\": ...})",
-                    requiredMode = Schema.RequiredMode.REQUIRED, example = "Write a haiku about Malta")
+            @Schema(description = "The text, or a list of text parts, joined with line breaks",
+                    requiredMode = Schema.RequiredMode.REQUIRED, oneOf = {String.class, OpenAiTextPart[].class},
+                    example = "Write a haiku about Malta")
             JsonNode content,
             @Schema(description = "A name for the participant; ignored", example = "alice")
             String name) {
     }
 
-    record StreamOptions(@Schema(description = "Add a last chunk with the usage", example = "true") Boolean includeUsage) {
+    /** Documents the shape a list of parts takes ({@link OpenAiMessages} reads it from the tree). */
+    @Schema(description = "A part of a message's content: text only")
+    record OpenAiTextPart(@Schema(example = "text") String type, @Schema(example = "Hello") String text) {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record OpenAiStreamOptions(
+            @Schema(description = "Add a last chunk with the usage", example = "true") Boolean includeUsage,
+            @Schema(description = "OpenAI's padding of chunks; the gateway adds none, ignored", example = "false")
+            Boolean includeObfuscation) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @Schema(description = "An OpenAI chat.completion object")
-    record Completion(String id, String object, long created, String model, List<Choice> choices, Usage usage) {
+    record OpenAiCompletion(String id, String object, long created, String model, List<OpenAiChoice> choices,
+                            OpenAiUsage usage) {
     }
 
-    record Choice(int index, AssistantMessage message,
-                  @Schema(description = "stop (end of sequence) or length (max_tokens reached)") String finishReason) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record OpenAiChoice(int index, OpenAiAssistantMessage message,
+                        @Schema(description = "stop (end of sequence or a stop string) or length (max_tokens or the "
+                                + "model's context reached)") String finishReason) {
     }
 
-    record AssistantMessage(String role, String content) {
+    record OpenAiAssistantMessage(String role, String content) {
     }
 
-    record Usage(int promptTokens, int completionTokens, int totalTokens) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record OpenAiUsage(int promptTokens, int completionTokens, int totalTokens) {
     }
 
     /** A chat.completion.chunk of a streamed reply; {@code usage} only in the last one, when asked for. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Chunk(String id, String object, long created, String model, List<ChunkChoice> choices, Usage usage) {
+    record OpenAiChunk(String id, String object, long created, String model, List<OpenAiChunkChoice> choices,
+                       OpenAiUsage usage) {
     }
 
     /** {@code finish_reason} is null until the last chunk, and written so (null included), as OpenAI does. */
-    record ChunkChoice(int index, Delta delta, String finishReason) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record OpenAiChunkChoice(int index, OpenAiDelta delta, String finishReason) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Delta(String role, String content) {
+    record OpenAiDelta(String role, String content) {
     }
 
-    /** What OpenAI's clients read of a failure that comes after the stream has begun. */
-    record StreamError(ErrorDetail error) {
+    /**
+     * What OpenAI's clients read of a failure: in a stream, after its first piece, the whole event;
+     * in an error response, beside the gateway's own fields.
+     */
+    record OpenAiStreamError(OpenAiError error) {
     }
 
-    record ErrorDetail(String message, String type, String param, int code) {
+    record OpenAiError(String message, String type, String param, int code) {
+    }
+
+    /** The gateway's error shape with OpenAI's {@code error} beside it, for this channel's error responses. */
+    record OpenAiErrorBody(String status, String message, List<FieldProblem> details, OpenAiError error) {
+
+        static OpenAiErrorBody of(ErrorBody body, ApiException failure) {
+            return new OpenAiErrorBody(body.status(), body.message(), body.details(), OpenAiChat.error(failure));
+        }
     }
 
     @Schema(description = "The models that can answer: the loaded one, or none")
-    record ModelList(String object, List<ModelEntry> data) {
+    record OpenAiModelList(String object, List<OpenAiModel> data) {
     }
 
-    record ModelEntry(String id, String object, long created, String ownedBy) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record OpenAiModel(String id, String object, long created, String ownedBy) {
     }
 }

@@ -91,7 +91,15 @@ public class ChatProcessor {
             prompt.add(ChatMessage.system(settings.systemPrompt()));
         }
         prompt.addAll(messages);
-        return generate(expected, parameters, stop, "", "messages", (model, maxNew) -> prompt, reply -> { }, onText);
+        return generate(expected, parameters, stop, "", "messages", (model, maxNew) -> {
+            // Without a chat template only the last message would reach the model: the others would be lost unsaid.
+            if (!model.rendersConversations() && (messages.size() > 1 || !messages.get(0).role().equals("user"))) {
+                throw ApiException.badRequest("messages", "must be one user message: the loaded model has no chat "
+                        + "template, so it continues one text (got " + (messages.size() == 1 ? "1 message" : messages.size()
+                        + " messages") + ", the last from " + messages.get(messages.size() - 1).role() + ")");
+            }
+            return prompt;
+        }, reply -> { }, onText);
     }
 
     /**

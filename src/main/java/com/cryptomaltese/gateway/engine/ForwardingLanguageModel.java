@@ -39,6 +39,11 @@ public class ForwardingLanguageModel implements LanguageModel {
     }
 
     @Override
+    public boolean rendersConversations() {
+        return model.rendersConversations();
+    }
+
+    @Override
     public int promptTokens(List<ChatMessage> messages) {
         return model.promptTokens(messages);
     }

@@ -44,6 +44,14 @@ public interface LanguageModel extends AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * Whether the prompt holds every message of a conversation: a chat template renders them all;
+     * without one, the last message alone is the prompt (a base model continues text).
+     */
+    default boolean rendersConversations() {
+        return true;
+    }
+
     /** Tokens {@code messages} take as a prompt, so callers can fit a conversation into the context. */
     default int promptTokens(List<ChatMessage> messages) {
         return 0;

@@ -83,8 +83,10 @@ class DocsTest extends ApiTestBase {
             String where = verb.getKey() + " " + path.getKey();
             verb.getValue().get("responses").fields().forEachRemaining(response -> {
                 if (response.getKey().compareTo("400") >= 0) {
+                    // The OpenAI channel's errors: the same shape with OpenAI's error object beside it.
+                    String shape = path.getKey().startsWith("/openai/") ? "OpenAiErrorBody" : "ErrorBody";
                     assertThat(response.getValue().at("/content/application~1json/schema/$ref").asText())
-                            .as(where + " " + response.getKey()).isEqualTo("#/components/schemas/ErrorBody");
+                            .as(where + " " + response.getKey()).isEqualTo("#/components/schemas/" + shape);
                 }
             });
             if (path.getKey().contains("{model_id}")) {
@@ -99,10 +101,22 @@ class DocsTest extends ApiTestBase {
         assertThat(doc.at("/paths/~1chat/post/responses/500").isMissingNode()).isFalse();
         // A chat answers an event stream when streamed; its errors are JSON whatever it was asked.
         assertStreamedWithJsonErrors(doc.at("/paths/~1chat/post/responses"), "/ChatResponse", "token", "done", "error");
-        assertStreamedWithJsonErrors(doc.at("/paths/~1openai~1chat~1completions/post/responses"), "/Completion",
+        assertStreamedWithJsonErrors(doc.at("/paths/~1openai~1chat~1completions/post/responses"), "/OpenAiCompletion",
                 "chat.completion.chunk", "[DONE]", "error");
+        // Schemas name fields as the wire does; two records of one simple name once made Camel write refs
+        // that are no JSON pointers (ModelList, Usage).
+        assertThat(doc.at("/components/schemas/OpenAiRequest/properties").fieldNames()).toIterable()
+                .contains("max_tokens", "stream_options", "top_p", "repetition_penalty").doesNotContain("maxTokens");
+        assertThat(doc.at("/components/schemas/OpenAiMessage/properties/content/oneOf")).hasSize(2);
+        List<String> refs = new ArrayList<>();
+        collectRefs(doc, refs);
+        assertThat(refs).isNotEmpty().allSatisfy(ref -> {
+            assertThat(ref).startsWith("#/components/schemas/");
+            assertThat(doc.at(ref.substring(1)).isMissingNode()).as(ref).isFalse();
+        });
         assertThat(doc.at("/paths/~1health/get/responses/503").isMissingNode()).isFalse();
         assertProperties(doc.at("/components/schemas"), "ErrorBody", "status", "message", "details");
+        assertProperties(doc.at("/components/schemas"), "OpenAiErrorBody", "status", "message", "details", "error");
         assertThat(doc.at("/paths/~1admin~1purge-logs/post/responses/415").isMissingNode()).isFalse();
 
         JsonNode schemes = doc.at("/components/securitySchemes");
@@ -261,5 +275,12 @@ class DocsTest extends ApiTestBase {
                         .containsExactly("application/json");
             }
         });
+    }
+
+    private static void collectRefs(JsonNode node, List<String> refs) {
+        if (node.has("$ref")) {
+            refs.add(node.get("$ref").asText());
+        }
+        node.forEach(child -> collectRefs(child, refs));
     }
 }

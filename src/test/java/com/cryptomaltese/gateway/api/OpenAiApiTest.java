@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.EventStreamReader;
 import com.cryptomaltese.gateway.EventStreamReader.Event;
+import com.cryptomaltese.gateway.StoriesModel;
 import com.cryptomaltese.gateway.TestApi;
 import com.cryptomaltese.gateway.TestApi.Reply;
 import com.cryptomaltese.gateway.TestData;
@@ -56,8 +57,9 @@ class OpenAiApiTest {
     JsonNode golden;
 
     @BeforeAll
-    static void model() {
+    static void models() {
         TestData.linkHubModel(DATA_DIR, FIXTURE_LLAMA, "fixtures", "llama");
+        StoriesModel.linkInto(DATA_DIR);
     }
 
     @BeforeEach
@@ -181,6 +183,21 @@ class OpenAiApiTest {
         body.putArray("stop");
         Reply emptyStop = post(body);
         assertThat(emptyStop.status()).as(emptyStop.body()).isEqualTo(200);
+
+        // What clients send by default, and a reply's message echoed back with its nulls (model_dump()).
+        ObjectNode defaults = request(conversation(true)).put("store", false).put("service_tier", "auto")
+                .put("parallel_tool_calls", false).put("top_logprobs", 0).put("tool_choice", "none");
+        defaults.putObject("metadata");
+        defaults.putObject("logit_bias");
+        defaults.putArray("tools");
+        defaults.putObject("response_format").put("type", "text");
+        defaults.putObject("stream_options").put("include_usage", false).put("include_obfuscation", false);
+        defaults.putNull("tools").putNull("tool_choice").putNull("response_format").putNull("logit_bias");
+        ((ObjectNode) defaults.get("messages").get(2)).putNull("refusal").putNull("tool_calls").putNull("annotations")
+                .putNull("audio").putNull("function_call");
+        Reply withDefaults = post(defaults);
+        assertThat(withDefaults.status()).as(withDefaults.body()).isEqualTo(200);
+        assertThat(withDefaults.json().at("/choices/0/message/content").asText()).isEqualTo(golden.get("text_skip_special").asText());
     }
 
     /**
@@ -217,6 +234,44 @@ class OpenAiApiTest {
         }
     }
 
+    /** max_tokens is a ceiling (above the gateway's it is the gateway's); OpenAI's 64-bit seeds are taken as llama.cpp does. */
+    @Test
+    void aLargeMaxTokensIsTheGatewaysAndAnySeedIsAccepted() {
+        Reply large = post(request(conversation(true)).put("max_tokens", 100_000));
+        assertThat(large.status()).as(large.body()).isEqualTo(200);
+        // The model's 128 positions end the reply: finish_reason length, as llama.cpp's server says it.
+        assertThat(large.json().at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(large.json().at("/usage/total_tokens").asInt()).isEqualTo(128 + 1);
+
+        ObjectNode sampled = request(conversation(true)).put("temperature", 1.0).put("seed", 0);
+        String seedZero = post(sampled).json().at("/choices/0/message/content").asText();
+        Reply wide = post(sampled.put("seed", 1L << 40));
+        assertThat(wide.status()).as(wide.body()).isEqualTo(200);
+        assertThat(wide.json().at("/choices/0/message/content").asText()).as("2^40 is 0 modulo 2^31").isEqualTo(seedZero);
+        Reply none = post(sampled.put("seed", -1));
+        assertThat(none.status()).as(none.body()).isEqualTo(200);
+    }
+
+    /**
+     * A model without a chat template continues one text: one user message is its prompt (transformers'
+     * greedy continuation of it, ../shared/models/PROVENANCE.md); a conversation would lose all but its
+     * last message, so it is refused.
+     */
+    @Test
+    void aModelWithoutAChatTemplateTakesOneUserMessage() {
+        Reply load = api.post("/api/v1/models/karpathy%2Fstories260K/load", TestApi.USER_KEY, null);
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        ObjectNode one = JSON.createObjectNode().put("temperature", 0).put("repetition_penalty", 1.0).put("max_tokens", 30);
+        one.putArray("messages").addObject().put("role", "user").put("content", StoriesModel.PROMPT);
+        Reply reply = post(one);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.json().at("/choices/0/message/content").asText()).isEqualTo(StoriesModel.GREEDY);
+
+        ((ArrayNode) one.get("messages")).insertObject(0).put("role", "system").put("content", "Be brief.");
+        assertRefused(one, 400, "messages");
+        assertThat(post(one).json().get("message").asText()).contains("no chat template", "got 2 messages");
+    }
+
     @Test
     void badRequestsNameTheField() {
         assertRefused(JSON.createObjectNode(), 400, "messages");
@@ -245,7 +300,16 @@ class OpenAiApiTest {
             api.post("/api/v1/models/fixtures%2Fllama/parameters/reset", TestApi.USER_KEY, null);
         }
         assertRefused(request(conversation(true)).put("presence_penalty", 0.5), 400, "presence_penalty");
-        assertRefused(request(conversation(true)).put("max_tokens", 5000), 400, "max_tokens");
+        assertRefused(request(conversation(true)).put("max_tokens", 0), 400, "max_tokens");
+        assertRefused(request(conversation(true)).put("model", ""), 400, "model");
+        ObjectNode tools = request(conversation(true));
+        tools.putArray("tools").addObject().put("type", "function");
+        assertRefused(tools, 400, "tools");
+        ObjectNode json = request(conversation(true));
+        json.putObject("response_format").put("type", "json_object");
+        assertRefused(json, 400, "response_format");
+        assertRefused(request(conversation(true)).put("tool_choice", "required"), 400, "tool_choice");
+        assertRefused(request(conversation(true)).put("top_logprobs", 2), 400, "top_logprobs");
         ObjectNode zero = request(conversation(true));
         zero.remove("max_tokens");
         assertRefused(zero.put("max_completion_tokens", 0), 400, "max_completion_tokens");
@@ -256,6 +320,11 @@ class OpenAiApiTest {
         Reply other = post(request(conversation(true)).put("model", "fixtures/other"));
         assertThat(other.status()).as(other.body()).isEqualTo(409);
         assertThat(other.json().get("message").asText()).isEqualTo("model fixtures/other is not loaded (loaded: fixtures/llama)");
+        // OpenAI's error object beside the gateway's fields, and no retry by OpenAI's clients (they retry 409).
+        assertThat(other.json().at("/error/message").asText()).isEqualTo(other.json().get("message").asText());
+        assertThat(other.json().at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(other.json().at("/error/code").asInt()).isEqualTo(409);
+        assertThat(other.header("x-should-retry")).isEqualTo("false");
         // A client's default model name is a model id too (as gpt2 is on the Hub): not the loaded one.
         Reply openAiDefault = post(request(conversation(true)).put("model", "gpt-4o"));
         assertThat(openAiDefault.status()).as(openAiDefault.body()).isEqualTo(409);
@@ -301,6 +370,8 @@ class OpenAiApiTest {
         assertThat(reply.status()).as(body + " -> " + reply.body()).isEqualTo(status);
         assertThat(reply.json().get("status").asText()).isEqualTo("error");
         assertThat(reply.json().at("/details/0/field").asText()).as(reply.body()).isEqualTo(field);
+        assertThat(reply.json().at("/error/param").asText()).as(reply.body()).isEqualTo(field);
+        assertThat(reply.header("x-should-retry")).isEqualTo("false");
     }
 
     private Reply post(ObjectNode body) {

@@ -174,6 +174,11 @@ public final class DecoderLanguageModel implements LanguageModel {
     }
 
     @Override
+    public boolean rendersConversations() {
+        return prompts.usesChatTemplate();
+    }
+
+    @Override
     public int promptTokens(List<ChatMessage> messages) {
         return tokenize(messages).length;
     }
