@@ -49,13 +49,29 @@ def main(base_url, key, expected=None):
     print(f"stream: {len(pieces)} chunks finish={finish} usage={usage} {''.join(pieces)!r}")
     assert "".join(pieces) == text and usage == whole.usage and finish == whole.choices[0].finish_reason
 
-    for wrong, error in [({"model": "other/model"}, openai.ConflictError),
-                         ({"model": model, "n": 2}, openai.BadRequestError)]:
+    stop = text[len(text) // 2:][:2] or "x"
+    cut = client.chat.completions.create(model=model, messages=MESSAGES, stop=[stop], **GREEDY)
+    print(f"stop {stop!r}: finish={cut.choices[0].finish_reason} {cut.choices[0].message.content!r}")
+    assert cut.choices[0].message.content == text[:text.find(stop)] and cut.choices[0].finish_reason == "stop"
+
+    # The reply's message sent back as the SDK dumps it, nulls and all.
+    short = dict(GREEDY, max_tokens=4)
+    hello = [{"role": "user", "content": "Hi"}]
+    first = client.chat.completions.create(model=model, messages=hello, **short)
+    echoed = hello + [first.choices[0].message.model_dump(), {"role": "user", "content": "And then?"}]
+    again = client.chat.completions.create(model=model, messages=echoed, **short)
+    print(f"echoed reply accepted: {again.usage.prompt_tokens} prompt tokens")
+
+    # With the client's default retries: a 409 must not be retried (x-should-retry: false).
+    retrying = openai.OpenAI(base_url=base_url, api_key=key)
+    for wrong, error, client_used in [({"model": "other/model"}, openai.ConflictError, retrying),
+                                      ({"model": model, "n": 2}, openai.BadRequestError, client)]:
         try:
-            client.chat.completions.create(messages=MESSAGES, **dict(GREEDY, **wrong))
+            client_used.chat.completions.create(messages=MESSAGES, **dict(GREEDY, **wrong))
             raise AssertionError(f"{wrong} was answered")
         except error as e:
-            print(f"refused {wrong}: {e.status_code} {e.body}")
+            print(f"refused {wrong}: {e.status_code} code={e.code} param={e.param} message={e.message!r} "
+                  f"retried={e.response.headers.get('x-should-retry')}")
     try:
         openai.OpenAI(base_url=base_url, api_key="wrong", max_retries=0).models.list()
         raise AssertionError("a wrong key was accepted")
