@@ -222,6 +222,13 @@ if [ -d "$STORIES" ]; then
     check "a streamed chat comes through the proxy: $out, $tokens token events, then the whole reply" \
         both 'has "$out" "^200 text/event-stream" && [ "$tokens" -gt 1 ]' \
         'file_has "$WORK/stream.txt" "^data: \{\"response\":\", there was a little girl named Lily"'
+    # The same through the OpenAI-compatible API, as OpenAI's clients send it (the key as a bearer token).
+    openai='{"messages":[{"role":"user","content":"Once upon a time"}],"stream":true,"temperature":0,"max_tokens":30,"repetition_penalty":1.0}'
+    out=$(c -N -o "$WORK/openai.txt" -w '%{http_code} %{content_type}' -H "Authorization: Bearer $API_KEY" \
+        -H 'Content-Type: application/json' -d "$openai" "$BASE/api/v1/openai/chat/completions")
+    chunks=$(grep -c '^data: {"id":"chatcmpl-' "$WORK/openai.txt" || true)
+    check "an OpenAI stream comes through the proxy: $out, $chunks chunks, then [DONE]" \
+        both 'has "$out" "^200 text/event-stream" && [ "$chunks" -gt 1 ]' 'file_has "$WORK/openai.txt" "^data: \[DONE\]$"'
 else
     echo "note - no streamed chat checked: $STORIES is missing"
 fi
