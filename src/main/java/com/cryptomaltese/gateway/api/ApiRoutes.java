@@ -326,7 +326,9 @@ class ApiRoutes extends RouteBuilder {
                         + "model is refused while it is deleted.")
                 .outType(ModelViews.ModelDeleted.class))
                 .responseMessage("404", "The model is not on disk and not being downloaded")
-                .responseMessage("409", "The model is loaded or being loaded: unload it first"))
+                .responseMessage("409", "The model is loaded or being loaded: unload it first")
+                .responseMessage("503", "The download did not stop within 30 s (its files are being put in place): "
+                        + "send the request again (Retry-After)"))
                 .to("direct:deleteModel");
         withModelId(audited(route("deleteModel"))).bean("modelOperations", "delete(${exchangeProperty." + MODEL_ID + "})")
                 .to("direct:auditedReply");

@@ -100,6 +100,8 @@ public class DownloadManager {
      * Does nothing but in tests, which hold a download here to race a DELETE with its completion.
      */
     volatile Consumer<Download> beforePublish = job -> { };
+    /** How long a cancel waits for its download to stop; tests shorten it. */
+    volatile Duration cancelWait = Duration.ofSeconds(30);
 
     @Autowired
     DownloadManager(HubProperties settings, ModelRegistry registry, SslBundles bundles) {
@@ -312,7 +314,8 @@ public class DownloadManager {
     /**
      * Cancels a running download, or forgets a failed one; either way what was fetched is removed
      * unless an earlier complete copy of the model is on disk. False when there is nothing to cancel,
-     * also when the download completed before the cancel reached it (the model is then on disk).
+     * also when the download completed before the cancel reached it (the model is then on disk); a 503
+     * when the download has not stopped within {@link #cancelWait}.
      */
     public boolean cancel(ModelId id) {
         Download job = jobs.get(id);
@@ -338,10 +341,16 @@ public class DownloadManager {
         closeStreams(job);
         job.transfers.forEach(f -> f.cancel(true));
         // The coordinator finishes the job; wait for it (bounded) so the answer means "gone".
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + cancelWait.toNanos();
         while (!job.finished() && System.nanoTime() < deadline) {
             closeStreams(job);
             sleepQuietly(20);
+        }
+        if (!job.finished()) {
+            // Still publishing (thousands of files on a slow disk): "cancelled" would be untrue, since the
+            // model may yet appear. The same request later finds it cancelled or completed.
+            throw ApiException.unavailable("the download of " + id + " is still stopping (its files are being "
+                    + "put in place); send the request again to cancel it or delete the model", Duration.ofSeconds(2));
         }
         return job.state != Download.State.COMPLETED;
     }

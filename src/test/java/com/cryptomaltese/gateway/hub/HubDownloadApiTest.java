@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -281,6 +282,48 @@ class HubDownloadApiTest {
         assertThat(folder.resolve("maltese-download-request.json")).doesNotExist();
         assertThat(api.send(api.request("/api/v1/models/racing%2Fllama", TestApi.USER_KEY).DELETE()).status())
                 .isEqualTo(200);
+    }
+
+    /**
+     * A download that does not stop within the cancel's wait (held while publishing, as a slow disk
+     * would) is not reported cancelled: it may yet complete. The DELETE answers 503 "still stopping",
+     * the download completes, and the same DELETE then deletes the model.
+     */
+    @Test
+    void aDeleteOfADownloadThatDoesNotStopInTimeSaysSoAndTheNextOneDeletes() throws Exception {
+        HUB.addFolder("slow/llama", COMMIT, LLAMA, null);
+        Path folder = DATA_DIR.resolve("models/models--slow--llama");
+        CountDownLatch publishing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        downloads.beforePublish = job -> {
+            if (job.id.toString().equals("slow/llama")) {
+                publishing.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS); // deaf to the cancel, as a long publish is
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        downloads.cancelWait = Duration.ofMillis(300);
+        try {
+            assertThat(download("{\"model_name\": \"slow/llama\"}").status()).isEqualTo(202);
+            assertThat(publishing.await(20, TimeUnit.SECONDS)).isTrue();
+            Reply early = api.send(api.request("/api/v1/models/slow%2Fllama", TestApi.USER_KEY).DELETE());
+            assertThat(early.status()).as(early.body()).isEqualTo(503);
+            assertThat(early.header("Retry-After")).isEqualTo("2");
+            assertThat(early.json().get("message").asText()).contains("slow/llama is still stopping");
+        } finally {
+            release.countDown();
+            downloads.beforePublish = job -> { };
+            downloads.cancelWait = Duration.ofSeconds(30);
+        }
+        JsonNode done = awaitStatus("slow%2Fllama", "available", "error");
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("available");
+        Reply delete = api.send(api.request("/api/v1/models/slow%2Fllama", TestApi.USER_KEY).DELETE());
+        assertThat(delete.status()).as(delete.body()).isEqualTo(200);
+        assertThat(delete.json().get("message").asText()).isEqualTo("model slow/llama deleted from disk");
+        assertThat(folder).doesNotExist();
     }
 
     @Test
