@@ -13,12 +13,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * every media type it produces: {@code POST /chat} and {@code POST /openai/chat/completions} produce
  * {@code text/event-stream} too (a streamed chat), so their errors were documented as event streams and
  * their streams as the JSON reply's schema. Their errors are JSON only; each stream is described as the
- * events it carries.
+ * events it carries. The metrics scrape's errors, documented as its text, are JSON too.
  */
 final class ApiDocumentFixes {
 
     static final String EVENT_STREAM = "text/event-stream";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String METRICS = "/paths/~1admin~1metrics/get/responses";
     /** Each streaming operation's responses, and what its 200 stream carries. */
     private static final Map<String, ObjectNode> STREAMS = Map.of(
             "/paths/~1chat/post/responses", stream("With \"stream\": true: server-sent events. A token event per "
@@ -39,6 +40,7 @@ final class ApiDocumentFixes {
     private ApiDocumentFixes() {
     }
 
+    /** A string body with {@code description} and {@code example}: an event stream, or the metrics' text. */
     private static ObjectNode stream(String description, String example) {
         return JSON.createObjectNode().set("schema", JSON.createObjectNode()
                 .put("type", "string").put("description", description).put("example", example));
@@ -52,10 +54,34 @@ final class ApiDocumentFixes {
             for (Map.Entry<String, ObjectNode> stream : STREAMS.entrySet()) {
                 fixed |= fix(root.at(stream.getKey()), stream.getValue());
             }
+            fixed |= fixMetrics(root.at(METRICS));
             return fixed ? JSON.writeValueAsString(root) : document;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the OpenAPI document Camel rendered is not JSON", e);
         }
+    }
+
+    /**
+     * The metrics scrape produces Prometheus' text format, so Camel documented its errors as text too:
+     * they are the JSON error shape, as everywhere; the 200 is text.
+     */
+    private static boolean fixMetrics(JsonNode responses) {
+        if (!responses.isObject()) {
+            return false;
+        }
+        responses.fields().forEachRemaining(response -> {
+            ObjectNode content = JSON.createObjectNode();
+            if (response.getKey().equals("200")) {
+                content.set("text/plain", stream("Prometheus' text format (version 0.0.4)",
+                        "# TYPE maltese_completion_tokens_total counter\n"
+                                + "maltese_completion_tokens_total{channel=\"api\",model=\"...\"} 30.0\n"));
+            } else {
+                content.set("application/json", JSON.createObjectNode().set("schema",
+                        JSON.createObjectNode().put("$ref", "#/components/schemas/ErrorBody")));
+            }
+            ((ObjectNode) response.getValue()).set("content", content);
+        });
+        return true;
     }
 
     /** The 200's event stream described as what it carries; the event stream taken off every other response. */

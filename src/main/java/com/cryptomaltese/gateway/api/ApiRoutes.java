@@ -436,6 +436,15 @@ class ApiRoutes extends RouteBuilder {
                 .outType(SystemStatus.class))
                 .to("direct:systemStatus");
         route("systemStatus").bean("systemStatusService", "status").bean("apiReply", "ok");
+
+        admin(admin.get("/metrics").id("metrics")
+                .description("Prometheus metrics in its text format: replies, prompt and completion tokens and generation "
+                        + "time per channel and model, failed chats by status, the loaded model, admitted API chats, the "
+                        + "JVM. For a scrape job with this admin key as its bearer token")
+                .responseMessage("200", "The metrics (text/plain; version=0.0.4)"))
+                .produces("text/plain")
+                .to("direct:metrics");
+        route("metrics").bean("metricsScrape", "scrape");
     }
 
     // ---- small DSL helpers: one place for what every operation shares ----

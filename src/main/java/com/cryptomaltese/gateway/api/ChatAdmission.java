@@ -28,6 +28,15 @@ public class ChatAdmission {
         this.places = new Semaphore(limit);
     }
 
+    /** Chats being answered or waiting now. */
+    public int admitted() {
+        return limit - places.availablePermits();
+    }
+
+    public int limit() {
+        return limit;
+    }
+
     /**
      * Takes a place for the exchange's chat, given back once its response is written (a streamed one's
      * to the end), or refuses it.

@@ -19,6 +19,7 @@ import com.cryptomaltese.gateway.engine.LanguageModel;
 import com.cryptomaltese.gateway.engine.PromptTooLongException;
 import com.cryptomaltese.gateway.engine.UnsupportedParameterException;
 import com.cryptomaltese.gateway.engine.tokenizer.ChatTemplateException;
+import com.cryptomaltese.gateway.metrics.ChatMetrics;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.model.ModelService;
 import com.cryptomaltese.gateway.params.GenerationSettings;
@@ -39,14 +40,16 @@ public class ChatProcessor {
     private final ParameterService parameters;
     private final Conversations conversations;
     private final GatewayProperties.Chat settings;
+    private final ChatMetrics metrics;
     private final Clock clock = Clock.systemUTC();
 
     ChatProcessor(ModelService models, ParameterService parameters, Conversations conversations,
-                  GatewayProperties properties) {
+                  GatewayProperties properties, ChatMetrics metrics) {
         this.models = models;
         this.parameters = parameters;
         this.conversations = conversations;
         this.settings = properties.chat();
+        this.metrics = metrics;
     }
 
     public ChatResponse chat(ChatRequest request) {
@@ -66,7 +69,7 @@ public class ChatProcessor {
         ConversationKey conversation = ConversationKey.from(request);
         boolean reset = Boolean.TRUE.equals(request.reset());
         long erasureMark = conversation == null ? 0 : conversations.erasureMark(conversation);
-        return generate(expected, requested, List.of(), PARAMETERS, "message",
+        return generate(channelOf(request), expected, requested, List.of(), PARAMETERS, "message",
                 (model, maxNew) -> prompt(message, history(conversation, reset), model, maxNew),
                 reply -> {
                     if (conversation != null) {
@@ -91,7 +94,7 @@ public class ChatProcessor {
             prompt.add(ChatMessage.system(settings.systemPrompt()));
         }
         prompt.addAll(messages);
-        return generate(expected, parameters, stop, "", "messages", (model, maxNew) -> {
+        return generate(ChatMetrics.OPENAI, expected, parameters, stop, "", "messages", (model, maxNew) -> {
             // Without a chat template only the last message would reach the model: the others would be lost unsaid.
             if (!model.rendersConversations() && (messages.size() > 1 || !messages.get(0).role().equals("user"))) {
                 throw ApiException.badRequest("messages", "must be one user message: the loaded model has no chat "
@@ -109,6 +112,21 @@ public class ChatProcessor {
      * @param prefix      what the fields of {@code requested} are called in the request, for errors
      * @param promptField the request's field a prompt too long or refused by the template is blamed on
      */
+    private ChatResponse generate(String channel, ModelId expected, GenerationSettings requested, List<String> stop,
+                                  String prefix, String promptField,
+                                  BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt,
+                                  Consumer<String> keep, Consumer<String> onText) {
+        try {
+            ChatResponse response = generate(expected, requested, stop, prefix, promptField, prompt, keep, onText);
+            metrics.answered(channel, response.modelId(), response.finishReason(), response.usage().promptTokens(),
+                    response.usage().completionTokens(), Duration.ofNanos((long) (response.processingTime() * 1e9)));
+            return response;
+        } catch (ApiException e) {
+            metrics.failed(channel, e.status());
+            throw e;
+        }
+    }
+
     private ChatResponse generate(ModelId expected, GenerationSettings requested, List<String> stop, String prefix,
                                   String promptField, BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt,
                                   Consumer<String> keep, Consumer<String> onText) {
@@ -152,6 +170,12 @@ public class ChatProcessor {
                     new ChatResponse.Usage(result.promptTokens(), result.completionTokens()),
                     Duration.between(start, end).toNanos() / 1e9, end);
         });
+    }
+
+    /** The gateway's own channels by name; every channel an API caller names counts as the API. */
+    private static String channelOf(ChatRequest request) {
+        return ChatRequest.TELEGRAM.equals(request.channel()) || ChatRequest.MAIL.equals(request.channel())
+                ? request.channel() : ChatMetrics.API;
     }
 
     private boolean hasSystemPrompt() {

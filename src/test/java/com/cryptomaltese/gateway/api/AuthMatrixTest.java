@@ -58,6 +58,7 @@ class AuthMatrixTest extends ApiTestBase {
                 new Endpoint("POST", "/api/v1/admin/cleanup", "{\"operations\":[\"clean_temp\"]}", Access.ADMIN, 200),
                 new Endpoint("POST", "/api/v1/admin/purge-logs", "{}", Access.ADMIN, 200),
                 new Endpoint("GET", "/api/v1/admin/system-status", null, Access.ADMIN, 200),
+                new Endpoint("GET", "/api/v1/admin/metrics", null, Access.ADMIN, 200),
                 new Endpoint("GET", "/api/v1/users/api/someone%40example.com", null, Access.ADMIN, 200),
                 new Endpoint("DELETE", "/api/v1/users/api/someone%40example.com", null, Access.ADMIN, 200));
     }
@@ -112,7 +113,9 @@ class AuthMatrixTest extends ApiTestBase {
             Reply reply = call(endpoint, TestApi.ADMIN_KEY, bearer);
             assertThat(reply.status()).as(endpoint + " bearer=" + bearer + ": " + reply.body())
                     .isEqualTo(endpoint.authorisedStatus());
-            assertThat(reply.header("Content-Type")).startsWith("application/json");
+            // Every answer is JSON but the metrics scrape, in Prometheus' text format.
+            assertThat(reply.header("Content-Type")).startsWith(endpoint.path().endsWith("/admin/metrics")
+                    ? "text/plain" : "application/json");
         }
     }
 

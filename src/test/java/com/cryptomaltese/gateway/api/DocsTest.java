@@ -24,7 +24,7 @@ class DocsTest extends ApiTestBase {
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
             "unloadModel", "downloadModel", "getModel", "deleteModel", "getParameters", "updateParameters",
             "resetParameters", "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser",
-            "openAiChatCompletions", "openAiModels");
+            "openAiChatCompletions", "openAiModels", "metrics");
 
     @Test
     void docsServesSwaggerUiReadingOurDocument() {
