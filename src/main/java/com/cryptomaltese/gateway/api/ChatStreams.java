@@ -22,7 +22,8 @@ import org.springframework.stereotype.Component;
 /**
  * The REST channel's streamed replies ({@code "stream": true}): the chat runs on a thread of its own
  * and sends each piece of text as a {@code token} event, then the usual reply as a {@code done} event,
- * while the web server writes the events out as they come.
+ * while the web server writes the events out as they come. The OpenAI-compatible channel streams
+ * through the same machinery with events of its own ({@link ReplyEvents}, {@link OpenAiChunks}).
  *
  * <p>The response begins only with the first piece of text: until then a refusal (validation, no model,
  * a prompt too long, the deadline) is the usual JSON error with its status code. A failure after that

@@ -40,7 +40,7 @@ public class OpenAiChat {
     /** As OpenAI's API: up to 4 stop strings. */
     private static final int MAX_STOPS = 4;
     private static final int MAX_STOP_CHARS = 200;
-    private static final int MAX_NEW_TOKENS = 2048;
+    private static final int MAX_NEW_TOKENS = (int) Parameter.MAX_LENGTH.max();
 
     private final ChatProcessor chats;
     private final ChatStreams streams;
@@ -104,8 +104,7 @@ public class OpenAiChat {
      */
     static OpenAiError error(ApiException failure) {
         String param = failure.details().isEmpty() ? null : failure.details().get(0).field();
-        String type = failure.status() >= 500 ? "server_error"
-                : failure.status() == 401 ? "authentication_error" : "invalid_request_error";
+        String type = failure.status() >= 500 ? "server_error" : "invalid_request_error";
         return new OpenAiError(failure.getMessage(), type, param, failure.status());
     }
 
@@ -115,7 +114,7 @@ public class OpenAiChat {
      * and a passed deadline (a minute of the model's time each) answer the same the next time.
      */
     static boolean worthRetrying(int status) {
-        return status == 503 || status == 429;
+        return status == 503;
     }
 
     private static ModelId model(String model) {

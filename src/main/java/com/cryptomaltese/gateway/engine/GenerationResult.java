@@ -4,7 +4,7 @@ package com.cryptomaltese.gateway.engine;
 public record GenerationResult(String text, FinishReason finishReason, int promptTokens, int completionTokens) {
 
     public enum FinishReason {
-        /** the model produced an end-of-sequence token */
+        /** the model produced an end-of-sequence token, or the reply reached a stop string */
         STOP,
         /** {@code max_length} new tokens were generated */
         LENGTH,

@@ -735,11 +735,12 @@ public class DownloadManager {
             record.write(folder);
         } catch (IOException e) {
             long room = record.length() + RECORD_ROOM;
-            if (Files.getFileStore(folder).getUsableSpace() >= room) {
-                throw e;
+            // A transfer still writing (its wait for them gave up) would write past a shortened end and
+            // leave a hole of zeros; its part files are left as they are then.
+            if (Files.getFileStore(folder).getUsableSpace() < room && job.running.get() == 0) {
+                shortenParts(job, room);
             }
-            shortenParts(job, room);
-            record.write(folder);
+            record.write(folder); // again: the space freed, or what failed the first time has passed
         }
     }
 

@@ -147,7 +147,8 @@ public class ModelRegistry {
                 files = walk.filter(Files::isRegularFile).toList();
             }
             if (files.isEmpty()) {
-                throw new Unusable("snapshot " + commit.get() + " holds no files");
+                throw new Unusable("snapshot " + commit.get() + (linksToNothing(snapshot) > 0
+                        ? " holds only links to files that are not on disk (blobs deleted?)" : " holds no files"));
             }
             long size = 0;
             for (Path file : files) {
@@ -160,6 +161,12 @@ public class ModelRegistry {
                     details.description(), details.quantisation()));
         } catch (IOException | UncheckedIOException e) {
             throw new Unusable("the folder cannot be read: " + unreadable(folder, e));
+        }
+    }
+
+    private static long linksToNothing(Path snapshot) throws IOException {
+        try (Stream<Path> walk = Files.walk(snapshot)) {
+            return walk.filter(p -> Files.isSymbolicLink(p) && !Files.exists(p)).count();
         }
     }
 

@@ -57,6 +57,11 @@ public enum Parameter {
         return wireName;
     }
 
+    /** The largest value the parameter takes. */
+    public double max() {
+        return max;
+    }
+
     Object defaultValue() {
         return defaultValue;
     }

@@ -36,6 +36,9 @@ class ModelsApiTest extends ApiTestBase {
         Path dangling = TestData.hubModel(models, "list-org", "dangling-model", "1111", "model.safetensors", 10);
         Files.writeString(dangling.resolve("refs/main"), "eeee");
         ggufOnly(models, "empty-snapshot");
+        // Its blobs deleted under it: the snapshot's links lead nowhere.
+        Files.createSymbolicLink(ggufOnly(models, "blobs-gone").resolve("model.safetensors"),
+                Path.of("../../blobs/0123456789abcdef"));
         // A first download's folder before its snapshot is in place: no refs, the snapshot still hidden.
         Path arriving = models.resolve("models--list-org--arriving");
         Files.createDirectories(arriving.resolve("snapshots/.c0ffee-1.tmp"));
@@ -122,6 +125,8 @@ class ModelsApiTest extends ApiTestBase {
             assertThat(broken.has(unknown)).as(unknown).isFalse();
         }
         assertThat(model(body, "list-org/empty-snapshot").get("error").asText()).isEqualTo("snapshot c0ffee holds no files");
+        assertThat(model(body, "list-org/blobs-gone").get("error").asText())
+                .isEqualTo("snapshot c0ffee holds only links to files that are not on disk (blobs deleted?)");
         assertThat(body.get("models").findValuesAsText("id")).doesNotContain("list-org/arriving");
 
         Reply one = api.get("/api/v1/models/list-org%2Fbroken-model", TestApi.USER_KEY);

@@ -154,7 +154,10 @@ public final class DecoderLanguageModel implements LanguageModel {
             handOver(reply.finish(), out);
         }
         String text = params.stopStrings().isEmpty() ? tokenizer.decode(generated.tokens(), true) : reply.reply();
-        return new GenerationResult(text, generated.finishReason(), ids.length, generated.tokens().length);
+        // A stop string can show only in what the detokenizer held back to the end (an incomplete character):
+        // the reply still ended at it.
+        GenerationResult.FinishReason finish = reply.stopped() ? GenerationResult.FinishReason.STOP : generated.finishReason();
+        return new GenerationResult(text, finish, ids.length, generated.tokens().length);
     }
 
     private static void handOver(String piece, Consumer<String> onText) {
