@@ -35,7 +35,14 @@ final class ApiDocumentFixes {
                     + "{\"error\": {\"message\", \"type\", \"param\", \"code\"}} and no [DONE]",
                     "data: {\"id\":\"chatcmpl-...\",\"object\":\"chat.completion.chunk\",\"created\":1764200000,"
                             + "\"model\":\"...\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
-                            + "\"content\":\"Sun\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n"));
+                            + "\"content\":\"Sun\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n"),
+            "/paths/~1openai~1completions/post/responses", stream("With \"stream\": true: server-sent events as "
+                    + "OpenAI sends them. Each data is a text_completion chunk (a piece of the reply in choices[0].text, "
+                    + "then an empty text with finish_reason, then the usage when stream_options.include_usage), then "
+                    + "[DONE]; a failure after the first piece is a data {\"error\": {...}} and no [DONE]",
+                    "data: {\"id\":\"cmpl-...\",\"object\":\"text_completion\",\"created\":1764200000,"
+                            + "\"model\":\"...\",\"choices\":[{\"text\":\", there\",\"index\":0,\"logprobs\":null,"
+                            + "\"finish_reason\":null}]}\n\ndata: [DONE]\n\n"));
 
     private ApiDocumentFixes() {
     }

@@ -212,7 +212,8 @@ class ApiRoutes extends RouteBuilder {
      * and an API key as theirs (sent as {@code Authorization: Bearer}).
      */
     private void openAi() {
-        RestDefinition openAi = rest("/openai").description("OpenAI-compatible Chat Completions (base URL /api/v1/openai)");
+        RestDefinition openAi = rest("/openai").description("OpenAI-compatible Chat Completions and completions "
+                + "(base URL /api/v1/openai)");
         withJsonBody(user(openAi.post("/chat/completions").id("openAiChatCompletions")
                 .description("OpenAI's Chat Completions on the loaded model: the caller sends the whole conversation "
                         + "and the gateway keeps none of it. Sampling fields go over the model's stored parameters as "
@@ -234,6 +235,26 @@ class ApiRoutes extends RouteBuilder {
                 .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.OpenAiRequest.class)))
                 .bean("chatAdmission", "enter")
                 .bean("openAiChat", "complete");
+
+        withJsonBody(user(openAi.post("/completions").id("openAiCompletions")
+                .description("OpenAI's (legacy) text completions on the loaded model: the prompt is continued as it is, "
+                        + "without a chat template or system prompt (what a base model is made for); its special tokens "
+                        + "(a BOS) are added as transformers' text generation adds them. The same sampling fields, stop "
+                        + "strings, streaming (text_completion chunks, then [DONE]) and errors as chat/completions; n, "
+                        + "best_of, echo, suffix, logprobs and the penalties pass only with the value that asks for nothing.")
+                .type(OpenAiViews.OpenAiCompletionRequest.class).outType(OpenAiViews.OpenAiTextCompletion.class)
+                .responseMessage("400", "Invalid request: the message names the field")
+                .responseMessage("409", "model names a model that is not loaded (x-should-retry: false, as on every "
+                        + "error of this operation but 503)")
+                .responseMessage("500", "The loaded model cannot answer because of its own files: the message says which")
+                .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy (Retry-After)")
+                .responseMessage("504", "The generation deadline (60 s) passed"))
+                .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
+                .to("direct:openAiCompletions");
+        route("openAiCompletions").setProperty(OpenAiChat.CHANNEL, constant(true))
+                .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.OpenAiCompletionRequest.class)))
+                .bean("chatAdmission", "enter")
+                .bean("openAiChat", "completeText");
 
         user(openAi.get("/models").id("openAiModels")
                 .description("OpenAI's model list: the loaded model, which answers chats, or none")

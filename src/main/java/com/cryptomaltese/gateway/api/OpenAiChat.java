@@ -12,7 +12,11 @@ import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiCompletion;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiError;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiModel;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiModelList;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiCompletionRequest;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiRequest;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiSampling;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiTextChoice;
+import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiTextCompletion;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiUsage;
 import com.cryptomaltese.gateway.chat.ChatProcessor;
 import com.cryptomaltese.gateway.chat.ChatResponse;
@@ -59,10 +63,11 @@ public class OpenAiChat {
         this.maxMessageChars = properties.chat().maxMessageChars();
     }
 
-    /** Answers the request in the exchange's body, whole or streamed. */
+    /** Answers the Chat Completions request in the exchange's body, whole or streamed. */
     public void complete(Exchange exchange) {
         OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);
         OpenAiUnsupported.refuse(request);
+        OpenAiUnsupported.refuseChat(request);
         List<String> stop = stopStrings(request.stop());
         List<ChatMessage> messages = OpenAiMessages.of(request.messages(), maxMessageChars);
         ModelId expected = model(request.model());
@@ -70,11 +75,8 @@ public class OpenAiChat {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         if (Boolean.TRUE.equals(request.stream())) {
-            boolean usage = request.streamOptions() != null && Boolean.TRUE.equals(request.streamOptions().includeUsage());
-            String model = expected != null ? expected.toString()
-                    : models.current().map(m -> m.id().toString()).orElse(null);
             streams.stream(exchange, onText -> chats.answer(messages, expected, parameters, stop, onText),
-                    new OpenAiChunks(id, created, model, usage, json));
+                    OpenAiChunks.chat(id, created, modelNamed(expected), includeUsage(request), json));
         } else {
             ChatResponse response = chats.answer(messages, expected, parameters, stop, null);
             reply.write(exchange.getMessage(), 200, new OpenAiCompletion(id, "chat.completion", created,
@@ -82,6 +84,56 @@ public class OpenAiChat {
                     new OpenAiAssistantMessage("assistant", response.response()), response.finishReason())),
                     usage(response)));
         }
+    }
+
+    /** Answers the (legacy) text completion request in the exchange's body: its prompt continued as it is. */
+    public void completeText(Exchange exchange) {
+        OpenAiCompletionRequest request = exchange.getMessage().getBody(OpenAiCompletionRequest.class);
+        OpenAiUnsupported.refuse(request);
+        OpenAiUnsupported.refuseText(request);
+        List<String> stop = stopStrings(request.stop());
+        String prompt = prompt(request.prompt());
+        ModelId expected = model(request.model());
+        GenerationSettings parameters = parameters(request);
+        String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = Instant.now().getEpochSecond();
+        if (Boolean.TRUE.equals(request.stream())) {
+            streams.stream(exchange, onText -> chats.complete(prompt, expected, parameters, stop, onText),
+                    OpenAiChunks.text(id, created, modelNamed(expected), includeUsage(request), json));
+        } else {
+            ChatResponse response = chats.complete(prompt, expected, parameters, stop, null);
+            reply.write(exchange.getMessage(), 200, new OpenAiTextCompletion(id, "text_completion", created,
+                    response.modelId(), List.of(new OpenAiTextChoice(response.response(), 0, null, response.finishReason())),
+                    usage(response)));
+        }
+    }
+
+    /** The model a stream's chunks name before its reply does: the one the request named, else the loaded one. */
+    private String modelNamed(ModelId expected) {
+        return expected != null ? expected.toString() : models.current().map(m -> m.id().toString()).orElse(null);
+    }
+
+    private static boolean includeUsage(OpenAiSampling request) {
+        return request.streamOptions() != null && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+    }
+
+    /** A completion's prompt: a string, or a list of one (OpenAI takes several, one reply each). */
+    private String prompt(JsonNode prompt) {
+        JsonNode text = prompt != null && prompt.isArray() && prompt.size() == 1 ? prompt.get(0) : prompt;
+        if (text == null || text.isNull()) {
+            throw ApiException.badRequest("prompt", "is required: the text to continue");
+        }
+        if (!text.isTextual()) {
+            throw ApiException.badRequest("prompt", "must be a string, or a list of one string (token ids and "
+                    + "several prompts are not supported)");
+        }
+        if (text.textValue().isEmpty()) {
+            throw ApiException.badRequest("prompt", "must not be empty");
+        }
+        if (text.textValue().codePointCount(0, text.textValue().length()) > maxMessageChars) {
+            throw ApiException.badRequest("prompt", "is longer than " + maxMessageChars + " characters");
+        }
+        return text.textValue();
     }
 
     /** The models that can answer now: the loaded one, or none (loading one takes POST /models/{id}/load). */
@@ -164,7 +216,7 @@ public class OpenAiChat {
      * search off) whatever the model's stored do_sample says. max_tokens is a ceiling, so one above the
      * gateway's is the gateway's (as llama.cpp's server takes it); the context's end may come first.
      */
-    private static GenerationSettings parameters(OpenAiRequest request) {
+    private static GenerationSettings parameters(OpenAiSampling request) {
         String maxField = request.maxTokens() != null ? "max_tokens" : "max_completion_tokens";
         Integer maxTokens = request.maxTokens() != null ? request.maxTokens() : request.maxCompletionTokens();
         boolean samples = (request.temperature() != null && request.temperature() > 0)

@@ -20,6 +20,42 @@ final class OpenAiViews {
     private OpenAiViews() {
     }
 
+    /** What both OpenAI operations take alike: the model, streaming, and the sampling fields. */
+    interface OpenAiSampling {
+        String model();
+
+        Boolean stream();
+
+        OpenAiStreamOptions streamOptions();
+
+        Integer maxTokens();
+
+        /** Chat Completions' newer name for max_tokens; text completions have none. */
+        default Integer maxCompletionTokens() {
+            return null;
+        }
+
+        Double temperature();
+
+        Double topP();
+
+        Integer topK();
+
+        Double repetitionPenalty();
+
+        Long seed();
+
+        JsonNode stop();
+
+        Integer n();
+
+        Double presencePenalty();
+
+        Double frequencyPenalty();
+
+        JsonNode logitBias();
+    }
+
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @Schema(description = "An OpenAI Chat Completions request. Explicit nulls mean \"not given\", as in OpenAI's API")
     record OpenAiRequest(
@@ -84,7 +120,59 @@ final class OpenAiViews {
             @Schema(description = "OpenAI's processing tier; ignored", example = "auto")
             String serviceTier,
             @Schema(description = "The end user's id, for the caller's own records; ignored", example = "user-1234")
-            String user) {
+            String user) implements OpenAiSampling {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "An OpenAI (legacy) text completion request: the prompt is continued as it is, without "
+            + "a chat template. Explicit nulls mean \"not given\"")
+    record OpenAiCompletionRequest(
+            @Schema(description = "The loaded model's id (org/name); left out, the loaded model answers",
+                    example = "karpathy/stories260K")
+            String model,
+            @Schema(description = "The text to continue: a string, or a list of one string",
+                    requiredMode = Schema.RequiredMode.REQUIRED, oneOf = {String.class, String[].class},
+                    example = "Once upon a time")
+            JsonNode prompt,
+            @Schema(description = "Send the reply as server-sent events (text_completion chunks, then [DONE])",
+                    example = "false")
+            Boolean stream,
+            @Schema(description = "With stream: include_usage adds a last chunk with the token counts")
+            OpenAiStreamOptions streamOptions,
+            @Schema(description = "Maximum number of new tokens, 1 or more; above the gateway's 2048 it is 2048; left "
+                    + "out, the model's stored max_length", example = "64")
+            Integer maxTokens,
+            @Schema(description = "0-2; above 0 samples, 0 does not", example = "0.7")
+            Double temperature,
+            @Schema(description = "Nucleus sampling mass, 0-1; samples", example = "0.9")
+            Double topP,
+            @Schema(description = "Keep the k most likely tokens, 1-100; samples", example = "50")
+            Integer topK,
+            @Schema(description = "Penalty for repeated tokens, above 0 up to 2", example = "1.1")
+            Double repetitionPenalty,
+            @Schema(description = "Seed of the sampler; a negative one is none", example = "42")
+            Long seed,
+            @Schema(description = "Up to 4 stop strings: the reply ends before the first of them",
+                    oneOf = {String.class, String[].class}, example = "[\"\\n\"]")
+            JsonNode stop,
+            @Schema(description = "Number of replies: 1 only", example = "1")
+            Integer n,
+            @Schema(description = "Not supported: 1 only", example = "1")
+            Integer bestOf,
+            @Schema(description = "Not supported: false only (the reply does not repeat the prompt)", example = "false")
+            Boolean echo,
+            @Schema(description = "Not supported (no fill-in-the-middle): left out only")
+            String suffix,
+            @Schema(description = "Not supported: 0 only", example = "0")
+            Integer logprobs,
+            @Schema(description = "Not supported: 0 only", example = "0")
+            Double presencePenalty,
+            @Schema(description = "Not supported: 0 only", example = "0")
+            Double frequencyPenalty,
+            @Schema(description = "Not supported: empty only")
+            JsonNode logitBias,
+            @Schema(description = "The end user's id; ignored", example = "user-1234")
+            String user) implements OpenAiSampling {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -133,11 +221,25 @@ final class OpenAiViews {
     record OpenAiUsage(int promptTokens, int completionTokens, int totalTokens) {
     }
 
-    /** A chat.completion.chunk of a streamed reply; {@code usage} only in the last one, when asked for. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @Schema(description = "An OpenAI text_completion object")
+    record OpenAiTextCompletion(String id, String object, long created, String model, List<OpenAiTextChoice> choices,
+                                OpenAiUsage usage) {
+    }
+
+    /** {@code logprobs} is always null (not supported), and written so, as OpenAI does when none were asked for. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record OpenAiTextChoice(String text, int index, JsonNode logprobs,
+                            @Schema(description = "stop (end of sequence or a stop string) or length") String finishReason) {
+    }
+
+    /**
+     * A chunk of a streamed reply: a chat.completion.chunk ({@link OpenAiChunkChoice}s) or a
+     * text_completion ({@link OpenAiTextChoice}s); {@code usage} only in the last one, when asked for.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record OpenAiChunk(String id, String object, long created, String model, List<OpenAiChunkChoice> choices,
-                       OpenAiUsage usage) {
+    record OpenAiChunk(String id, String object, long created, String model, List<Object> choices, OpenAiUsage usage) {
     }
 
     /** {@code finish_reason} is null until the last chunk, and written so (null included), as OpenAI does. */

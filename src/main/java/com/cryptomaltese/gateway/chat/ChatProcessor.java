@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.GatewayProperties;
@@ -70,7 +69,8 @@ public class ChatProcessor {
         boolean reset = Boolean.TRUE.equals(request.reset());
         long erasureMark = conversation == null ? 0 : conversations.erasureMark(conversation);
         return generate(channelOf(request), expected, requested, List.of(), PARAMETERS, "message",
-                (model, maxNew) -> prompt(message, history(conversation, reset), model, maxNew),
+                (model, params, deadline, onPiece) -> converse(model,
+                        prompt(message, history(conversation, reset), model, params.maxLength()), params, deadline, onPiece),
                 reply -> {
                     if (conversation != null) {
                         conversations.store(conversation, erasureMark, reset, message, reply);
@@ -94,30 +94,53 @@ public class ChatProcessor {
             prompt.add(ChatMessage.system(settings.systemPrompt()));
         }
         prompt.addAll(messages);
-        return generate(ChatMetrics.OPENAI, expected, parameters, stop, "", "messages", (model, maxNew) -> {
+        return generate(ChatMetrics.OPENAI, expected, parameters, stop, "", "messages", (model, params, deadline, onPiece) -> {
             // Without a chat template only the last message would reach the model: the others would be lost unsaid.
             if (!model.rendersConversations() && (messages.size() > 1 || !messages.get(0).role().equals("user"))) {
                 throw ApiException.badRequest("messages", "must be one user message: the loaded model has no chat "
                         + "template, so it continues one text (got " + (messages.size() == 1 ? "1 message" : messages.size()
                         + " messages") + ", the last from " + messages.get(messages.size() - 1).role() + ")");
             }
-            return prompt;
+            return converse(model, prompt, params, deadline, onPiece);
         }, reply -> { }, onText);
     }
 
     /**
-     * Runs the loaded model on the prompt {@code prompt} makes for it (given the model and the reply's
-     * token budget) under the deadline, until a {@code stop} string too, then hands the reply to {@code keep}.
+     * Continues {@code text} as it is, no chat template and no system prompt (OpenAI's completions):
+     * what a base model is made for. Nothing is stored.
+     *
+     * @param parameters validated by the caller, which names its own fields
+     */
+    public ChatResponse complete(String text, ModelId expected, GenerationSettings parameters, List<String> stop,
+                                 Consumer<String> onText) {
+        return generate(ChatMetrics.OPENAI, expected, parameters, stop, "", "prompt",
+                (model, params, deadline, onPiece) -> model.complete(text, params, deadline, onPiece), reply -> { }, onText);
+    }
+
+    /** A conversation's reply, streamed when someone takes its pieces. */
+    private static GenerationResult converse(LanguageModel model, List<ChatMessage> messages, GenerationParams params,
+                                             Instant deadline, Consumer<String> onPiece) {
+        return onPiece == null ? model.generate(messages, params, deadline) : model.generate(messages, params, deadline, onPiece);
+    }
+
+    /** One run of the loaded model: its prompt made and generated from, pieces to {@code onPiece} (may be null). */
+    @FunctionalInterface
+    private interface Generation {
+        GenerationResult run(LanguageModel model, GenerationParams params, Instant deadline, Consumer<String> onPiece);
+    }
+
+    /**
+     * Runs the loaded model ({@code generation}: its prompt made for it and generated from) under the
+     * deadline, until a {@code stop} string too, then hands the reply to {@code keep}.
      *
      * @param prefix      what the fields of {@code requested} are called in the request, for errors
      * @param promptField the request's field a prompt too long or refused by the template is blamed on
      */
     private ChatResponse generate(String channel, ModelId expected, GenerationSettings requested, List<String> stop,
-                                  String prefix, String promptField,
-                                  BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt,
+                                  String prefix, String promptField, Generation generation,
                                   Consumer<String> keep, Consumer<String> onText) {
         try {
-            ChatResponse response = generate(expected, requested, stop, prefix, promptField, prompt, keep, onText);
+            ChatResponse response = generate(expected, requested, stop, prefix, promptField, generation, keep, onText);
             metrics.answered(channel, response.modelId(), response.finishReason(), response.usage().promptTokens(),
                     response.usage().completionTokens(), Duration.ofNanos((long) (response.processingTime() * 1e9)));
             return response;
@@ -128,8 +151,8 @@ public class ChatProcessor {
     }
 
     private ChatResponse generate(ModelId expected, GenerationSettings requested, List<String> stop, String prefix,
-                                  String promptField, BiFunction<LanguageModel, Integer, List<ChatMessage>> prompt,
-                                  Consumer<String> keep, Consumer<String> onText) {
+                                  String promptField, Generation generation, Consumer<String> keep,
+                                  Consumer<String> onText) {
         Instant start = clock.instant();
         return models.withModel(loaded -> {
             if (expected != null && !expected.equals(loaded.id())) {
@@ -140,11 +163,7 @@ public class ChatProcessor {
             Instant deadline = start.plus(settings.deadline());
             GenerationResult result;
             try {
-                List<ChatMessage> messages = prompt.apply(loaded.model(), used.maxLength());
-                GenerationParams params = used.toGenerationParams().withStopStrings(stop);
-                result = onText == null
-                        ? loaded.model().generate(messages, params, deadline)
-                        : loaded.model().generate(messages, params, deadline, onText);
+                result = generation.run(loaded.model(), used.toGenerationParams().withStopStrings(stop), deadline, onText);
             } catch (UnsupportedParameterException e) {
                 throw ApiException.badRequest(prefix + e.parameter(), e.getMessage());
             } catch (BrokenModelException e) {

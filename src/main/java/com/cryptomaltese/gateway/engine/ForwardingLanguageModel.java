@@ -39,6 +39,11 @@ public class ForwardingLanguageModel implements LanguageModel {
     }
 
     @Override
+    public GenerationResult complete(String text, GenerationParams params, Instant deadline, Consumer<String> onText) {
+        return model.complete(text, params, deadline, onText);
+    }
+
+    @Override
     public boolean rendersConversations() {
         return model.rendersConversations();
     }

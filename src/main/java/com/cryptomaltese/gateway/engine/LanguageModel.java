@@ -17,18 +17,27 @@ public interface LanguageModel extends AutoCloseable {
     GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline);
 
     /**
-     * Generates a reply and hands its text to {@code onText} as it becomes final, in pieces whose
-     * concatenation is the result's text. An exception thrown by {@code onText} ends the generation
+     * Generates a reply and hands its text to {@code onText} (if not null) as it becomes final, in pieces
+     * whose concatenation is the result's text. An exception thrown by {@code onText} ends the generation
      * and leaves this method (a reader that went away). This default hands over the whole text once
      * generated; engines that produce tokens one by one hand over each token's text.
      */
     default GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline,
                                       Consumer<String> onText) {
         GenerationResult result = generate(messages, params, deadline);
-        if (!result.text().isEmpty()) {
+        if (onText != null && !result.text().isEmpty()) {
             onText.accept(result.text());
         }
         return result;
+    }
+
+    /**
+     * Continues {@code text} as it is, without a chat template (OpenAI's completions), handing the
+     * reply's text to {@code onText} as {@link #generate(List, GenerationParams, Instant, Consumer)}
+     * does ({@code onText} may be null). Engines that only take conversations refuse.
+     */
+    default GenerationResult complete(String text, GenerationParams params, Instant deadline, Consumer<String> onText) {
+        throw new UnsupportedOperationException("this engine continues conversations only");
     }
 
     /** Tokens the model can attend to: prompt and reply together. */

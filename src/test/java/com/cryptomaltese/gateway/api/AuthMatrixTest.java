@@ -43,6 +43,7 @@ class AuthMatrixTest extends ApiTestBase {
                 new Endpoint("POST", "/api/v1/chat", "{\"message\":\"hello\"}", Access.USER, 503),
                 new Endpoint("POST", "/api/v1/openai/chat/completions",
                         "{\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", Access.USER, 503),
+                new Endpoint("POST", "/api/v1/openai/completions", "{\"prompt\":\"hello\"}", Access.USER, 503),
                 new Endpoint("GET", "/api/v1/openai/models", null, Access.USER, 200),
                 new Endpoint("GET", "/api/v1/models", null, Access.USER, 200),
                 new Endpoint("POST", MODEL + "/load", null, Access.USER, 409),

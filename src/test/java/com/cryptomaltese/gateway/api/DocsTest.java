@@ -24,7 +24,7 @@ class DocsTest extends ApiTestBase {
     private static final List<String> OPERATIONS = List.of("postChat", "health", "listModels", "loadModel",
             "unloadModel", "downloadModel", "getModel", "deleteModel", "getParameters", "updateParameters",
             "resetParameters", "getParameterHistory", "cleanup", "purgeLogs", "systemStatus", "exportUser", "eraseUser",
-            "openAiChatCompletions", "openAiModels", "metrics");
+            "openAiChatCompletions", "openAiCompletions", "openAiModels", "metrics");
 
     @Test
     void docsServesSwaggerUiReadingOurDocument() {
@@ -103,6 +103,8 @@ class DocsTest extends ApiTestBase {
         assertStreamedWithJsonErrors(doc.at("/paths/~1chat/post/responses"), "/ChatResponse", "token", "done", "error");
         assertStreamedWithJsonErrors(doc.at("/paths/~1openai~1chat~1completions/post/responses"), "/OpenAiCompletion",
                 "chat.completion.chunk", "[DONE]", "error");
+        assertStreamedWithJsonErrors(doc.at("/paths/~1openai~1completions/post/responses"), "/OpenAiTextCompletion",
+                "text_completion", "[DONE]", "error");
         // Schemas name fields as the wire does; two records of one simple name once made Camel write refs
         // that are no JSON pointers (ModelList, Usage).
         assertThat(doc.at("/components/schemas/OpenAiRequest/properties").fieldNames()).toIterable()

@@ -273,6 +273,79 @@ class OpenAiApiTest {
         assertThat(post(one).json().get("message").asText()).contains("no chat template", "got 2 messages");
     }
 
+    /**
+     * A text completion continues the prompt as it is, no chat template: transformers' greedy continuation
+     * of the fixture's plain prompt (golden.json plain_greedy), whole and streamed as text_completion chunks.
+     */
+    @Test
+    void aTextCompletionContinuesThePromptAsTransformersDoes() throws IOException, InterruptedException {
+        JsonNode plain = JSON.readTree(FIXTURE_LLAMA.resolve("golden.json").toFile());
+        JsonNode run = plain.get("plain_greedy");
+        ObjectNode body = JSON.createObjectNode().put("model", "fixtures/llama")
+                .put("prompt", plain.at("/prompts/plain/text").asText()).put("temperature", 0)
+                .put("repetition_penalty", 1.0).put("max_tokens", run.at("/kwargs/max_new_tokens").asInt());
+        Reply whole = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+        assertThat(whole.status()).as(whole.body()).isEqualTo(200);
+        JsonNode completion = whole.json();
+        assertThat(completion.get("id").asText()).matches("cmpl-[0-9a-f]{32}");
+        assertThat(completion.get("object").asText()).isEqualTo("text_completion");
+        assertThat(completion.get("model").asText()).isEqualTo("fixtures/llama");
+        assertThat(completion.at("/choices/0/text").asText()).isEqualTo(run.get("text_skip_special").asText());
+        assertThat(completion.at("/choices/0/index").asInt()).isZero();
+        assertThat(completion.at("/choices/0/logprobs").isNull()).isTrue();
+        assertThat(completion.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(completion.at("/usage/prompt_tokens").asInt()).isEqualTo(plain.at("/prompts/plain/ids").size());
+        assertThat(completion.at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_ids").size());
+
+        body.put("stream", true).putObject("stream_options").put("include_usage", true);
+        HttpResponse<InputStream> response = api.http().send(bearer("/api/v1/openai/completions")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Event> events = EventStreamReader.readAll(response.body());
+        assertThat(events.get(events.size() - 1).data().asText()).isEqualTo(EventStreamReader.OPENAI_END);
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Event::data).toList();
+        assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.get("object").asText()).isEqualTo("text_completion"));
+        StringBuilder text = new StringBuilder();
+        chunks.subList(0, chunks.size() - 2).forEach(chunk -> text.append(chunk.at("/choices/0/text").asText()));
+        assertThat(text.toString()).isEqualTo(run.get("text_skip_special").asText());
+        assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(chunks.get(chunks.size() - 1).at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_ids").size());
+    }
+
+    /** A base model's natural use: its BOS added to the prompt, as transformers' text generation adds it. */
+    @Test
+    void aBaseModelContinuesAPromptGivenAsAListOfOne() {
+        Reply load = api.post("/api/v1/models/karpathy%2Fstories260K/load", TestApi.USER_KEY, null);
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        ObjectNode body = JSON.createObjectNode().put("temperature", 0).put("repetition_penalty", 1.0).put("max_tokens", 30);
+        body.putArray("prompt").add(StoriesModel.PROMPT);
+        Reply reply = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.json().at("/choices/0/text").asText()).isEqualTo(StoriesModel.GREEDY);
+        assertThat(reply.json().at("/usage/prompt_tokens").asInt()).isEqualTo(5);
+
+        for (String[] wrong : new String[][] {{"echo", "true"}, {"suffix", "\"x\""}, {"best_of", "2"},
+                {"logprobs", "1"}, {"prompt", "[]"}, {"prompt", "[\"a\", \"b\"]"}, {"prompt", "5"}, {"prompt", "\"\""}}) {
+            ObjectNode bad = body.deepCopy();
+            bad.set(wrong[0], readJson(wrong[1]));
+            Reply refused = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(bad.toString())));
+            assertThat(refused.status()).as(bad + " -> " + refused.body()).isEqualTo(400);
+            assertThat(refused.json().at("/error/param").asText()).isEqualTo(wrong[0]);
+        }
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void badRequestsNameTheField() {
         assertRefused(JSON.createObjectNode(), 400, "messages");

@@ -25,7 +25,7 @@ class OpenAiChunksTest {
     @Test
     void anEmptyReplyStillNamesItsRoleThenFinishes() throws IOException {
         ServerSentEvents events = new ServerSentEvents();
-        OpenAiChunks chunks = new OpenAiChunks("chatcmpl-1", 1_764_200_000L, "org/model", false, json);
+        OpenAiChunks chunks = OpenAiChunks.chat("chatcmpl-1", 1_764_200_000L, "org/model", false, json);
         chunks.done(events, new ChatResponse("", "org/model", GenerationSettings.NONE, "stop",
                 new ChatResponse.Usage(7, 1), 0.1, Instant.now()));
         events.end();
@@ -47,7 +47,7 @@ class OpenAiChunksTest {
     @Test
     void aFailureAfterTheFirstPieceIsAnErrorObjectAndNoDone() throws IOException {
         ServerSentEvents events = new ServerSentEvents();
-        OpenAiChunks chunks = new OpenAiChunks("chatcmpl-2", 1_764_200_000L, "org/model", true, json);
+        OpenAiChunks chunks = OpenAiChunks.chat("chatcmpl-2", 1_764_200_000L, "org/model", true, json);
         chunks.piece(events, "Sun");
         chunks.failed(events, new ApiException(504, "generation deadline of 60 s passed", List.of(), null));
         events.end();

@@ -120,6 +120,23 @@ public final class DecoderLanguageModel implements LanguageModel {
             throw new BrokenModelException("its chat template and tokenizer make this conversation an empty prompt, "
                     + "and nothing can be generated from no tokens");
         }
+        return generateFrom(ids, params, deadline, onText);
+    }
+
+    /** The text as the tokenizer makes it, its special tokens (a BOS) added, as transformers' text generation does. */
+    @Override
+    public synchronized GenerationResult complete(String text, GenerationParams params, Instant deadline,
+                                                  Consumer<String> onText) {
+        int[] ids = tokenizer.encode(text, true);
+        if (ids.length == 0) {
+            throw new BrokenModelException("its tokenizer makes this text no tokens, and nothing can be generated "
+                    + "from none");
+        }
+        return generateFrom(ids, params, deadline, onText);
+    }
+
+    private GenerationResult generateFrom(int[] ids, GenerationParams params, Instant deadline,
+                                          Consumer<String> onText) {
         checkRows(ids);
         Set<Integer> eos = params.eosOr(eosIds);
         boolean beams = Decoding.of(params) == Decoding.BEAM_SEARCH;
