@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Talks to a running gateway with OpenAI's own Python client, as users' programs do, and checks what
-the client makes of each answer: a whole completion, a stream with usage, the model list, and errors
+the client makes of each answer: a whole chat completion, a stream with usage, a text completion, the
+model list, stop strings, and errors
 raised as the client's exception types. Not a test (CI has no Python); a compatibility check against
 the reference client, run by hand:
 
@@ -53,6 +54,14 @@ def main(base_url, key, expected=None):
     cut = client.chat.completions.create(model=model, messages=MESSAGES, stop=[stop], **GREEDY)
     print(f"stop {stop!r}: finish={cut.choices[0].finish_reason} {cut.choices[0].message.content!r}")
     assert cut.choices[0].message.content == text[:text.find(stop)] and cut.choices[0].finish_reason == "stop"
+
+    # A text completion: the same model continuing a prompt without a chat template, whole and streamed.
+    plain = client.completions.create(model=model, prompt="The little dog", **GREEDY)
+    streamed = "".join(c.choices[0].text for c in client.completions.create(
+        model=model, prompt="The little dog", stream=True, **GREEDY) if c.choices)
+    print(f"completion: {plain.object} finish={plain.choices[0].finish_reason} usage={plain.usage} "
+          f"{plain.choices[0].text!r}")
+    assert plain.object == "text_completion" and streamed == plain.choices[0].text
 
     # The reply's message sent back as the SDK dumps it, nulls and all.
     short = dict(GREEDY, max_tokens=4)
