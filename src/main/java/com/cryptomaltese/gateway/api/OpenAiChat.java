@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.GatewayProperties;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiAssistantMessage;
@@ -66,45 +67,54 @@ public class OpenAiChat {
     /** Answers the Chat Completions request in the exchange's body, whole or streamed. */
     public void complete(Exchange exchange) {
         OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);
-        OpenAiUnsupported.refuse(request);
         OpenAiUnsupported.refuseChat(request);
-        List<String> stop = stopStrings(request.stop());
         List<ChatMessage> messages = OpenAiMessages.of(request.messages(), maxMessageChars);
-        ModelId expected = model(request.model());
-        GenerationSettings parameters = parameters(request);
-        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
-        long created = Instant.now().getEpochSecond();
-        if (Boolean.TRUE.equals(request.stream())) {
-            streams.stream(exchange, onText -> chats.answer(messages, expected, parameters, stop, onText),
-                    OpenAiChunks.chat(id, created, modelNamed(expected), includeUsage(request), json));
-        } else {
-            ChatResponse response = chats.answer(messages, expected, parameters, stop, null);
-            reply.write(exchange.getMessage(), 200, new OpenAiCompletion(id, "chat.completion", created,
-                    response.modelId(), List.of(new OpenAiChoice(0,
-                    new OpenAiAssistantMessage("assistant", response.response()), response.finishReason())),
-                    usage(response)));
-        }
+        answer(exchange, request, true, (expected, parameters, stop, onText) ->
+                chats.answer(messages, expected, parameters, stop, onText), (id, created, response) ->
+                new OpenAiCompletion(id, "chat.completion", created, response.modelId(), List.of(new OpenAiChoice(0,
+                        new OpenAiAssistantMessage("assistant", response.response()), response.finishReason())),
+                        usage(response)));
     }
 
     /** Answers the (legacy) text completion request in the exchange's body: its prompt continued as it is. */
     public void completeText(Exchange exchange) {
         OpenAiCompletionRequest request = exchange.getMessage().getBody(OpenAiCompletionRequest.class);
-        OpenAiUnsupported.refuse(request);
         OpenAiUnsupported.refuseText(request);
-        List<String> stop = stopStrings(request.stop());
         String prompt = prompt(request.prompt());
+        answer(exchange, request, false, (expected, parameters, stop, onText) ->
+                chats.complete(prompt, expected, parameters, stop, onText), (id, created, response) ->
+                new OpenAiTextCompletion(id, "text_completion", created, response.modelId(),
+                        List.of(new OpenAiTextChoice(response.response(), 0, null, response.finishReason())),
+                        usage(response)));
+    }
+
+    /** One run of the chat processor for a request; {@code onText} null for a whole reply. */
+    @FunctionalInterface
+    private interface Run {
+        ChatResponse run(ModelId expected, GenerationSettings parameters, List<String> stop, Consumer<String> onText);
+    }
+
+    /** The whole reply's object, as the operation answers it. */
+    @FunctionalInterface
+    private interface Whole {
+        Object of(String id, long created, ChatResponse response);
+    }
+
+    /** What both operations do alike: the shared fields read, then the reply whole or streamed. */
+    private void answer(Exchange exchange, OpenAiSampling request, boolean chat, Run run, Whole whole) {
+        OpenAiUnsupported.refuse(request);
+        List<String> stop = stopStrings(request.stop());
         ModelId expected = model(request.model());
         GenerationSettings parameters = parameters(request);
-        String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         if (Boolean.TRUE.equals(request.stream())) {
-            streams.stream(exchange, onText -> chats.complete(prompt, expected, parameters, stop, onText),
-                    OpenAiChunks.text(id, created, modelNamed(expected), includeUsage(request), json));
+            String model = modelNamed(expected);
+            boolean usage = includeUsage(request);
+            streams.stream(exchange, onText -> run.run(expected, parameters, stop, onText), chat
+                    ? OpenAiChunks.chat(id, created, model, usage, json) : OpenAiChunks.text(id, created, model, usage, json));
         } else {
-            ChatResponse response = chats.complete(prompt, expected, parameters, stop, null);
-            reply.write(exchange.getMessage(), 200, new OpenAiTextCompletion(id, "text_completion", created,
-                    response.modelId(), List.of(new OpenAiTextChoice(response.response(), 0, null, response.finishReason())),
-                    usage(response)));
+            reply.write(exchange.getMessage(), 200, whole.of(id, created, run.run(expected, parameters, stop, null)));
         }
     }
 
