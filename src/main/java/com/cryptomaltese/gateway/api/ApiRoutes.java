@@ -214,47 +214,27 @@ class ApiRoutes extends RouteBuilder {
     private void openAi() {
         RestDefinition openAi = rest("/openai").description("OpenAI-compatible Chat Completions and completions "
                 + "(base URL /api/v1/openai)");
-        withJsonBody(user(openAi.post("/chat/completions").id("openAiChatCompletions")
+        withJsonBody(openAiGeneration(openAi.post("/chat/completions").id("openAiChatCompletions")
                 .description("OpenAI's Chat Completions on the loaded model: the caller sends the whole conversation "
                         + "and the gateway keeps none of it. Sampling fields go over the model's stored parameters as "
                         + "a chat's parameters do; with \"stream\": true, chat.completion.chunk events and [DONE]. "
                         + "stop ends the reply before the first of up to 4 strings. n, presence_penalty, frequency_penalty "
                         + "and logprobs pass only with the value that asks for nothing (400 otherwise); top_k and "
                         + "repetition_penalty are accepted as llama.cpp and vLLM do.")
-                .type(OpenAiViews.OpenAiRequest.class).outType(OpenAiViews.OpenAiCompletion.class)
-                .responseMessage("400", "Invalid request: the message names the field; a model without a chat template "
-                        + "takes one user message only")
-                .responseMessage("409", "model names a model that is not loaded (x-should-retry: false, as on every "
-                        + "error of this operation but 503; errors carry OpenAI's error object beside the gateway's fields)")
-                .responseMessage("500", "The loaded model cannot answer because of its own files: the message says which")
-                .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy (Retry-After)")
-                .responseMessage("504", "The generation deadline (60 s) passed"))
-                .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
+                .type(OpenAiViews.OpenAiRequest.class).outType(OpenAiViews.OpenAiCompletion.class),
+                "; a model without a chat template takes one user message only"))
                 .to("direct:openAiChatCompletions");
-        route("openAiChatCompletions").setProperty(OpenAiChat.CHANNEL, constant(true))
-                .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.OpenAiRequest.class)))
-                .bean("chatAdmission", "enter")
-                .bean("openAiChat", "complete");
+        openAiRoute("openAiChatCompletions", OpenAiViews.OpenAiRequest.class, "complete");
 
-        withJsonBody(user(openAi.post("/completions").id("openAiCompletions")
+        withJsonBody(openAiGeneration(openAi.post("/completions").id("openAiCompletions")
                 .description("OpenAI's (legacy) text completions on the loaded model: the prompt is continued as it is, "
                         + "without a chat template or system prompt (what a base model is made for); its special tokens "
                         + "(a BOS) are added as transformers' text generation adds them. The same sampling fields, stop "
                         + "strings, streaming (text_completion chunks, then [DONE]) and errors as chat/completions; n, "
                         + "best_of, echo, suffix, logprobs and the penalties pass only with the value that asks for nothing.")
-                .type(OpenAiViews.OpenAiCompletionRequest.class).outType(OpenAiViews.OpenAiTextCompletion.class)
-                .responseMessage("400", "Invalid request: the message names the field")
-                .responseMessage("409", "model names a model that is not loaded (x-should-retry: false, as on every "
-                        + "error of this operation but 503)")
-                .responseMessage("500", "The loaded model cannot answer because of its own files: the message says which")
-                .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy (Retry-After)")
-                .responseMessage("504", "The generation deadline (60 s) passed"))
-                .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM))
+                .type(OpenAiViews.OpenAiCompletionRequest.class).outType(OpenAiViews.OpenAiTextCompletion.class), ""))
                 .to("direct:openAiCompletions");
-        route("openAiCompletions").setProperty(OpenAiChat.CHANNEL, constant(true))
-                .process(e -> body(e, json.readNullAsAbsent(bytes(e), OpenAiViews.OpenAiCompletionRequest.class)))
-                .bean("chatAdmission", "enter")
-                .bean("openAiChat", "completeText");
+        openAiRoute("openAiCompletions", OpenAiViews.OpenAiCompletionRequest.class, "completeText");
 
         user(openAi.get("/models").id("openAiModels")
                 .description("OpenAI's model list: the loaded model, which answers chats, or none")
@@ -262,6 +242,26 @@ class ApiRoutes extends RouteBuilder {
                 .to("direct:openAiModels");
         route("openAiModels").setProperty(OpenAiChat.CHANNEL, constant(true))
                 .bean("openAiChat", "models").bean("apiReply", "ok");
+    }
+
+    /** What both OpenAI generation operations answer, and that they stream. */
+    private static RestDefinition openAiGeneration(RestDefinition op, String more400) {
+        return user(op)
+                .responseMessage("400", "Invalid request: the message names the field" + more400)
+                .responseMessage("409", "model names a model that is not loaded (x-should-retry: false, as on every "
+                        + "error of this operation but 503; errors carry OpenAI's error object beside the gateway's fields)")
+                .responseMessage("500", "The loaded model cannot answer because of its own files: the message says which")
+                .responseMessage("503", "No model is loaded, one is loading (Retry-After), or the model is busy (Retry-After)")
+                .responseMessage("504", "The generation deadline (60 s) passed")
+                .produces(JSON + "," + ApiDocumentFixes.EVENT_STREAM);
+    }
+
+    /** An OpenAI generation's route: its body read (nulls as absent), admitted like a chat, answered by openAiChat. */
+    private void openAiRoute(String operationId, Class<?> body, String method) {
+        route(operationId).setProperty(OpenAiChat.CHANNEL, constant(true))
+                .process(e -> body(e, json.readNullAsAbsent(bytes(e), body)))
+                .bean("chatAdmission", "enter")
+                .bean("openAiChat", method);
     }
 
     /**
