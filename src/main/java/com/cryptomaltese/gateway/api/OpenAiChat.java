@@ -137,9 +137,6 @@ public class OpenAiChat {
             throw ApiException.badRequest("prompt", "must be a string, or a list of one string (token ids and "
                     + "several prompts are not supported)");
         }
-        if (text.textValue().isEmpty()) {
-            throw ApiException.badRequest("prompt", "must not be empty");
-        }
         if (text.textValue().codePointCount(0, text.textValue().length()) > maxMessageChars) {
             throw ApiException.badRequest("prompt", "is longer than " + maxMessageChars + " characters");
         }

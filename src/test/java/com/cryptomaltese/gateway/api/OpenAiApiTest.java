@@ -274,61 +274,70 @@ class OpenAiApiTest {
     }
 
     /**
-     * A text completion continues the prompt as it is, no chat template: transformers' greedy continuation
-     * of the fixture's plain prompt (golden.json plain_greedy), whole and streamed as text_completion chunks.
+     * A text completion continues the prompt as it is, no chat template, and reads on from it: its text is
+     * transformers' greedy continuation decoded with the prompt, less the prompt's text (the space before
+     * the first new word kept), tools/fixtures/completion_golden.py. Whole and streamed as text_completion
+     * chunks, on the llama fixture (a chat template it must not use) and stories260K (a base model, its BOS
+     * added; one prompt given as a list of one).
      */
     @Test
     void aTextCompletionContinuesThePromptAsTransformersDoes() throws IOException, InterruptedException {
-        JsonNode plain = JSON.readTree(FIXTURE_LLAMA.resolve("golden.json").toFile());
-        JsonNode run = plain.get("plain_greedy");
-        ObjectNode body = JSON.createObjectNode().put("model", "fixtures/llama")
-                .put("prompt", plain.at("/prompts/plain/text").asText()).put("temperature", 0)
-                .put("repetition_penalty", 1.0).put("max_tokens", run.at("/kwargs/max_new_tokens").asInt());
-        Reply whole = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
-        assertThat(whole.status()).as(whole.body()).isEqualTo(200);
-        JsonNode completion = whole.json();
-        assertThat(completion.get("id").asText()).matches("cmpl-[0-9a-f]{32}");
-        assertThat(completion.get("object").asText()).isEqualTo("text_completion");
-        assertThat(completion.get("model").asText()).isEqualTo("fixtures/llama");
-        assertThat(completion.at("/choices/0/text").asText()).isEqualTo(run.get("text_skip_special").asText());
-        assertThat(completion.at("/choices/0/index").asInt()).isZero();
-        assertThat(completion.at("/choices/0/logprobs").isNull()).isTrue();
-        assertThat(completion.at("/choices/0/finish_reason").asText()).isEqualTo("length");
-        assertThat(completion.at("/usage/prompt_tokens").asInt()).isEqualTo(plain.at("/prompts/plain/ids").size());
-        assertThat(completion.at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_ids").size());
+        JsonNode runs = JSON.readTree(Path.of("src/test/resources/fixtures/completions/golden.json").toFile()).get("runs");
+        assertThat(runs).hasSize(4);
+        String loaded = "fixtures/llama";
+        for (JsonNode run : runs) {
+            String model = run.get("model").asText();
+            if (!model.equals(loaded)) {
+                Reply load = api.post("/api/v1/models/" + model.replace("/", "%2F") + "/load", TestApi.USER_KEY, null);
+                assertThat(load.status()).as(load.body()).isEqualTo(200);
+                loaded = model;
+            }
+            ObjectNode body = JSON.createObjectNode().put("model", model).put("temperature", 0)
+                    .put("repetition_penalty", 1.0).put("max_tokens", run.get("new_tokens").asInt());
+            if (model.startsWith("karpathy")) {
+                body.putArray("prompt").add(run.get("prompt").asText());
+            } else {
+                body.put("prompt", run.get("prompt").asText());
+            }
+            String expected = run.get("text").asText();
+            Reply whole = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+            assertThat(whole.status()).as(whole.body()).isEqualTo(200);
+            JsonNode completion = whole.json();
+            assertThat(completion.get("id").asText()).matches("cmpl-[0-9a-f]{32}");
+            assertThat(completion.get("object").asText()).isEqualTo("text_completion");
+            assertThat(completion.get("model").asText()).isEqualTo(model);
+            assertThat(completion.at("/choices/0/text").asText()).as(run.toString()).isEqualTo(expected);
+            assertThat(completion.at("/choices/0/index").asInt()).isZero();
+            assertThat(completion.at("/choices/0/logprobs").isNull()).isTrue();
+            assertThat(completion.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+            assertThat(completion.at("/usage/prompt_tokens").asInt()).isEqualTo(run.get("prompt_tokens").asInt());
+            assertThat(completion.at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_tokens").asInt());
 
-        body.put("stream", true).putObject("stream_options").put("include_usage", true);
-        HttpResponse<InputStream> response = api.http().send(bearer("/api/v1/openai/completions")
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<Event> events = EventStreamReader.readAll(response.body());
-        assertThat(events.get(events.size() - 1).data().asText()).isEqualTo(EventStreamReader.OPENAI_END);
-        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Event::data).toList();
-        assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.get("object").asText()).isEqualTo("text_completion"));
-        StringBuilder text = new StringBuilder();
-        chunks.subList(0, chunks.size() - 2).forEach(chunk -> text.append(chunk.at("/choices/0/text").asText()));
-        assertThat(text.toString()).isEqualTo(run.get("text_skip_special").asText());
-        assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText()).isEqualTo("length");
-        assertThat(chunks.get(chunks.size() - 1).at("/usage/completion_tokens").asInt()).isEqualTo(run.get("new_ids").size());
+            body.put("stream", true).putObject("stream_options").put("include_usage", true);
+            HttpResponse<InputStream> response = api.http().send(bearer("/api/v1/openai/completions")
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            List<Event> events = EventStreamReader.readAll(response.body());
+            assertThat(events.get(events.size() - 1).data().asText()).isEqualTo(EventStreamReader.OPENAI_END);
+            List<JsonNode> chunks = events.subList(0, events.size() - 1).stream().map(Event::data).toList();
+            assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.get("object").asText()).isEqualTo("text_completion"));
+            StringBuilder text = new StringBuilder();
+            chunks.subList(0, chunks.size() - 2).forEach(chunk -> text.append(chunk.at("/choices/0/text").asText()));
+            assertThat(text.toString()).as(run.toString()).isEqualTo(expected);
+            assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText()).isEqualTo("length");
+            assertThat(chunks.get(chunks.size() - 1).at("/usage/completion_tokens").asInt())
+                    .isEqualTo(run.get("new_tokens").asInt());
+        }
     }
 
-    /** A base model's natural use: its BOS added to the prompt, as transformers' text generation adds it. */
+    /** What text completions do not implement, and prompts they cannot take, name their field. */
     @Test
-    void aBaseModelContinuesAPromptGivenAsAListOfOne() {
-        Reply load = api.post("/api/v1/models/karpathy%2Fstories260K/load", TestApi.USER_KEY, null);
-        assertThat(load.status()).as(load.body()).isEqualTo(200);
-        ObjectNode body = JSON.createObjectNode().put("temperature", 0).put("repetition_penalty", 1.0).put("max_tokens", 30);
-        body.putArray("prompt").add(StoriesModel.PROMPT);
-        Reply reply = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
-        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
-        assertThat(reply.json().at("/choices/0/text").asText()).isEqualTo(StoriesModel.GREEDY);
-        assertThat(reply.json().at("/usage/prompt_tokens").asInt()).isEqualTo(5);
-
+    void aTextCompletionRefusesWhatItCannotDo() {
+        ObjectNode body = JSON.createObjectNode().put("prompt", "Once upon a time").put("max_tokens", 4);
         for (String[] wrong : new String[][] {{"echo", "true"}, {"suffix", "\"x\""}, {"best_of", "2"},
-                {"logprobs", "1"}, {"prompt", "[]"}, {"prompt", "[\"a\", \"b\"]"}, {"prompt", "5"}, {"prompt", "\"\""}}) {
+                {"logprobs", "1"}, {"prompt", "[]"}, {"prompt", "[\"a\", \"b\"]"}, {"prompt", "5"}}) {
             ObjectNode bad = body.deepCopy();
             bad.set(wrong[0], readJson(wrong[1]));
             Reply refused = api.send(bearer("/api/v1/openai/completions").header("Content-Type", "application/json")

@@ -120,23 +120,30 @@ public final class DecoderLanguageModel implements LanguageModel {
             throw new BrokenModelException("its chat template and tokenizer make this conversation an empty prompt, "
                     + "and nothing can be generated from no tokens");
         }
-        return generateFrom(ids, params, deadline, onText);
+        return generateFrom(ids, params, deadline, onText, false);
     }
 
-    /** The text as the tokenizer makes it, its special tokens (a BOS) added, as transformers' text generation does. */
+    /**
+     * The text as the tokenizer makes it, its special tokens (a BOS) added, as transformers' text
+     * generation does; the reply's text continues it (its first word keeps its leading space).
+     */
     @Override
     public synchronized GenerationResult complete(String text, GenerationParams params, Instant deadline,
                                                   Consumer<String> onText) {
         int[] ids = tokenizer.encode(text, true);
         if (ids.length == 0) {
-            throw new BrokenModelException("its tokenizer makes this text no tokens, and nothing can be generated "
-                    + "from none");
+            throw new UnsupportedParameterException("prompt", "is empty and the model's tokenizer adds no start token: "
+                    + "there is nothing to continue");
         }
-        return generateFrom(ids, params, deadline, onText);
+        return generateFrom(ids, params, deadline, onText, true);
     }
 
+    /**
+     * @param continuesPrompt whether the reply's text continues the prompt's (a completion) rather than
+     *                        standing on its own (a chat reply, whose leading space is dropped)
+     */
     private GenerationResult generateFrom(int[] ids, GenerationParams params, Instant deadline,
-                                          Consumer<String> onText) {
+                                          Consumer<String> onText, boolean continuesPrompt) {
         checkRows(ids);
         Set<Integer> eos = params.eosOr(eosIds);
         boolean beams = Decoding.of(params) == Decoding.BEAM_SEARCH;
@@ -153,9 +160,12 @@ public final class DecoderLanguageModel implements LanguageModel {
             }
             return new GenerationResult(text, out.finishReason(), ids.length, out.tokens().length);
         }
-        // Pieces are made when someone takes them or a stop string is watched for; the text then is theirs.
-        boolean pieced = onText != null || !params.stopStrings().isEmpty();
-        IncrementalDetokenizer pieces = pieced ? new IncrementalDetokenizer(tokenizer, true) : null;
+        // Pieces are made when someone takes them, a stop string is watched for or the reply continues the
+        // prompt's text; the reply's text is then theirs.
+        boolean pieced = onText != null || !params.stopStrings().isEmpty() || continuesPrompt;
+        IncrementalDetokenizer pieces = !pieced ? null : continuesPrompt
+                ? new IncrementalDetokenizer(tokenizer, true, ids[ids.length - 1])
+                : new IncrementalDetokenizer(tokenizer, true);
         StopText reply = new StopText(params.stopStrings());
         Consumer<String> out = onText == null ? piece -> { } : onText;
         Generator.Output generated = generator.generateUntil(ids, params.maxLength(), eos,
@@ -170,7 +180,8 @@ public final class DecoderLanguageModel implements LanguageModel {
             handOver(reply.add(pieces.flush()), out);
             handOver(reply.finish(), out);
         }
-        String text = params.stopStrings().isEmpty() ? tokenizer.decode(generated.tokens(), true) : reply.reply();
+        String text = params.stopStrings().isEmpty() && !continuesPrompt
+                ? tokenizer.decode(generated.tokens(), true) : reply.reply();
         // A stop string can show only in what the detokenizer held back to the end (an incomplete character):
         // the reply still ended at it.
         GenerationResult.FinishReason finish = reply.stopped() ? GenerationResult.FinishReason.STOP : generated.finishReason();

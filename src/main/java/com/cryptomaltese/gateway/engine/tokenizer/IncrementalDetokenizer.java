@@ -28,6 +28,17 @@ public final class IncrementalDetokenizer {
         this.skipSpecialTokens = skipSpecialTokens;
     }
 
+    /**
+     * Pieces of a text that continues {@code context} (the last token before it): the first piece
+     * keeps what joins it to that token, e.g. the space a SentencePiece decoder drops from the first
+     * token of a call, as decoding the whole text and cutting off the context would.
+     */
+    public IncrementalDetokenizer(TokenCodec tokenizer, boolean skipSpecialTokens, int context) {
+        this(tokenizer, skipSpecialTokens);
+        ids[size++] = context;
+        readOffset = size;
+    }
+
     /** Adds one token and returns the text that became final, possibly empty. */
     public String next(int tokenId) {
         if (size == ids.length) {
