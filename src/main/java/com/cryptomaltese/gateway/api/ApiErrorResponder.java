@@ -2,6 +2,7 @@ package com.cryptomaltese.gateway.api;
 
 import java.util.List;
 
+import com.cryptomaltese.gateway.metrics.ChatMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +21,12 @@ public class ApiErrorResponder {
 
     private final ApiReply reply;
     private final AuditLog audit;
+    private final ChatMetrics metrics;
 
-    ApiErrorResponder(ApiReply reply, AuditLog audit) {
+    ApiErrorResponder(ApiReply reply, AuditLog audit, ChatMetrics metrics) {
         this.reply = reply;
         this.audit = audit;
+        this.metrics = metrics;
     }
 
     public void respond(Exchange exchange) {
@@ -35,6 +38,10 @@ public class ApiErrorResponder {
         }
         if (exchange.getProperty(AuditLog.TARGET) != null) {
             audit.failed(exchange, api.status());
+        }
+        String chatChannel = exchange.getProperty(ChatMetrics.CHANNEL, String.class);
+        if (chatChannel != null) {
+            metrics.failed(chatChannel, api.status());
         }
         boolean openAi = Boolean.TRUE.equals(exchange.getProperty(OpenAiChat.CHANNEL, Boolean.class));
         ErrorBody body = ErrorBody.of(api.getMessage(), api.details());

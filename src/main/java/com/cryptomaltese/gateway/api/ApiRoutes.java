@@ -10,6 +10,7 @@ import com.cryptomaltese.gateway.admin.PurgeLogsResult;
 import com.cryptomaltese.gateway.admin.SystemStatus;
 import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.ChatResponse;
+import com.cryptomaltese.gateway.metrics.ChatMetrics;
 import com.cryptomaltese.gateway.model.ModelId;
 import com.cryptomaltese.gateway.params.GenerationSettings;
 import com.cryptomaltese.gateway.params.ParameterResponses;
@@ -190,7 +191,8 @@ class ApiRoutes extends RouteBuilder {
                 .to("direct:postChat");
         // The REST channel's adapter: JSON in, the shared chat route, JSON out; streamed, the same chat
         // processor with its pieces sent as events (ChatStreams). Admitted or told the model is busy first.
-        route("postChat").process(e -> body(e, ownChannel(json.read(bytes(e), ChatRequest.class))))
+        route("postChat").setProperty(ChatMetrics.CHANNEL, constant(ChatMetrics.API))
+                .process(e -> body(e, ownChannel(json.read(bytes(e), ChatRequest.class))))
                 .bean("chatAdmission", "enter")
                 .choice()
                     .when(e -> e.getMessage().getBody(ChatRequest.class).streamed())
@@ -259,6 +261,7 @@ class ApiRoutes extends RouteBuilder {
     /** An OpenAI generation's route: its body read (nulls as absent), admitted like a chat, answered by openAiChat. */
     private void openAiRoute(String operationId, Class<?> body, String method) {
         route(operationId).setProperty(OpenAiChat.CHANNEL, constant(true))
+                .setProperty(ChatMetrics.CHANNEL, constant(ChatMetrics.OPENAI))
                 .process(e -> body(e, json.readNullAsAbsent(bytes(e), body)))
                 .bean("chatAdmission", "enter")
                 .bean("openAiChat", method);

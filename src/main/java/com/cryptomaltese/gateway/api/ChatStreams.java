@@ -13,6 +13,7 @@ import java.util.function.Function;
 import com.cryptomaltese.gateway.chat.ChatProcessor;
 import com.cryptomaltese.gateway.chat.ChatRequest;
 import com.cryptomaltese.gateway.chat.ChatResponse;
+import com.cryptomaltese.gateway.metrics.ChatMetrics;
 import jakarta.annotation.PreDestroy;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -53,11 +54,13 @@ public class ChatStreams {
     private final ChatProcessor chats;
     private final ApiJson json;
     private final ApiReply reply;
+    private final ChatMetrics metrics;
 
-    ChatStreams(ChatProcessor chats, ApiJson json, ApiReply reply) {
+    ChatStreams(ChatProcessor chats, ApiJson json, ApiReply reply, ChatMetrics metrics) {
         this.chats = chats;
         this.json = json;
         this.reply = reply;
+        this.metrics = metrics;
     }
 
     /** A piece of the reply's text, as a {@code token} event carries it. */
@@ -66,6 +69,9 @@ public class ChatStreams {
 
     /** How one stream tells its reply: the events for a piece of text, the whole reply, a failure. */
     interface ReplyEvents {
+
+        /** The channel the stream's chats are counted under ({@link ChatMetrics}). */
+        String channel();
 
         void piece(ServerSentEvents events, String text);
 
@@ -76,6 +82,11 @@ public class ChatStreams {
 
     /** The gateway's own events: {@code token}, {@code done} (the usual reply), {@code error} (the error shape). */
     private final ReplyEvents gatewayEvents = new ReplyEvents() {
+        @Override
+        public String channel() {
+            return ChatMetrics.API;
+        }
+
         @Override
         public void piece(ServerSentEvents events, String text) {
             events.send("token", json.write(new Piece(text)));
@@ -129,6 +140,7 @@ public class ChatStreams {
             begun.complete(null);
         } catch (ServerSentEvents.Closed e) {
             log.debug("Streamed chat ended: the client went away");
+            metrics.failed(format.channel(), ChatMetrics.CLIENT_GONE);
         } catch (RuntimeException e) {
             if (!begun.completeExceptionally(e)) {
                 tellInStream(e, format, events);
@@ -151,6 +163,8 @@ public class ChatStreams {
             log.error("Unexpected failure in a streamed chat", failure);
             api = new ApiException(500, ApiErrorResponder.INTERNAL, List.of(), null);
         }
+        // Before the first piece a failure is the route's to answer, and counted there.
+        metrics.failed(format.channel(), api.status());
         try {
             format.failed(events, api);
         } catch (ServerSentEvents.Closed gone) {

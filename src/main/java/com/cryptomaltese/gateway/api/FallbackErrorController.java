@@ -49,8 +49,8 @@ class FallbackErrorController implements ErrorController {
             case NOT_FOUND -> "no such endpoint: " + uri;
             case METHOD_NOT_ALLOWED -> "method not allowed on " + uri;
             case UNSUPPORTED_MEDIA_TYPE -> "unsupported Content-Type: send application/json";
-            case NOT_ACCEPTABLE -> "Accept names nothing this endpoint answers: application/json (POST /chat "
-                    + "and POST /openai/chat/completions also text/event-stream)";
+            case NOT_ACCEPTABLE -> "Accept names nothing this endpoint answers: application/json (the streaming "
+                    + "chats also text/event-stream; the metrics text/plain only)";
             case BAD_REQUEST -> "bad request";
             default -> status.getReasonPhrase().toLowerCase();
         };

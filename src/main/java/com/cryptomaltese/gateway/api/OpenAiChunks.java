@@ -9,6 +9,7 @@ import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiDelta;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiStreamError;
 import com.cryptomaltese.gateway.api.OpenAiViews.OpenAiTextChoice;
 import com.cryptomaltese.gateway.chat.ChatResponse;
+import com.cryptomaltese.gateway.metrics.ChatMetrics;
 
 /**
  * One streamed completion as OpenAI sends it: unnamed events whose data is a chunk, a piece of the
@@ -50,6 +51,11 @@ final class OpenAiChunks implements ChatStreams.ReplyEvents {
     /** The chunks of a text completion ({@code /openai/completions}). */
     static OpenAiChunks text(String id, long created, String model, boolean includeUsage, ApiJson json) {
         return new OpenAiChunks(id, created, model, false, includeUsage, json);
+    }
+
+    @Override
+    public String channel() {
+        return ChatMetrics.OPENAI;
     }
 
     @Override

@@ -139,15 +139,10 @@ public class ChatProcessor {
     private ChatResponse generate(String channel, ModelId expected, GenerationSettings requested, List<String> stop,
                                   String prefix, String promptField, Generation generation,
                                   Consumer<String> keep, Consumer<String> onText) {
-        try {
-            ChatResponse response = generate(expected, requested, stop, prefix, promptField, generation, keep, onText);
-            metrics.answered(channel, response.modelId(), response.finishReason(), response.usage().promptTokens(),
-                    response.usage().completionTokens(), Duration.ofNanos((long) (response.processingTime() * 1e9)));
-            return response;
-        } catch (ApiException e) {
-            metrics.failed(channel, e.status());
-            throw e;
-        }
+        ChatResponse response = generate(expected, requested, stop, prefix, promptField, generation, keep, onText);
+        metrics.answered(channel, response.modelId(), response.finishReason(), response.usage().promptTokens(),
+                response.usage().completionTokens(), Duration.ofNanos((long) (response.processingTime() * 1e9)));
+        return response;
     }
 
     private ChatResponse generate(ModelId expected, GenerationSettings requested, List<String> stop, String prefix,

@@ -14,7 +14,7 @@ class GatewayGauges {
         Gauge.builder("maltese.model.loaded", models, m -> m.current().isPresent() ? 1 : 0)
                 .description("1 while a model is loaded").register(registry);
         Gauge.builder("maltese.model.memory", models, m -> m.current().map(l -> l.model().memoryBytes()).orElse(0L))
-                .description("Bytes the loaded model holds (weights and caches)").baseUnit("bytes").register(registry);
+                .description("Bytes of the loaded model's weights").baseUnit("bytes").register(registry);
         Gauge.builder("maltese.chats.admitted", admission, ChatAdmission::admitted)
                 .description("API chats being answered or waiting for the model").register(registry);
         Gauge.builder("maltese.chats.limit", admission, ChatAdmission::limit)

@@ -11,6 +11,8 @@ import java.util.function.Consumer;
 
 import com.cryptomaltese.gateway.chat.ChatProcessor;
 import com.cryptomaltese.gateway.chat.ChatRequest;
+import com.cryptomaltese.gateway.metrics.ChatMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -32,7 +34,7 @@ class ChatStreamsTest {
             throw new OutOfMemoryError("Direct buffer memory");
         });
         ApiJson json = new ApiJson();
-        ChatStreams streams = new ChatStreams(chats, json, new ApiReply(json));
+        ChatStreams streams = new ChatStreams(chats, json, new ApiReply(json), new ChatMetrics(new SimpleMeterRegistry()));
         try (DefaultCamelContext camel = new DefaultCamelContext()) {
             Exchange exchange = new DefaultExchange(camel);
             exchange.getMessage().setBody(new ChatRequest("hi", null, null, null, null, null, null, true));

@@ -18,6 +18,8 @@ import com.cryptomaltese.gateway.params.GenerationSettings;
 import com.cryptomaltese.gateway.params.ParameterService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,8 @@ class TelegramChannelTest {
     ParameterService parameters;
     @Autowired
     ChatProcessor chatProcessor;
+    @Autowired
+    MeterRegistry meters;
     @MockitoSpyBean
     Conversations conversations;
 
@@ -86,6 +90,19 @@ class TelegramChannelTest {
         if (models.current().isEmpty()) {
             StoriesModel.loadGreedy(models, parameters);
         }
+    }
+
+    /** With no model, the user gets the friendly line and the failure is counted under the telegram channel. */
+    @Test
+    void aChatWithoutAModelIsAnsweredKindlyAndCounted() {
+        models.unload(StoriesModel.ID);
+        Counter failures = meters.counter("maltese.chat.failures", "channel", "telegram", "status", "503");
+        double before = failures.count();
+        long messageId = BOT_API.privateMessage(1002, StoriesModel.PROMPT);
+
+        await().atMost(WAIT).until(() -> !BOT_API.repliesTo(messageId).isEmpty());
+        assertThat(BOT_API.repliesTo(messageId)).containsExactly(TelegramBot.NO_MODEL);
+        assertThat(failures.count()).isEqualTo(before + 1);
     }
 
     @Test

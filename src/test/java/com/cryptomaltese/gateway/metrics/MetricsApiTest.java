@@ -54,6 +54,12 @@ class MetricsApiTest {
         assertThat(openAi.json().at("/choices/0/message/content").asText()).isEqualTo(StoriesModel.GREEDY);
         Reply refused = api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"hi\", \"model_id\": \"other/model\"}");
         assertThat(refused.status()).isEqualTo(409);
+        // Refused before the model: validation in the chat processor, the OpenAI channel's own checks, no JSON.
+        assertThat(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": \"hi\", \"parameters\": {\"max_length\": 0}}")
+                .status()).isEqualTo(400);
+        assertThat(api.post("/api/v1/openai/completions", TestApi.USER_KEY, "{\"prompt\": \"hi\", \"n\": 2}").status())
+                .isEqualTo(400);
+        assertThat(api.post("/api/v1/chat", TestApi.USER_KEY, "{\"message\": ").status()).isEqualTo(400);
 
         Reply scrape = api.get("/api/v1/admin/metrics", TestApi.ADMIN_KEY);
         assertThat(scrape.status()).isEqualTo(200);
@@ -69,6 +75,8 @@ class MetricsApiTest {
             assertThat(value(text, "maltese_chat_generation_seconds_sum" + labels)).as(channel).isPositive();
         }
         assertThat(value(text, "maltese_chat_failures_total{channel=\"api\",status=\"409\"}")).isEqualTo(1);
+        assertThat(value(text, "maltese_chat_failures_total{channel=\"api\",status=\"400\"}")).isEqualTo(2);
+        assertThat(value(text, "maltese_chat_failures_total{channel=\"openai\",status=\"400\"}")).isEqualTo(1);
         assertThat(value(text, "maltese_model_loaded")).isEqualTo(1);
         assertThat(value(text, "maltese_model_memory_bytes")).isPositive();
         assertThat(value(text, "maltese_chats_limit")).isEqualTo(32);
