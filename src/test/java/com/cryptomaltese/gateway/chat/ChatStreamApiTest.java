@@ -23,6 +23,8 @@ import com.cryptomaltese.gateway.TestData;
 import com.cryptomaltese.gateway.engine.djl.HeldDjlEngine;
 import com.cryptomaltese.gateway.engine.djl.HeldEngineConfiguration;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +66,8 @@ class ChatStreamApiTest {
     int port;
     @Autowired
     HeldDjlEngine engine;
+    @Autowired
+    MeterRegistry meters;
     TestApi api;
 
     @BeforeEach
@@ -124,6 +128,8 @@ class ChatStreamApiTest {
     void aClientThatGoesAwayEndsTheGenerationAndTheTurnIsNotKept() throws Exception {
         engine.firstPieceSent = new CountDownLatch(1);
         engine.afterFirstPiece = new CountDownLatch(1);
+        Counter gone = meters.counter("maltese.chat.failures", "channel", "api", "status", "499");
+        double goneBefore = gone.count();
         HttpResponse<InputStream> response = stream("{\"message\": \"Once upon a time\", \"stream\": true, "
                 + "\"conversation_id\": \"leaver\", "
                 + "\"parameters\": {\"do_sample\": false, \"max_length\": 400, \"repetition_penalty\": 1.0}}");
@@ -134,6 +140,8 @@ class ChatStreamApiTest {
 
         assertThat(engine.streamEnds.poll(30, TimeUnit.SECONDS)).isEqualTo("Closed");
         assertThat(engine.streamedPieces.get()).isLessThan(400);
+        // Counted as nginx logs it: the client closed the request.
+        await().atMost(Duration.ofSeconds(30)).until(() -> gone.count() == goneBefore + 1);
         // One debug line for the response that could not be written, no warning with a stack trace.
         await().atMost(Duration.ofSeconds(30)).until(() -> logged("debug.log", "the client went away"));
         assertThat(logged("warn.log", "/api/v1/chat")).isFalse();
