@@ -31,7 +31,7 @@ public class ApiErrorResponder {
 
     public void respond(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        ApiException api = find(caught);
+        ApiException api = ApiException.in(caught);
         if (api == null) {
             log.error("Unexpected failure in route {}", exchange.getFromRouteId(), caught);
             api = new ApiException(500, INTERNAL, List.of(), null);
@@ -53,15 +53,5 @@ public class ApiErrorResponder {
         if (api.retryAfter() != null) {
             exchange.getMessage().setHeader("Retry-After", Math.max(1, api.retryAfter().toSeconds()));
         }
-    }
-
-    /** Camel wraps failures of type conversion and bean binding; the cause chain holds ours. */
-    static ApiException find(Throwable t) {
-        for (Throwable cause = t; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ApiException api) {
-                return api;
-            }
-        }
-        return null;
     }
 }

@@ -55,4 +55,14 @@ public class ApiException extends RuntimeException {
     public Duration retryAfter() {
         return retryAfter;
     }
+
+    /** The API failure in {@code failure}'s cause chain (Camel wraps those of type conversion and bean binding), or null. */
+    public static ApiException in(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ApiException api) {
+                return api;
+            }
+        }
+        return null;
+    }
 }

@@ -158,7 +158,7 @@ public class ChatStreams {
     }
 
     private void tellInStream(Throwable failure, ReplyEvents format, ServerSentEvents events) {
-        ApiException api = ApiErrorResponder.find(failure);
+        ApiException api = ApiException.in(failure);
         if (api == null) {
             log.error("Unexpected failure in a streamed chat", failure);
             api = new ApiException(500, ApiErrorResponder.INTERNAL, List.of(), null);

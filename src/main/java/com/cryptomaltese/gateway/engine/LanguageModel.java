@@ -17,15 +17,15 @@ public interface LanguageModel extends AutoCloseable {
     GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline);
 
     /**
-     * Generates a reply and hands its text to {@code onText} (if not null) as it becomes final, in pieces
-     * whose concatenation is the result's text. An exception thrown by {@code onText} ends the generation
+     * Generates a reply and hands its text to {@code onText} as it becomes final, in pieces whose
+     * concatenation is the result's text. An exception thrown by {@code onText} ends the generation
      * and leaves this method (a reader that went away). This default hands over the whole text once
      * generated; engines that produce tokens one by one hand over each token's text.
      */
     default GenerationResult generate(List<ChatMessage> messages, GenerationParams params, Instant deadline,
                                       Consumer<String> onText) {
         GenerationResult result = generate(messages, params, deadline);
-        if (onText != null && !result.text().isEmpty()) {
+        if (!result.text().isEmpty()) {
             onText.accept(result.text());
         }
         return result;

@@ -49,14 +49,8 @@ public class ChatMetrics {
 
     /** A chat a channel answered with its failure instead of a reply: the API's status, else 500. */
     public void failedBy(String channel, Throwable failure) {
-        int status = 500;
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ApiException api) {
-                status = api.status();
-                break;
-            }
-        }
-        failed(channel, status);
+        ApiException api = ApiException.in(failure);
+        failed(channel, api == null ? 500 : api.status());
     }
 
     /** A chat answered with an error status instead of a reply. */
